@@ -1,0 +1,179 @@
+//! The wire types of sync, shared by the device and the server so they never disagree.
+//!
+//! A registration travels as the exact JSON bytes its device signed (`payload`) with the
+//! signature beside them: the server verifies those bytes before parsing them, so no
+//! re-serialisation can ever break a signature.
+
+use crate::keys::{KeyError, PublicKey, SigningKey};
+use crate::messages::{Lang, Message};
+use crate::registration::{ApplicantFacts, Channel, MigrantDetails, RegistrationState};
+use crate::validate::{Ifsc, LgdCode, Mobile, SamagraFamilyId, SamagraMemberId};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Bumped when a wire type changes incompatibly.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A finalised registration as its device signed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationPayload {
+    /// UUIDv7, made on the device: the registration's identity everywhere.
+    pub id: Uuid,
+    /// Key id of the device key that signs this payload.
+    pub device_id: String,
+    /// 1, 2, 3 … per device, in finalise order.
+    pub device_seq: u64,
+    pub member_id: SamagraMemberId,
+    pub family_id: SamagraFamilyId,
+    /// The village or ward of the member's family.
+    pub unit_code: LgdCode,
+    pub occupation_code: String,
+    pub occupations_version: u32,
+    pub rules_id: String,
+    pub rules_version: u32,
+    pub mobile: Option<Mobile>,
+    /// Only the last four digits of a checked Aadhaar number are kept and sent.
+    pub aadhaar_last4: Option<String>,
+    pub bank_ifsc: Option<Ifsc>,
+    pub facts: ApplicantFacts,
+    pub channel: Channel,
+    pub camp_id: Option<String>,
+    pub operator_id: String,
+    pub consent: bool,
+    pub migrant: Option<MigrantDetails>,
+    pub language: Lang,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub finalised_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    #[error("the registration signature is not valid base64")]
+    SignatureEncoding,
+    #[error("the registration signature does not match its payload")]
+    BadSignature,
+    #[error("the registration payload is not a valid registration")]
+    BadPayload,
+}
+
+/// A payload's signed bytes and its Ed25519 signature (base64).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedRegistration {
+    pub payload: String,
+    pub signature: String,
+}
+
+impl SignedRegistration {
+    pub fn sign(payload: &RegistrationPayload, key: &SigningKey) -> Self {
+        let payload = serde_json::to_string(payload).expect("a registration always serialises");
+        let signature = STANDARD.encode(key.sign(payload.as_bytes()));
+        Self { payload, signature }
+    }
+
+    /// Checks the signature over the exact bytes, then parses them.
+    pub fn verify(&self, device_key: &PublicKey) -> Result<RegistrationPayload, WireError> {
+        let sig = STANDARD
+            .decode(&self.signature)
+            .map_err(|_| WireError::SignatureEncoding)?;
+        device_key
+            .verify(self.payload.as_bytes(), &sig)
+            .map_err(|e| match e {
+                KeyError::BadSignature | KeyError::BadKey | KeyError::Random => {
+                    WireError::BadSignature
+                }
+            })?;
+        self.parse_unverified()
+    }
+
+    /// Parses the payload without checking the signature: for reading the id of a record
+    /// whose signature failed, never for trusting it.
+    pub fn parse_unverified(&self) -> Result<RegistrationPayload, WireError> {
+        serde_json::from_str(&self.payload).map_err(|_| WireError::BadPayload)
+    }
+}
+
+/// What a device says about the data it still holds, with every push.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BacklogReport {
+    /// Registrations finalised but not yet acknowledged by the server.
+    pub pending: u64,
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub oldest_pending_at: Option<OffsetDateTime>,
+    pub app_version: String,
+    /// The last sync error the device saw (a stable code, never personal data).
+    pub last_error: Option<String>,
+}
+
+/// One batch pushed by a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub protocol: u32,
+    pub registrations: Vec<SignedRegistration>,
+    pub backlog: BacklogReport,
+}
+
+/// The server's answer for one record of a push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum PushOutcome {
+    /// Stored now.
+    Accepted,
+    /// Stored before with exactly this content: nothing changed.
+    AlreadyHad,
+    /// The same Samagra member was registered first by registration `first`.
+    DuplicateOf { first: Uuid },
+    /// Refused; the reasons are message keys. The device keeps the record for fixing.
+    Invalid { reasons: Vec<Message> },
+    /// The signature does not match the device's enrolled key.
+    BadSignature,
+    /// The same id arrived before with different content: refused and logged by the server.
+    Conflict,
+}
+
+impl PushOutcome {
+    /// True when the server now holds the record, so it may leave the outbox.
+    pub fn is_acknowledged(&self) -> bool {
+        matches!(
+            self,
+            Self::Accepted | Self::AlreadyHad | Self::DuplicateOf { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub outcome: PushOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<PushResult>,
+}
+
+/// A change in the status of a registration, pulled by devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub id: Uuid,
+    pub member_id: SamagraMemberId,
+    pub state: RegistrationState,
+    pub registration_number: Option<String>,
+    pub reason: Option<String>,
+    pub duplicate_of: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub changed_at: OffsetDateTime,
+}
+
+/// A page of status changes and the cursor to ask from next time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusPage {
+    pub changes: Vec<StatusChange>,
+    pub cursor: String,
+    pub more: bool,
+}
