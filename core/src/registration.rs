@@ -133,3 +133,26 @@ pub struct FormProblem {
     pub field: FormField,
     pub message: Message,
 }
+
+/// A form that passed every check, with its values normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedForm {
+    pub occupation_code: String,
+    pub mobile: Option<crate::validate::Mobile>,
+    pub aadhaar_last4: Option<String>,
+    pub bank_ifsc: Option<crate::validate::Ifsc>,
+    pub eligibility: crate::eligibility::Eligibility,
+}
+
+/// Checks a form against the member's Samagra record, the occupation list and the rules.
+/// Every problem is reported, not just the first.
+pub fn check_form(
+    form: &RegistrationForm,
+    member: &crate::samagra::Member,
+    occupations: &crate::occupation::OccupationList,
+    rules: &crate::eligibility::RuleSet,
+    today: time::Date,
+) -> Result<CheckedForm, Vec<FormProblem>> {
+    let _ = (form, member, occupations, rules, today);
+    unimplemented!("rules helper")
+}
