@@ -144,6 +144,9 @@ pub struct CheckedForm {
     pub eligibility: crate::eligibility::Eligibility,
 }
 
+/// Lowest and highest expected daily wage accepted on the migrant form, in rupees.
+const WAGE_RANGE: (u32, u32) = (50, 5_000);
+
 /// Checks a form against the member's Samagra record, the occupation list and the rules.
 /// Every problem is reported, not just the first.
 pub fn check_form(
@@ -153,6 +156,228 @@ pub fn check_form(
     rules: &crate::eligibility::RuleSet,
     today: time::Date,
 ) -> Result<CheckedForm, Vec<FormProblem>> {
-    let _ = (form, member, occupations, rules, today);
-    unimplemented!("rules helper")
+    use crate::validate::{Aadhaar, Ifsc, Mobile};
+    let mut problems = Vec::new();
+    let mut problem = |field: FormField, key: &str| {
+        problems.push(FormProblem {
+            field,
+            message: Message::new(key),
+        })
+    };
+
+    if form.member_id != member.member_id {
+        problem(FormField::Member, "form.member_mismatch");
+    }
+    let occupation_code = match form.occupation_code.as_deref().map(str::trim) {
+        None | Some("") => {
+            problem(FormField::Occupation, "form.occupation_required");
+            String::new()
+        }
+        Some(code) if !occupations.contains(code) => {
+            problem(FormField::Occupation, "form.occupation_unknown");
+            String::new()
+        }
+        Some(code) => code.to_owned(),
+    };
+    let typed = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let mobile = typed(&form.mobile).and_then(|m| {
+        Mobile::parse(&m)
+            .map_err(|_| problem(FormField::Mobile, "form.mobile_invalid"))
+            .ok()
+    });
+    let aadhaar_last4 = typed(&form.aadhaar).and_then(|a| match Aadhaar::parse(&a) {
+        Ok(a) => Some(a.as_str()[8..].to_owned()),
+        Err(_) => {
+            problem(FormField::Aadhaar, "form.aadhaar_invalid");
+            None
+        }
+    });
+    let bank_ifsc = typed(&form.bank_ifsc).and_then(|i| {
+        Ifsc::parse(&i)
+            .map_err(|_| problem(FormField::BankIfsc, "form.ifsc_invalid"))
+            .ok()
+    });
+    if !form.consent {
+        problem(FormField::Consent, "form.consent_required");
+    }
+    if form.operator_id.trim().is_empty() {
+        problem(FormField::Operator, "form.operator_required");
+    }
+    if let Some(m) = &form.migrant {
+        if m.state_worked_in.trim().is_empty() {
+            problem(FormField::Migrant, "form.migrant_state_required");
+        }
+        if let Some(d) = &m.returned_on {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            match time::Date::parse(d, format) {
+                Ok(d) if d <= today => {}
+                _ => problem(FormField::Migrant, "form.migrant_return_date_invalid"),
+            }
+        }
+        if m.experience_years.is_some_and(|y| y > 60) {
+            problem(FormField::Migrant, "form.migrant_experience_implausible");
+        }
+        if m.expected_daily_wage_rupees
+            .is_some_and(|w| w < WAGE_RANGE.0 || w > WAGE_RANGE.1)
+        {
+            problems.push(FormProblem {
+                field: FormField::Migrant,
+                message: Message::new("form.migrant_wage_implausible")
+                    .with("min", WAGE_RANGE.0)
+                    .with(
+                        "max",
+                        crate::messages::format_indian_number(WAGE_RANGE.1.into()),
+                    ),
+            });
+        }
+    }
+    let eligibility = rules.evaluate(&member.birth, &form.facts, today);
+    problems.extend(eligibility.failed.iter().map(|f| FormProblem {
+        field: FormField::Eligibility,
+        message: f.message.clone(),
+    }));
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(CheckedForm {
+        occupation_code,
+        mobile,
+        aadhaar_last4,
+        bank_ifsc,
+        eligibility,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eligibility::RuleSet;
+    use crate::occupation::OccupationList;
+    use crate::samagra::{BirthDate, CasteCategory, Gender, Member, Relation};
+    use crate::validate::{SamagraFamilyId, verhoeff_check_digit};
+    use time::macros::date;
+
+    fn member(year: i32) -> Member {
+        Member {
+            member_id: SamagraMemberId::parse("123456789").unwrap(),
+            family_id: SamagraFamilyId::parse("12345678").unwrap(),
+            name_hi: "सुनीता".into(),
+            name_en: "Sunita".into(),
+            guardian_name_hi: "रमेश".into(),
+            guardian_name_en: "Ramesh".into(),
+            gender: Gender::Female,
+            birth: BirthDate {
+                year,
+                month: Some(3),
+                day: Some(10),
+            },
+            relation: Relation::Spouse,
+            caste: CasteCategory::Obc,
+        }
+    }
+
+    fn good_form() -> RegistrationForm {
+        let body = "23456789012";
+        RegistrationForm {
+            member_id: SamagraMemberId::parse("123456789").unwrap(),
+            occupation_code: Some("construction".into()),
+            mobile: Some("+91 98765 43210".into()),
+            aadhaar: Some(format!("{body}{}", verhoeff_check_digit(body))),
+            bank_ifsc: Some("sbin0001234".into()),
+            facts: ApplicantFacts {
+                land_ares: Some(0),
+                irrigated_land_ares: Some(0),
+                ..Default::default()
+            },
+            channel: Channel::Camp,
+            camp_id: Some("camp-1".into()),
+            operator_id: "op-7".into(),
+            consent: true,
+            migrant: None,
+            language: Lang::Hi,
+        }
+    }
+
+    fn check(form: &RegistrationForm, m: &Member) -> Result<CheckedForm, Vec<FormProblem>> {
+        check_form(
+            form,
+            m,
+            &OccupationList::builtin(),
+            &RuleSet::mp_2018(),
+            date!(2018 - 04 - 15),
+        )
+    }
+
+    #[test]
+    fn a_good_form_is_normalised_and_keeps_only_the_aadhaar_last_four() {
+        let checked = check(&good_form(), &member(1985)).unwrap();
+        assert_eq!(checked.mobile.unwrap().as_str(), "9876543210");
+        assert_eq!(
+            checked.aadhaar_last4.as_deref(),
+            Some(&good_form().aadhaar.unwrap()[8..])
+        );
+        assert_eq!(checked.bank_ifsc.unwrap().as_str(), "SBIN0001234");
+        assert!(checked.eligibility.eligible);
+    }
+
+    #[test]
+    fn a_form_with_five_problems_reports_all_five() {
+        let mut form = good_form();
+        form.occupation_code = Some("astronaut".into());
+        form.mobile = Some("12345".into());
+        form.aadhaar = Some("234567890123".into());
+        form.consent = false;
+        form.facts.income_tax_payer = true;
+        let problems = check(&form, &member(1985)).unwrap_err();
+        let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [
+                FormField::Occupation,
+                FormField::Mobile,
+                FormField::Aadhaar,
+                FormField::Consent,
+                FormField::Eligibility
+            ]
+        );
+        assert_eq!(problems[4].message.key, "eligibility.income_tax_payer");
+    }
+
+    #[test]
+    fn an_underage_worker_is_refused_with_the_age_rule() {
+        let problems = check(&good_form(), &member(2003)).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].message.key, "eligibility.age_below_min");
+    }
+
+    #[test]
+    fn migrant_details_are_checked_for_sense() {
+        let mut form = good_form();
+        form.migrant = Some(MigrantDetails {
+            state_worked_in: " ".into(),
+            returned_on: Some("2030-01-01".into()),
+            skills: vec!["masonry".into()],
+            experience_years: Some(70),
+            expected_daily_wage_rupees: Some(10),
+        });
+        let keys: Vec<_> = check(&form, &member(1985))
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.message.key)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "form.migrant_state_required",
+                "form.migrant_return_date_invalid",
+                "form.migrant_experience_implausible",
+                "form.migrant_wage_implausible"
+            ]
+        );
+    }
 }
