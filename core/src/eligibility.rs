@@ -129,14 +129,14 @@ impl RuleSet {
             return Err(RulesError::NoId);
         }
         for rule in &set.rules {
-            if let Rule::AgeRange { min, max } = *rule {
-                if min < 0 || min > max {
-                    return Err(RulesError::BadAgeRange {
-                        id: set.id.clone(),
-                        min,
-                        max,
-                    });
-                }
+            if let Rule::AgeRange { min, max } = *rule
+                && (min < 0 || min > max)
+            {
+                return Err(RulesError::BadAgeRange {
+                    id: set.id.clone(),
+                    min,
+                    max,
+                });
             }
         }
         Ok(set)
