@@ -1,0 +1,43 @@
+//! The device schema: the SQL files of `migrations/device`, applied in order with
+//! `PRAGMA user_version`, one transaction per version.
+
+use super::StoreError;
+use rusqlite::Connection;
+
+/// The SQL of each schema version, oldest first; version N is `MIGRATIONS[N - 1]`.
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/device/0001_camp_data.sql"),
+    include_str!("../../../migrations/device/0002_registrations.sql"),
+];
+
+/// The schema version this build writes.
+pub const CURRENT_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Brings the database to the current version; a database from a newer build is refused
+/// rather than damaged.
+pub fn upgrade(conn: &mut Connection) -> Result<(), StoreError> {
+    let found: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > CURRENT_VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            known: CURRENT_VERSION,
+        });
+    }
+    for version in found..CURRENT_VERSION {
+        upgrade_from(conn, version)?;
+    }
+    Ok(())
+}
+
+/// One step: from `version` to `version + 1`, in its own transaction.
+pub fn upgrade_from(conn: &mut Connection, version: u32) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    match version {
+        // Each arm runs its migration file; data changes that a step needs go here too.
+        0 | 1 => tx.execute_batch(MIGRATIONS[version as usize])?,
+        _ => unreachable!("upgrade_from is only called below CURRENT_VERSION"),
+    }
+    tx.pragma_update(None, "user_version", version + 1)?;
+    tx.commit()?;
+    Ok(())
+}
