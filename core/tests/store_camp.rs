@@ -1,0 +1,525 @@
+//! The device store as a camp uses it: packs in, look-ups, registrations, the outbox.
+
+use panjiyan_core::generator::generate_unit;
+use panjiyan_core::keys::SigningKey;
+use panjiyan_core::location::Level;
+use panjiyan_core::messages::Lang;
+use panjiyan_core::pack::{self, PackContents, PackInfo, RegisteredMember};
+use panjiyan_core::registration::{
+    ApplicantFacts, Channel, FormField, RegistrationForm, RegistrationState,
+};
+use panjiyan_core::samagra::Member;
+use panjiyan_core::store::{DeviceStore, StoreError};
+use panjiyan_core::validate::LgdCode;
+use panjiyan_core::wire::{PushOutcome, PushResponse, PushResult, StatusChange};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const KEY: [u8; 32] = [42; 32];
+const NOW: OffsetDateTime = datetime!(2026-11-20 10:00 UTC);
+
+struct Camp {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    server: SigningKey,
+    unit: LgdCode,
+    contents: PackContents,
+    store: DeviceStore,
+}
+
+fn info(unit: &LgdCode, version: u64) -> PackInfo {
+    PackInfo {
+        unit_code: unit.clone(),
+        unit_level: Level::Village,
+        unit_name_hi: "रामपुर".into(),
+        unit_name_en: "Rampur".into(),
+        version,
+        rules_id: "mp-2018".into(),
+        rules_version: 1,
+        occupations_version: 1,
+    }
+}
+
+fn camp(members: usize) -> Camp {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("camp.db");
+    let server = SigningKey::generate().unwrap();
+    let unit = LgdCode::parse("500123").unwrap();
+    let contents = generate_unit(11, &unit, members);
+    let store = DeviceStore::open(&path, &KEY).unwrap();
+    let bytes = pack::build_full(&info(&unit, 1), &contents, &server).unwrap();
+    store.import_pack(&bytes, &[server.public_key()]).unwrap();
+    Camp {
+        _dir: dir,
+        path,
+        server,
+        unit,
+        contents,
+        store,
+    }
+}
+
+/// A member who passes the MP 2018 age rule on NOW.
+fn eligible(contents: &PackContents, nth: usize) -> Member {
+    contents
+        .members
+        .iter()
+        .filter(|m| {
+            let age = m.birth.age_on(NOW.date());
+            (20..=58).contains(&age) && !m.birth.is_estimated()
+        })
+        .nth(nth)
+        .unwrap()
+        .clone()
+}
+
+fn form(m: &Member) -> RegistrationForm {
+    RegistrationForm {
+        member_id: m.member_id.clone(),
+        occupation_code: Some("construction".into()),
+        mobile: Some("9876543210".into()),
+        aadhaar: None,
+        bank_ifsc: None,
+        facts: ApplicantFacts {
+            land_ares: Some(0),
+            irrigated_land_ares: Some(0),
+            ..Default::default()
+        },
+        channel: Channel::Camp,
+        camp_id: Some("camp-1".into()),
+        operator_id: "op-1".into(),
+        consent: true,
+        migrant: None,
+        language: Lang::Hi,
+    }
+}
+
+fn register(store: &DeviceStore, m: &Member) -> uuid::Uuid {
+    let id = store.create_draft(&form(m)).unwrap();
+    store.finalise(id, NOW, false).unwrap();
+    id
+}
+
+#[test]
+fn a_wrong_key_is_refused_and_the_right_key_still_opens() {
+    let c = camp(50);
+    let device = c.store.device_id().to_owned();
+    drop(c.store);
+    assert!(matches!(
+        DeviceStore::open(&c.path, &[1; 32]),
+        Err(StoreError::WrongKey)
+    ));
+    assert!(matches!(
+        DeviceStore::open(&c.path, &[1; 16]),
+        Err(StoreError::BadKeyLength(16))
+    ));
+    let again = DeviceStore::open(&c.path, &KEY).unwrap();
+    assert_eq!(
+        again.device_id(),
+        device,
+        "the device key survives reopening"
+    );
+    assert_eq!(
+        again.units().unwrap()[0].member_count,
+        c.contents.members.len() as u64
+    );
+}
+
+#[test]
+fn names_and_addresses_are_not_in_the_database_file_in_clear() {
+    let c = camp(300);
+    let m = eligible(&c.contents, 0);
+    register(&c.store, &m);
+    drop(c.store);
+    let mut raw = std::fs::read(&c.path).unwrap();
+    if let Ok(wal) = std::fs::read(c.path.with_extension("db-wal")) {
+        raw.extend(wal);
+    }
+    let haystack = String::from_utf8_lossy(&raw);
+    for needle in [
+        m.name_en.as_str(),
+        m.name_hi.as_str(),
+        c.contents.families[0].address_en.as_str(),
+        "9876543210",
+    ] {
+        assert!(!haystack.contains(needle), "found personal data in clear");
+    }
+    // IDs stay in clear on purpose: they are what look-ups and sync index on.
+    assert!(haystack.contains(m.member_id.as_str()));
+}
+
+#[test]
+fn a_member_id_brings_up_the_whole_family_head_first() {
+    let c = camp(500);
+    let m = c
+        .contents
+        .members
+        .iter()
+        .find(|m| m.relation != panjiyan_core::samagra::Relation::Head)
+        .unwrap();
+    let view = c.store.member(&m.member_id).unwrap().unwrap();
+    assert_eq!(&view.member, m);
+    let family = c.store.family_of_member(&m.member_id).unwrap().unwrap();
+    let expected = c
+        .contents
+        .members
+        .iter()
+        .filter(|x| x.family_id == m.family_id)
+        .count();
+    assert_eq!(family.members.len(), expected);
+    assert_eq!(
+        family.members[0].member.member_id,
+        family.family.head_member_id
+    );
+    assert!(
+        c.store
+            .member(&"999999999".parse().unwrap())
+            .unwrap()
+            .is_none()
+    );
+    let families = c.store.families_in_unit(&c.unit).unwrap();
+    assert_eq!(families.len(), c.contents.families.len());
+}
+
+#[test]
+fn name_search_tolerates_spelling_variants_and_script() {
+    let c = camp(2_000);
+    let laxmi: Vec<&Member> = c
+        .contents
+        .members
+        .iter()
+        .filter(|m| m.name_hi.starts_with("लक्ष्मी "))
+        .collect();
+    assert!(!laxmi.is_empty(), "the generator makes some Laxmis");
+    let surname_hi = laxmi[0].name_hi.split(' ').nth(1).unwrap();
+    for query in [
+        format!("Lakshmi {}", laxmi[0].name_en.split(' ').nth(1).unwrap()),
+        format!("लक्ष्मी {surname_hi}"),
+    ] {
+        let hits = c.store.search_names(&query, Some(&c.unit), 50).unwrap();
+        let ids: Vec<_> = hits.iter().map(|h| &h.member.member.member_id).collect();
+        assert!(
+            ids.contains(&&laxmi[0].member_id),
+            "{query} did not find her"
+        );
+        assert!(
+            hits.windows(2).all(|w| w[0].score >= w[1].score),
+            "ranked best first"
+        );
+    }
+    let partial = c.store.search_names("Laks", None, 500).unwrap();
+    assert!(
+        partial
+            .iter()
+            .any(|h| h.member.member.member_id == laxmi[0].member_id),
+        "a half-typed name finds her"
+    );
+    assert!(c.store.search_names("Zzyzx", None, 10).unwrap().is_empty());
+}
+
+#[test]
+fn a_corrupt_or_untrusted_pack_is_refused_and_the_old_version_stays_usable() {
+    let c = camp(200);
+    let mut next = c.contents.clone();
+    next.members.truncate(100);
+    let families: std::collections::HashSet<_> =
+        next.members.iter().map(|m| m.family_id.clone()).collect();
+    next.families.retain(|f| families.contains(&f.family_id));
+    let mut bytes = pack::build_full(&info(&c.unit, 2), &next, &c.server).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    assert!(matches!(
+        c.store.import_pack(&bytes, &[c.server.public_key()]),
+        Err(StoreError::Pack(_))
+    ));
+    let stranger = SigningKey::generate().unwrap();
+    let forged = pack::build_full(&info(&c.unit, 2), &next, &stranger).unwrap();
+    assert!(matches!(
+        c.store.import_pack(&forged, &[c.server.public_key()]),
+        Err(StoreError::Pack(_))
+    ));
+    let unit = c.store.unit(&c.unit).unwrap().unwrap();
+    assert_eq!(
+        (unit.version, unit.member_count),
+        (1, c.contents.members.len() as u64)
+    );
+    assert!(
+        c.store
+            .member(&c.contents.members[150].member_id)
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn deltas_apply_only_onto_their_base_version() {
+    let c = camp(300);
+    let mut v2 = c.contents.clone();
+    let gone = v2
+        .members
+        .iter()
+        .position(|m| m.relation != panjiyan_core::samagra::Relation::Head)
+        .unwrap();
+    let removed = v2.members.remove(gone);
+    v2.members[0].name_en = "Changed Name".into();
+    v2.registered.push(RegisteredMember {
+        member_id: v2.members[1].member_id.clone(),
+        state: RegistrationState::Approved,
+        registration_number: Some("MP-401-2026-0000001".into()),
+    });
+    let delta = pack::build_delta(&info(&c.unit, 2), 1, &c.contents, &v2, &c.server).unwrap();
+    let wrong_base = pack::build_delta(&info(&c.unit, 3), 2, &v2, &v2, &c.server).unwrap();
+    assert!(matches!(
+        c.store.import_pack(&wrong_base, &[c.server.public_key()]),
+        Err(StoreError::WrongBaseVersion { need: 2, .. })
+    ));
+    let summary = c
+        .store
+        .import_pack(&delta, &[c.server.public_key()])
+        .unwrap();
+    assert!(summary.was_delta);
+    assert_eq!(c.store.unit(&c.unit).unwrap().unwrap().version, 2);
+    assert!(c.store.member(&removed.member_id).unwrap().is_none());
+    let first = c.store.member(&v2.members[0].member_id).unwrap().unwrap();
+    assert_eq!(first.member.name_en, "Changed Name");
+    let registered = c.store.member(&v2.members[1].member_id).unwrap().unwrap();
+    assert_eq!(
+        registered.registration_number.as_deref(),
+        Some("MP-401-2026-0000001")
+    );
+    assert_eq!(
+        c.store.unit(&c.unit).unwrap().unwrap().member_count,
+        v2.members.len() as u64
+    );
+    // An older full pack never replaces a newer version.
+    let old = pack::build_full(&info(&c.unit, 1), &c.contents, &c.server).unwrap();
+    assert!(matches!(
+        c.store.import_pack(&old, &[c.server.public_key()]),
+        Err(StoreError::StalePack { .. })
+    ));
+}
+
+#[test]
+fn finalising_checks_eligibility_again_and_names_the_failed_rule() {
+    let c = camp(500);
+    let child = c
+        .contents
+        .members
+        .iter()
+        .find(|m| m.birth.age_on(NOW.date()) < 16)
+        .unwrap();
+    let id = c.store.create_draft(&form(child)).unwrap();
+    match c.store.finalise(id, NOW, false) {
+        Err(StoreError::FormProblems(problems)) => {
+            assert_eq!(problems[0].field, FormField::Eligibility);
+            assert_eq!(problems[0].message.key, "eligibility.age_below_min");
+        }
+        other => panic!("expected form problems, got {other:?}"),
+    }
+    let view = c.store.registration(id).unwrap().unwrap();
+    assert_eq!(
+        view.status.state,
+        RegistrationState::Draft,
+        "the draft is kept for fixing"
+    );
+    assert_eq!(c.store.outbox_stats().unwrap().queued, 0);
+}
+
+#[test]
+fn a_member_cannot_be_registered_twice_on_one_device() {
+    let c = camp(300);
+    let m = eligible(&c.contents, 0);
+    let first = register(&c.store, &m);
+    assert!(matches!(
+        c.store.create_draft(&form(&m)),
+        Err(StoreError::AlreadyRegisteredOnDevice)
+    ));
+    let view = c.store.member(&m.member_id).unwrap().unwrap();
+    assert_eq!(
+        view.device_registration,
+        Some((first, RegistrationState::Queued))
+    );
+    assert!(matches!(
+        c.store.finalise(first, NOW, false),
+        Err(StoreError::NotADraft)
+    ));
+}
+
+#[test]
+fn a_member_the_pack_says_is_registered_needs_confirmation() {
+    let mut c = camp(300);
+    let m = eligible(&c.contents, 2);
+    c.contents.registered.push(RegisteredMember {
+        member_id: m.member_id.clone(),
+        state: RegistrationState::PendingApproval,
+        registration_number: None,
+    });
+    let v2 = pack::build_full(&info(&c.unit, 2), &c.contents, &c.server).unwrap();
+    c.store.import_pack(&v2, &[c.server.public_key()]).unwrap();
+    let id = c.store.create_draft(&form(&m)).unwrap();
+    match c.store.finalise(id, NOW, false) {
+        Err(StoreError::NeedsConfirmation(w)) => {
+            assert_eq!(w[0].key, "registration.already_registered_in_pack")
+        }
+        other => panic!("expected a warning, got {other:?}"),
+    }
+    c.store.finalise(id, NOW, true).unwrap();
+}
+
+#[test]
+fn the_outbox_sends_in_order_and_keeps_everything_not_acknowledged() {
+    let c = camp(600);
+    let ids: Vec<_> = (0..5)
+        .map(|i| register(&c.store, &eligible(&c.contents, i)))
+        .collect();
+    let batch = c.store.outbox_batch(10).unwrap();
+    assert_eq!(batch.iter().map(|b| b.id).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        batch.iter().map(|b| b.device_seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    let payload = batch[0]
+        .signed
+        .verify(&c.store.device_public_key())
+        .unwrap();
+    assert_eq!(payload.device_id, c.store.device_id());
+    assert_eq!(payload.mobile.unwrap().as_str(), "9876543210");
+
+    let stats = c.store.outbox_stats().unwrap();
+    assert_eq!((stats.queued, stats.oldest_queued_at), (5, Some(NOW)));
+    let response = PushResponse {
+        results: vec![
+            PushResult {
+                id: ids[0],
+                outcome: PushOutcome::Accepted,
+            },
+            PushResult {
+                id: ids[1],
+                outcome: PushOutcome::AlreadyHad,
+            },
+            PushResult {
+                id: ids[2],
+                outcome: PushOutcome::DuplicateOf { first: ids[0] },
+            },
+            PushResult {
+                id: ids[3],
+                outcome: PushOutcome::Invalid {
+                    reasons: vec![panjiyan_core::messages::Message::new("push.member_unknown")],
+                },
+            },
+            PushResult {
+                id: uuid::Uuid::now_v7(),
+                outcome: PushOutcome::Accepted,
+            },
+        ],
+    };
+    let summary = c.store.apply_push_response(&response).unwrap();
+    assert_eq!(
+        (
+            summary.acknowledged,
+            summary.duplicates,
+            summary.refused,
+            summary.ignored
+        ),
+        (3, 1, 1, 1)
+    );
+    let left: Vec<_> = c
+        .store
+        .outbox_batch(10)
+        .unwrap()
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    assert_eq!(left, [ids[4]], "only the unanswered record is still queued");
+    let stats = c.store.outbox_stats().unwrap();
+    assert_eq!((stats.queued, stats.refused), (1, 1));
+    let refused = c.store.registration(ids[3]).unwrap().unwrap();
+    assert_eq!(refused.refusal.unwrap()[0].key, "push.member_unknown");
+    assert_eq!(
+        c.store
+            .registration(ids[2])
+            .unwrap()
+            .unwrap()
+            .status
+            .duplicate_of,
+        Some(ids[0])
+    );
+
+    // A refused registration can be fixed and sent again under a new id.
+    let reopened = c.store.reopen_refused(ids[3]).unwrap();
+    assert_ne!(reopened, ids[3]);
+    let fin = c.store.finalise(reopened, NOW, false).unwrap();
+    assert_eq!(fin.device_seq, 6);
+
+    let report = c.store.backlog_report("0.1.0", None).unwrap();
+    assert_eq!(report.pending, 2);
+}
+
+#[test]
+fn status_changes_reach_the_registration_and_the_camp_view() {
+    let c = camp(300);
+    let m = eligible(&c.contents, 0);
+    let id = register(&c.store, &m);
+    c.store
+        .apply_push_response(&PushResponse {
+            results: vec![PushResult {
+                id,
+                outcome: PushOutcome::Accepted,
+            }],
+        })
+        .unwrap();
+    let change = StatusChange {
+        id,
+        member_id: m.member_id.clone(),
+        state: RegistrationState::Approved,
+        registration_number: Some("MP-401-2026-0000042".into()),
+        reason: None,
+        duplicate_of: None,
+        changed_at: NOW,
+    };
+    assert_eq!(c.store.apply_status_changes(&[change], "17").unwrap(), 1);
+    let view = c.store.registration(id).unwrap().unwrap();
+    assert_eq!(view.status.state, RegistrationState::Approved);
+    assert_eq!(
+        view.status.registration_number.as_deref(),
+        Some("MP-401-2026-0000042")
+    );
+    assert_eq!(
+        c.store
+            .member(&m.member_id)
+            .unwrap()
+            .unwrap()
+            .registered_state,
+        Some(RegistrationState::Approved)
+    );
+    assert_eq!(c.store.status_cursor().unwrap(), "17");
+}
+
+#[test]
+fn look_ups_from_many_threads_keep_answering_during_an_import() {
+    let c = std::sync::Arc::new(camp(3_000));
+    let big = pack::build_full(&info(&c.unit, 2), &c.contents, &c.server).unwrap();
+    let importer = {
+        let c = c.clone();
+        std::thread::spawn(move || c.store.import_pack(&big, &[c.server.public_key()]).unwrap())
+    };
+    let readers: Vec<_> = (0..4)
+        .map(|t| {
+            let c = c.clone();
+            std::thread::spawn(move || {
+                for i in 0..200 {
+                    let m = &c.contents.members[(t * 200 + i) % c.contents.members.len()];
+                    assert!(
+                        c.store.member(&m.member_id).unwrap().is_some(),
+                        "a look-up saw a half-imported unit"
+                    );
+                }
+            })
+        })
+        .collect();
+    for r in readers {
+        r.join().unwrap();
+    }
+    importer.join().unwrap();
+    assert_eq!(c.store.unit(&c.unit).unwrap().unwrap().version, 2);
+}
