@@ -4,7 +4,10 @@
 use panjiyan_core::generator::generate_unit;
 use panjiyan_core::keys::SigningKey;
 use panjiyan_core::location::Level;
+use panjiyan_core::messages::Lang;
 use panjiyan_core::pack::{self, PackContents, PackInfo};
+use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm};
+use panjiyan_core::store::DeviceStore;
 use panjiyan_core::validate::LgdCode;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -12,14 +15,16 @@ use std::time::{Duration, Instant};
 
 fn emit(bench: &str, value: f64, unit: &str, baseline: Option<f64>) {
     let ratio = baseline.filter(|b| *b > 0.0).map(|b| value / b);
-    let line = serde_json::json!({
-        "bench": bench,
-        "value": round(value),
-        "unit": unit,
-        "baseline": baseline.map(round),
-        "ratio": ratio.map(round),
-    });
-    println!("{line}");
+    let num = |x: Option<f64>| x.map_or_else(|| "null".to_owned(), |x| round(x).to_string());
+    // Field order as documented: bench, value, unit, baseline, ratio.
+    println!(
+        "{{\"bench\": {}, \"value\": {}, \"unit\": {}, \"baseline\": {}, \"ratio\": {}}}",
+        serde_json::Value::from(bench),
+        round(value),
+        serde_json::Value::from(unit),
+        num(baseline),
+        num(ratio)
+    );
 }
 
 fn round(x: f64) -> f64 {
@@ -97,12 +102,75 @@ fn csv_xz_bytes(contents: &PackContents) -> Option<usize> {
     Some(out.stdout.len())
 }
 
+/// The raw baseline for look-ups: the same members, unencrypted, in a bare rusqlite table,
+/// read with a prepared point query.
+fn raw_lookup_ns(dir: &std::path::Path, contents: &PackContents) -> f64 {
+    let conn = rusqlite::Connection::open(dir.join("raw.db")).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         CREATE TABLE members (member_id TEXT PRIMARY KEY, family_id TEXT, unit_code TEXT, body TEXT);",
+    )
+    .unwrap();
+    let tx = conn.unchecked_transaction().unwrap();
+    for m in &contents.members {
+        tx.execute(
+            "INSERT INTO members VALUES (?1, ?2, '900001', ?3)",
+            rusqlite::params![
+                m.member_id.as_str(),
+                m.family_id.as_str(),
+                serde_json::to_string(m).unwrap()
+            ],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let mut stmt = conn
+        .prepare("SELECT family_id, unit_code, body FROM members WHERE member_id = ?1")
+        .unwrap();
+    let mut i = 0;
+    let per = time_per_call(Duration::from_secs(2), || {
+        let m = &contents.members[i % contents.members.len()];
+        i += 1;
+        let row: (String, String, String) = stmt
+            .query_row([m.member_id.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        std::hint::black_box(row);
+    });
+    per.as_nanos() as f64
+}
+
+fn form(m: &panjiyan_core::samagra::Member) -> RegistrationForm {
+    RegistrationForm {
+        member_id: m.member_id.clone(),
+        occupation_code: Some("construction".into()),
+        mobile: Some("9876543210".into()),
+        aadhaar: None,
+        bank_ifsc: None,
+        facts: ApplicantFacts {
+            land_ares: Some(0),
+            irrigated_land_ares: Some(0),
+            ..Default::default()
+        },
+        channel: Channel::Camp,
+        camp_id: Some("bench".into()),
+        operator_id: "op".into(),
+        consent: true,
+        migrant: None,
+        language: Lang::Hi,
+    }
+}
+
 fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
     let key = SigningKey::generate().expect("key");
+    let trusted = [key.public_key()];
     let ward = LgdCode::parse("900001").unwrap();
     let ward_contents = generate_unit(7, &ward, 2_000);
     let members = ward_contents.members.len() as f64;
 
+    // Pack size and speed: a 2,000-member ward.
     let info = pack_info(&ward, Level::Ward);
     let bytes = pack::build_full(&info, &ward_contents, &key).expect("build");
     let xz = csv_xz_bytes(&ward_contents).map(|b| b as f64 / members);
@@ -112,8 +180,6 @@ fn main() {
         "bytes",
         xz,
     );
-
-    let trusted = [key.public_key()];
     let build = time_per_call(Duration::from_secs(2), || {
         pack::build_full(&info, &ward_contents, &key).unwrap();
     });
@@ -122,4 +188,73 @@ fn main() {
         pack::verify(&bytes, &trusted).unwrap();
     });
     emit("pack_verify", verify.as_secs_f64() * 1e3, "ms", None);
+
+    // Import: verify and import the ward's pack into a fresh encrypted store, each time.
+    let mut round = 0;
+    let import = time_per_call(Duration::from_secs(3), || {
+        round += 1;
+        let store =
+            DeviceStore::open(dir.path().join(format!("import-{round}.db")), &[3; 32]).unwrap();
+        store.import_pack(&bytes, &trusted).unwrap();
+    });
+    emit("pack_import", import.as_secs_f64() * 1e3, "ms", None);
+
+    // Look-ups by member ID: the store (decrypting) against raw rusqlite on a plain copy.
+    let store = DeviceStore::open(dir.path().join("camp.db"), &[4; 32]).unwrap();
+    store.import_pack(&bytes, &trusted).unwrap();
+    let mut i = 0;
+    let lookup = time_per_call(Duration::from_secs(2), || {
+        let m = &ward_contents.members[i % ward_contents.members.len()];
+        i += 1;
+        std::hint::black_box(store.member(&m.member_id).unwrap().unwrap());
+    });
+    let raw = raw_lookup_ns(dir.path(), &ward_contents);
+    emit("member_lookup", lookup.as_nanos() as f64, "ns", Some(raw));
+
+    // Finalise: validated, eligibility checked, signed and queued.
+    let today = time::OffsetDateTime::now_utc();
+    let eligible: Vec<_> = ward_contents
+        .members
+        .iter()
+        .filter(|m| (19..=59).contains(&m.birth.age_on(today.date())))
+        .take(400)
+        .collect();
+    let drafts: Vec<_> = eligible
+        .iter()
+        .map(|m| store.create_draft(&form(m)).unwrap())
+        .collect();
+    let start = Instant::now();
+    for id in &drafts {
+        store.finalise(*id, today, true).unwrap();
+    }
+    emit(
+        "registration_finalise",
+        start.elapsed().as_secs_f64() * 1e6 / drafts.len() as f64,
+        "us",
+        None,
+    );
+
+    // Name search over a 10,000-member village.
+    let village = LgdCode::parse("500001").unwrap();
+    let village_contents = generate_unit(9, &village, 10_000);
+    let village_pack = pack::build_full(
+        &pack_info(&village, Level::Village),
+        &village_contents,
+        &key,
+    )
+    .unwrap();
+    store.import_pack(&village_pack, &trusted).unwrap();
+    let queries: Vec<String> = village_contents
+        .members
+        .iter()
+        .step_by(97)
+        .map(|m| m.name_en.clone())
+        .collect();
+    let mut q = 0;
+    let search = time_per_call(Duration::from_secs(2), || {
+        let query = &queries[q % queries.len()];
+        q += 1;
+        std::hint::black_box(store.search_names(query, Some(&village), 20).unwrap());
+    });
+    emit("name_search", search.as_secs_f64() * 1e3, "ms", None);
 }
