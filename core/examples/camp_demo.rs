@@ -41,24 +41,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .find(|p| p.level == Level::Village)
         .expect("a village");
-    let mut contents = PackContents::default();
-    contents.families = district
+    let families: Vec<_> = district
         .families
         .iter()
         .filter(|f| f.unit_code == village.code)
         .cloned()
         .collect();
-    let ids: std::collections::HashSet<_> = contents
-        .families
-        .iter()
-        .map(|f| f.family_id.clone())
-        .collect();
-    contents.members = district
-        .members
-        .iter()
-        .filter(|m| ids.contains(&m.family_id))
-        .cloned()
-        .collect();
+    let ids: std::collections::HashSet<_> = families.iter().map(|f| f.family_id.clone()).collect();
+    let contents = PackContents {
+        members: district
+            .members
+            .iter()
+            .filter(|m| ids.contains(&m.family_id))
+            .cloned()
+            .collect(),
+        families,
+        registered: Vec::new(),
+    };
     println!(
         "District {}: {} people in {} villages and wards",
         district.hierarchy.places()[1].name_en,
