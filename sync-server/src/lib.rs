@@ -1,2 +1,4 @@
-//! The sync server. Empty until the sync-server issue lands: the crate exists so the
-//! workspace layout is the final one from the first commit.
+//! panjiyan-server: the sync server. Serves camp packs, takes pushes exactly once, answers
+//! status pulls, records officers' decisions. Storage is PostgreSQL or SQLite behind one trait.
+
+pub mod storage;

@@ -1,0 +1,312 @@
+//! Server storage: one `Storage` trait with a PostgreSQL and a SQLite implementation, chosen
+//! from the database URL. Both run the same queries (written once in `queries.rs`); each has
+//! its own migrations folder.
+
+mod postgres;
+mod queries;
+mod sqlite;
+
+use panjiyan_core::location::{Level, Place};
+use panjiyan_core::pack::PackContents;
+use panjiyan_core::samagra::{Family, Member};
+use panjiyan_core::wire::{BacklogReport, PushOutcome, StatusChange};
+use serde::{Deserialize, Serialize};
+
+pub use postgres::PgStorage;
+pub use sqlite::SqliteStorage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the database URL {0:?} is neither postgres:// nor sqlite:")]
+    UnknownScheme(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0} already exists")]
+    AlreadyExists(&'static str),
+    #[error("the registration is {0}, not pending approval")]
+    NotPending(String),
+}
+
+/// Who a user is; each role works within its jurisdiction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Operator,
+    Secretary,
+    DesignatedOfficer,
+    DistrictAdmin,
+    StateAdmin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Secretary => "secretary",
+            Role::DesignatedOfficer => "designated-officer",
+            Role::DistrictAdmin => "district-admin",
+            Role::StateAdmin => "state-admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Operator, Role::Secretary, Role::DesignatedOfficer, Role::DistrictAdmin, Role::StateAdmin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    /// Roles that may enrol a device for a camp.
+    pub fn enrols_devices(self) -> bool {
+        matches!(self, Role::Operator | Role::Secretary)
+    }
+
+    /// Roles that may approve or reject registrations.
+    pub fn decides(self) -> bool {
+        matches!(self, Role::DesignatedOfficer | Role::DistrictAdmin | Role::StateAdmin)
+    }
+
+    /// Roles that may revoke devices and manage the campaign.
+    pub fn administers(self) -> bool {
+        matches!(self, Role::DistrictAdmin | Role::StateAdmin)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub jurisdiction: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub device_id: String,
+    pub public_key: Vec<u8>,
+    pub jurisdiction: String,
+    pub enrolled_by: i64,
+    pub revoked: bool,
+}
+
+/// A pushed registration, verified and checked by the API layer, ready to store.
+#[derive(Debug, Clone)]
+pub struct IncomingRegistration {
+    pub id: uuid::Uuid,
+    pub content_hash: String,
+    pub payload: String,
+    pub device_seq: i64,
+    pub member_id: String,
+    pub family_id: String,
+    pub unit_code: String,
+    pub channel: String,
+    pub occupation_code: String,
+}
+
+/// A stored pack (immutable).
+#[derive(Debug, Clone)]
+pub struct PackRow {
+    pub unit_code: String,
+    pub version: i64,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+}
+
+/// A unit a user may download, with its current pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitSummary {
+    pub code: String,
+    pub level: String,
+    pub name_hi: String,
+    pub name_en: String,
+    pub pack_version: Option<i64>,
+    pub pack_bytes: Option<i64>,
+    pub pack_sha256: Option<String>,
+}
+
+/// A registration as the server holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub member_id: String,
+    pub unit_code: String,
+    pub device_id: String,
+    pub state: String,
+    pub registration_number: Option<String>,
+    pub reason: Option<String>,
+    pub duplicate_of: Option<String>,
+    pub received_at: i64,
+}
+
+/// An officer's decision on a pending registration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject { reason: String },
+}
+
+/// What a device may pull status for: what it sent, and the units of its jurisdiction.
+#[derive(Debug, Clone)]
+pub struct StatusScope<'a> {
+    pub device_id: &'a str,
+    pub jurisdiction: &'a str,
+}
+
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub(crate) fn level_text(level: Level) -> &'static str {
+    match level {
+        Level::State => "state",
+        Level::District => "district",
+        Level::Block => "block",
+        Level::GramPanchayat => "gram_panchayat",
+        Level::Village => "village",
+        Level::UrbanBody => "urban_body",
+        Level::Ward => "ward",
+    }
+}
+
+pub(crate) fn parse_level(s: &str) -> Option<Level> {
+    [Level::State, Level::District, Level::Block, Level::GramPanchayat, Level::Village, Level::UrbanBody, Level::Ward]
+        .into_iter()
+        .find(|l| level_text(*l) == s)
+}
+
+/// The storage of the sync server. Every method is one unit of work (its own transaction).
+#[allow(async_fn_in_trait)]
+pub trait Storage: Send + Sync {
+    async fn migrate(&self) -> Result<(), StorageError>;
+    async fn ping(&self) -> Result<(), StorageError>;
+
+    async fn upsert_places(&self, places: &[Place]) -> Result<u64, StorageError>;
+    async fn place(&self, code: &str) -> Result<Option<Place>, StorageError>;
+    /// True when `code` is `area` or lies below it.
+    async fn is_within(&self, code: &str, area: &str) -> Result<bool, StorageError>;
+    /// Villages and wards at or below `area`, with their current packs.
+    async fn units_within(&self, area: &str) -> Result<Vec<UnitSummary>, StorageError>;
+
+    async fn add_user(&self, username: &str, password_hash: &str, role: Role, jurisdiction: &str) -> Result<i64, StorageError>;
+    async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StorageError>;
+    async fn users(&self) -> Result<Vec<User>, StorageError>;
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StorageError>;
+    async fn create_session(&self, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), StorageError>;
+    async fn session_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>, StorageError>;
+    async fn revoke_session(&self, token_hash: &[u8]) -> Result<(), StorageError>;
+    async fn record_login_failure(&self, key: &str, at: i64) -> Result<(), StorageError>;
+    async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64, StorageError>;
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StorageError>;
+
+    /// Enrols a device (or gives an enrolled, unrevoked device a new token).
+    async fn enrol_device(&self, device: &Device, token_hash: &[u8], now: i64) -> Result<(), StorageError>;
+    async fn device(&self, device_id: &str) -> Result<Option<Device>, StorageError>;
+    async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<Device>, StorageError>;
+    async fn revoke_device(&self, device_id: &str) -> Result<(), StorageError>;
+    async fn record_backlog(&self, device_id: &str, report: &BacklogReport, now: i64) -> Result<(), StorageError>;
+
+    /// The server's pack-signing key (PKCS#8): the stored one, or `candidate` stored now.
+    async fn server_key(&self, key_id: &str, candidate: &[u8], now: i64) -> Result<Vec<u8>, StorageError>;
+
+    /// Stores families and members; returns the units whose data changed (their data version
+    /// is bumped in the same transaction).
+    async fn upsert_samagra(&self, families: &[Family], members: &[Member], now: i64) -> Result<Vec<String>, StorageError>;
+    async fn unit_data_version(&self, unit: &str) -> Result<Option<i64>, StorageError>;
+    async fn unit_contents(&self, unit: &str) -> Result<PackContents, StorageError>;
+    async fn member_record(&self, member_id: &str) -> Result<Option<(String, Member)>, StorageError>;
+    async fn store_pack(&self, unit: &str, version: i64, bytes: &[u8], sha256: &str, now: i64) -> Result<(), StorageError>;
+    async fn pack(&self, unit: &str, version: Option<i64>) -> Result<Option<PackRow>, StorageError>;
+
+    /// Stores a batch exactly once: each record gets its own outcome; the backlog report is
+    /// recorded in the same transaction.
+    async fn push(&self, device_id: &str, records: &[IncomingRegistration], now: i64) -> Result<Vec<PushOutcome>, StorageError>;
+    async fn status_changes(&self, scope: &StatusScope<'_>, after: i64, limit: i64) -> Result<Vec<(i64, StatusChange)>, StorageError>;
+    async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, StorageError>;
+    /// Approves (allocating the number in the same transaction; approving twice is a no-op)
+    /// or rejects a pending registration.
+    async fn decide(&self, id: &str, decision: &Decision, officer: i64, number_format: &str, now: i64) -> Result<RegistrationRow, StorageError>;
+    async fn count_registrations(&self) -> Result<i64, StorageError>;
+    async fn set_target(&self, unit: &str, target: i64) -> Result<(), StorageError>;
+}
+
+/// The backend in use, chosen from the URL scheme.
+pub enum Db {
+    Postgres(PgStorage),
+    Sqlite(SqliteStorage),
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Db, StorageError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Db::Postgres(PgStorage::connect(url).await?))
+        } else if url.starts_with("sqlite:") {
+            Ok(Db::Sqlite(SqliteStorage::connect(url).await?))
+        } else {
+            Err(StorageError::UnknownScheme(url.split(':').next().unwrap_or_default().to_owned()))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Postgres(_) => "postgres",
+            Db::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+macro_rules! delegate {
+    ($( async fn $name:ident(&self $(, $arg:ident : $ty:ty)* ) -> $ret:ty; )*) => {
+        impl Storage for Db {
+            $( async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                match self {
+                    Db::Postgres(s) => s.$name($($arg),*).await,
+                    Db::Sqlite(s) => s.$name($($arg),*).await,
+                }
+            } )*
+        }
+    };
+}
+
+delegate! {
+    async fn migrate(&self) -> Result<(), StorageError>;
+    async fn ping(&self) -> Result<(), StorageError>;
+    async fn upsert_places(&self, places: &[Place]) -> Result<u64, StorageError>;
+    async fn place(&self, code: &str) -> Result<Option<Place>, StorageError>;
+    async fn is_within(&self, code: &str, area: &str) -> Result<bool, StorageError>;
+    async fn units_within(&self, area: &str) -> Result<Vec<UnitSummary>, StorageError>;
+    async fn add_user(&self, username: &str, password_hash: &str, role: Role, jurisdiction: &str) -> Result<i64, StorageError>;
+    async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StorageError>;
+    async fn users(&self) -> Result<Vec<User>, StorageError>;
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StorageError>;
+    async fn create_session(&self, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), StorageError>;
+    async fn session_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>, StorageError>;
+    async fn revoke_session(&self, token_hash: &[u8]) -> Result<(), StorageError>;
+    async fn record_login_failure(&self, key: &str, at: i64) -> Result<(), StorageError>;
+    async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64, StorageError>;
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StorageError>;
+    async fn enrol_device(&self, device: &Device, token_hash: &[u8], now: i64) -> Result<(), StorageError>;
+    async fn device(&self, device_id: &str) -> Result<Option<Device>, StorageError>;
+    async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<Device>, StorageError>;
+    async fn revoke_device(&self, device_id: &str) -> Result<(), StorageError>;
+    async fn record_backlog(&self, device_id: &str, report: &BacklogReport, now: i64) -> Result<(), StorageError>;
+    async fn server_key(&self, key_id: &str, candidate: &[u8], now: i64) -> Result<Vec<u8>, StorageError>;
+    async fn upsert_samagra(&self, families: &[Family], members: &[Member], now: i64) -> Result<Vec<String>, StorageError>;
+    async fn unit_data_version(&self, unit: &str) -> Result<Option<i64>, StorageError>;
+    async fn unit_contents(&self, unit: &str) -> Result<PackContents, StorageError>;
+    async fn member_record(&self, member_id: &str) -> Result<Option<(String, Member)>, StorageError>;
+    async fn store_pack(&self, unit: &str, version: i64, bytes: &[u8], sha256: &str, now: i64) -> Result<(), StorageError>;
+    async fn pack(&self, unit: &str, version: Option<i64>) -> Result<Option<PackRow>, StorageError>;
+    async fn push(&self, device_id: &str, records: &[IncomingRegistration], now: i64) -> Result<Vec<PushOutcome>, StorageError>;
+    async fn status_changes(&self, scope: &StatusScope<'_>, after: i64, limit: i64) -> Result<Vec<(i64, StatusChange)>, StorageError>;
+    async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, StorageError>;
+    async fn decide(&self, id: &str, decision: &Decision, officer: i64, number_format: &str, now: i64) -> Result<RegistrationRow, StorageError>;
+    async fn count_registrations(&self) -> Result<i64, StorageError>;
+    async fn set_target(&self, unit: &str, target: i64) -> Result<(), StorageError>;
+}

@@ -1,0 +1,774 @@
+//! The queries of both backends, written once: `impl_storage!` expands them for a backend
+//! type whose `pool` is a `sqlx::Pool` of that database. Placeholders are `$1`-style, which
+//! PostgreSQL and SQLite both take; times are epoch milliseconds; no dialect-only SQL.
+
+/// Fills a registration-number template: `{state}`, `{district}`, `{year}` and `{seq}` (with an
+/// optional zero-padded width, `{seq:07}`).
+pub fn format_number(template: &str, state: &str, district: &str, year: i32, seq: i64) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else { break };
+        let field = &rest[open + 1..open + close];
+        let (name, width) = match field.split_once(':') {
+            Some((n, w)) => (n, w.trim_start_matches('0').parse::<usize>().unwrap_or(0)),
+            None => (field, 0),
+        };
+        match name {
+            "state" => out.push_str(state),
+            "district" => out.push_str(district),
+            "year" => out.push_str(&year.to_string()),
+            "seq" => out.push_str(&format!("{seq:0width$}")),
+            _ => out.push_str(&rest[open..open + close + 1]),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+macro_rules! impl_storage {
+    ($backend:ty, $db:ty) => {
+        use panjiyan_core::location::Place;
+        use panjiyan_core::pack::{PackContents, RegisteredMember};
+        use panjiyan_core::registration::RegistrationState;
+        use panjiyan_core::samagra::{Family, Member};
+        use panjiyan_core::validate::{LgdCode, SamagraMemberId};
+        use panjiyan_core::wire::{BacklogReport, PushOutcome, StatusChange};
+        use sqlx::{Acquire, Row};
+        use std::collections::BTreeSet;
+        use $crate::storage::queries::format_number;
+        use $crate::storage::{
+            Decision, Device, IncomingRegistration, PackRow, RegistrationRow, Role, StatusScope, Storage,
+            StorageError, UnitSummary, User, level_text, parse_level,
+        };
+
+        const DESCENDANTS: &str = "WITH RECURSIVE sub(code) AS (
+                SELECT CAST($1 AS TEXT)
+                UNION ALL SELECT p.code FROM places p JOIN sub ON p.parent = sub.code)";
+
+        fn user_from(row: &<$db as sqlx::Database>::Row) -> Result<User, StorageError> {
+            let role: String = row.try_get("role")?;
+            Ok(User {
+                id: row.try_get("id")?,
+                username: row.try_get("username")?,
+                role: Role::parse(&role).ok_or(StorageError::Corrupt("user role"))?,
+                jurisdiction: row.try_get("jurisdiction")?,
+                disabled: row.try_get("disabled")?,
+            })
+        }
+
+        fn device_from(row: &<$db as sqlx::Database>::Row) -> Result<Device, StorageError> {
+            Ok(Device {
+                device_id: row.try_get("device_id")?,
+                public_key: row.try_get("public_key")?,
+                jurisdiction: row.try_get("jurisdiction")?,
+                enrolled_by: row.try_get("enrolled_by")?,
+                revoked: row.try_get("revoked")?,
+            })
+        }
+
+        fn registration_from(row: &<$db as sqlx::Database>::Row) -> Result<RegistrationRow, StorageError> {
+            Ok(RegistrationRow {
+                id: row.try_get("id")?,
+                member_id: row.try_get("member_id")?,
+                unit_code: row.try_get("unit_code")?,
+                device_id: row.try_get("device_id")?,
+                state: row.try_get("state")?,
+                registration_number: row.try_get("registration_number")?,
+                reason: row.try_get("reason")?,
+                duplicate_of: row.try_get("duplicate_of")?,
+                received_at: row.try_get("received_at")?,
+            })
+        }
+
+        const SELECT_REGISTRATION: &str = "SELECT id, member_id, unit_code, device_id, state, registration_number,
+            reason, duplicate_of, received_at FROM registrations";
+
+        async fn next_change(tx: &mut sqlx::Transaction<'_, $db>) -> Result<i64, StorageError> {
+            Ok(sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'status_change' RETURNING value")
+                .fetch_one(&mut **tx)
+                .await?)
+        }
+
+        fn time_of(ms: i64) -> time::OffsetDateTime {
+            time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        }
+
+        impl Storage for $backend {
+            async fn migrate(&self) -> Result<(), StorageError> {
+                self.run_migrations().await
+            }
+
+            async fn ping(&self) -> Result<(), StorageError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn upsert_places(&self, places: &[Place]) -> Result<u64, StorageError> {
+                let mut tx = self.pool.begin().await?;
+                // Parents before children, so the foreign key holds at every insert.
+                let mut ordered: Vec<&Place> = places.iter().collect();
+                ordered.sort_by_key(|p| p.level);
+                for p in &ordered {
+                    sqlx::query(
+                        "INSERT INTO places(code, level, name_hi, name_en, parent) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT(code) DO UPDATE SET level = excluded.level, name_hi = excluded.name_hi,
+                            name_en = excluded.name_en, parent = excluded.parent",
+                    )
+                    .bind(p.code.as_str())
+                    .bind(level_text(p.level))
+                    .bind(&p.name_hi)
+                    .bind(&p.name_en)
+                    .bind(p.parent.as_ref().map(|c| c.as_str()))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(ordered.len() as u64)
+            }
+
+            async fn place(&self, code: &str) -> Result<Option<Place>, StorageError> {
+                let row = sqlx::query("SELECT code, level, name_hi, name_en, parent FROM places WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| {
+                    let code: String = r.try_get("code")?;
+                    let level: String = r.try_get("level")?;
+                    let parent: Option<String> = r.try_get("parent")?;
+                    Ok(Place {
+                        code: LgdCode::parse(&code).map_err(|_| StorageError::Corrupt("place code"))?,
+                        level: parse_level(&level).ok_or(StorageError::Corrupt("place level"))?,
+                        name_hi: r.try_get("name_hi")?,
+                        name_en: r.try_get("name_en")?,
+                        parent: parent.map(|p| LgdCode::parse(&p)).transpose().map_err(|_| StorageError::Corrupt("place parent"))?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn is_within(&self, code: &str, area: &str) -> Result<bool, StorageError> {
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("{DESCENDANTS} SELECT count(*) FROM sub WHERE code = $2")))
+                    .bind(area)
+                    .bind(code)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n > 0)
+            }
+
+            async fn units_within(&self, area: &str) -> Result<Vec<UnitSummary>, StorageError> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS}
+                     SELECT p.code, p.level, p.name_hi, p.name_en, k.version, k.size, k.sha256
+                     FROM places p JOIN sub ON sub.code = p.code
+                     LEFT JOIN unit_data d ON d.unit_code = p.code
+                     LEFT JOIN packs k ON k.unit_code = p.code AND k.version = d.data_version
+                     WHERE p.level IN ('village', 'ward')
+                     ORDER BY p.code"
+                )))
+                .bind(area)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(UnitSummary {
+                            code: r.try_get("code")?,
+                            level: r.try_get("level")?,
+                            name_hi: r.try_get("name_hi")?,
+                            name_en: r.try_get("name_en")?,
+                            pack_version: r.try_get("version")?,
+                            pack_bytes: r.try_get("size")?,
+                            pack_sha256: r.try_get("sha256")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn add_user(&self, username: &str, password_hash: &str, role: Role, jurisdiction: &str) -> Result<i64, StorageError> {
+                let result = sqlx::query_scalar(
+                    "INSERT INTO users(username, password_hash, role, jurisdiction, created_at)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(username)
+                .bind(password_hash)
+                .bind(role.as_str())
+                .bind(jurisdiction)
+                .bind($crate::storage::now_ms())
+                .fetch_one(&self.pool)
+                .await;
+                match result {
+                    Ok(id) => Ok(id),
+                    Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                        Err(StorageError::AlreadyExists("user"))
+                    }
+                    Err(e) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {
+                        Err(StorageError::NotFound("jurisdiction"))
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StorageError> {
+                let row = sqlx::query("SELECT id, username, role, jurisdiction, disabled, password_hash FROM users WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok((user_from(&r)?, r.try_get("password_hash")?))).transpose()
+            }
+
+            async fn users(&self) -> Result<Vec<User>, StorageError> {
+                let rows = sqlx::query("SELECT id, username, role, jurisdiction, disabled FROM users ORDER BY username")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(user_from).collect()
+            }
+
+            async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query("UPDATE users SET disabled = $2 WHERE username = $1")
+                    .bind(username)
+                    .bind(disabled)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StorageError::NotFound("user"));
+                }
+                if disabled {
+                    sqlx::query("UPDATE sessions SET revoked = TRUE WHERE user_id = (SELECT id FROM users WHERE username = $1)")
+                        .bind(username)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), StorageError> {
+                sqlx::query("INSERT INTO sessions(token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+                    .bind(token_hash)
+                    .bind(user_id)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn session_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>, StorageError> {
+                let row = sqlx::query(
+                    "SELECT u.id, u.username, u.role, u.jurisdiction, u.disabled FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     WHERE s.token_hash = $1 AND NOT s.revoked AND s.expires_at > $2 AND NOT u.disabled",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(user_from).transpose()
+            }
+
+            async fn revoke_session(&self, token_hash: &[u8]) -> Result<(), StorageError> {
+                sqlx::query("UPDATE sessions SET revoked = TRUE WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn record_login_failure(&self, key: &str, at: i64) -> Result<(), StorageError> {
+                sqlx::query("INSERT INTO login_failures(attempt_key, at) VALUES ($1, $2)").bind(key).bind(at).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64, StorageError> {
+                Ok(sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE attempt_key = $1 AND at > $2")
+                    .bind(key)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn clear_login_failures(&self, key: &str) -> Result<(), StorageError> {
+                sqlx::query("DELETE FROM login_failures WHERE attempt_key = $1").bind(key).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn enrol_device(&self, device: &Device, token_hash: &[u8], now: i64) -> Result<(), StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let revoked: Option<bool> = sqlx::query_scalar("SELECT revoked FROM devices WHERE device_id = $1")
+                    .bind(&device.device_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match revoked {
+                    Some(true) => return Err(StorageError::AlreadyExists("revoked device")),
+                    Some(false) => {
+                        sqlx::query("UPDATE devices SET token_hash = $2, jurisdiction = $3, enrolled_by = $4 WHERE device_id = $1")
+                            .bind(&device.device_id)
+                            .bind(token_hash)
+                            .bind(&device.jurisdiction)
+                            .bind(device.enrolled_by)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO devices(device_id, public_key, token_hash, enrolled_by, jurisdiction, enrolled_at)
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(&device.device_id)
+                        .bind(&device.public_key)
+                        .bind(token_hash)
+                        .bind(device.enrolled_by)
+                        .bind(&device.jurisdiction)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn device(&self, device_id: &str) -> Result<Option<Device>, StorageError> {
+                let row = sqlx::query("SELECT device_id, public_key, jurisdiction, enrolled_by, revoked FROM devices WHERE device_id = $1")
+                    .bind(device_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(device_from).transpose()
+            }
+
+            async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<Device>, StorageError> {
+                let row = sqlx::query("SELECT device_id, public_key, jurisdiction, enrolled_by, revoked FROM devices WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(device_from).transpose()
+            }
+
+            async fn revoke_device(&self, device_id: &str) -> Result<(), StorageError> {
+                let done = sqlx::query("UPDATE devices SET revoked = TRUE WHERE device_id = $1").bind(device_id).execute(&self.pool).await?;
+                if done.rows_affected() == 0 {
+                    return Err(StorageError::NotFound("device"));
+                }
+                Ok(())
+            }
+
+            async fn record_backlog(&self, device_id: &str, report: &BacklogReport, now: i64) -> Result<(), StorageError> {
+                sqlx::query(
+                    "UPDATE devices SET last_seen_at = $2, pending = $3, oldest_pending_at = $4, app_version = $5,
+                        last_error = $6 WHERE device_id = $1",
+                )
+                .bind(device_id)
+                .bind(now)
+                .bind(report.pending as i64)
+                .bind(report.oldest_pending_at.map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64))
+                .bind(&report.app_version)
+                .bind(&report.last_error)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn server_key(&self, key_id: &str, candidate: &[u8], now: i64) -> Result<Vec<u8>, StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let existing: Option<Vec<u8>> =
+                    sqlx::query_scalar("SELECT pkcs8 FROM server_keys ORDER BY created_at LIMIT 1").fetch_optional(&mut *tx).await?;
+                if let Some(key) = existing {
+                    return Ok(key);
+                }
+                sqlx::query("INSERT INTO server_keys(key_id, pkcs8, created_at) VALUES ($1, $2, $3)")
+                    .bind(key_id)
+                    .bind(candidate)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(candidate.to_vec())
+            }
+
+            async fn upsert_samagra(&self, families: &[Family], members: &[Member], now: i64) -> Result<Vec<String>, StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let mut changed = BTreeSet::new();
+                for f in families {
+                    let body = serde_json::to_string(f).expect("families serialise");
+                    let done = sqlx::query(
+                        "INSERT INTO families(family_id, unit_code, head_member_id, body) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT(family_id) DO UPDATE SET unit_code = excluded.unit_code,
+                            head_member_id = excluded.head_member_id, body = excluded.body
+                         WHERE families.body <> excluded.body",
+                    )
+                    .bind(f.family_id.as_str())
+                    .bind(f.unit_code.as_str())
+                    .bind(f.head_member_id.as_str())
+                    .bind(&body)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() > 0 {
+                        changed.insert(f.unit_code.to_string());
+                    }
+                }
+                for m in members {
+                    let body = serde_json::to_string(m).expect("members serialise");
+                    let unit: Option<String> = sqlx::query_scalar("SELECT unit_code FROM families WHERE family_id = $1")
+                        .bind(m.family_id.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let unit = unit.ok_or(StorageError::NotFound("family of member"))?;
+                    let done = sqlx::query(
+                        "INSERT INTO members(member_id, family_id, unit_code, body) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT(member_id) DO UPDATE SET family_id = excluded.family_id,
+                            unit_code = excluded.unit_code, body = excluded.body
+                         WHERE members.body <> excluded.body OR members.unit_code <> excluded.unit_code",
+                    )
+                    .bind(m.member_id.as_str())
+                    .bind(m.family_id.as_str())
+                    .bind(&unit)
+                    .bind(&body)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() > 0 {
+                        changed.insert(unit);
+                    }
+                }
+                for unit in &changed {
+                    sqlx::query(
+                        "INSERT INTO unit_data(unit_code, data_version, changed_at) VALUES ($1, 1, $2)
+                         ON CONFLICT(unit_code) DO UPDATE SET data_version = unit_data.data_version + 1,
+                            changed_at = excluded.changed_at",
+                    )
+                    .bind(unit)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(changed.into_iter().collect())
+            }
+
+            async fn unit_data_version(&self, unit: &str) -> Result<Option<i64>, StorageError> {
+                Ok(sqlx::query_scalar("SELECT data_version FROM unit_data WHERE unit_code = $1")
+                    .bind(unit)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn unit_contents(&self, unit: &str) -> Result<PackContents, StorageError> {
+                let families: Vec<String> =
+                    sqlx::query_scalar("SELECT body FROM families WHERE unit_code = $1").bind(unit).fetch_all(&self.pool).await?;
+                let members: Vec<String> =
+                    sqlx::query_scalar("SELECT body FROM members WHERE unit_code = $1").bind(unit).fetch_all(&self.pool).await?;
+                let registered = sqlx::query(
+                    "SELECT member_id, state, registration_number FROM registrations
+                     WHERE unit_code = $1 AND state IN ('pending_approval', 'approved')",
+                )
+                .bind(unit)
+                .fetch_all(&self.pool)
+                .await?;
+                let parse = |s: &String| serde_json::from_str(s).map_err(|_| StorageError::Corrupt("samagra record"));
+                Ok(PackContents {
+                    families: families.iter().map(parse).collect::<Result<_, _>>()?,
+                    members: members.iter().map(|s| serde_json::from_str(s).map_err(|_| StorageError::Corrupt("samagra record"))).collect::<Result<_, _>>()?,
+                    registered: registered
+                        .iter()
+                        .map(|r| {
+                            let id: String = r.try_get("member_id")?;
+                            let state: String = r.try_get("state")?;
+                            Ok(RegisteredMember {
+                                member_id: SamagraMemberId::parse(&id).map_err(|_| StorageError::Corrupt("member id"))?,
+                                state: RegistrationState::parse(&state).ok_or(StorageError::Corrupt("state"))?,
+                                registration_number: r.try_get("registration_number")?,
+                            })
+                        })
+                        .collect::<Result<_, StorageError>>()?,
+                }
+                .into_canonical())
+            }
+
+            async fn member_record(&self, member_id: &str) -> Result<Option<(String, Member)>, StorageError> {
+                let row = sqlx::query("SELECT unit_code, body FROM members WHERE member_id = $1")
+                    .bind(member_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| {
+                    let body: String = r.try_get("body")?;
+                    Ok((r.try_get("unit_code")?, serde_json::from_str(&body).map_err(|_| StorageError::Corrupt("member"))?))
+                })
+                .transpose()
+            }
+
+            async fn store_pack(&self, unit: &str, version: i64, bytes: &[u8], sha256: &str, now: i64) -> Result<(), StorageError> {
+                sqlx::query(
+                    "INSERT INTO packs(unit_code, version, bytes, sha256, size, built_at) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT(unit_code, version) DO NOTHING",
+                )
+                .bind(unit)
+                .bind(version)
+                .bind(bytes)
+                .bind(sha256)
+                .bind(bytes.len() as i64)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn pack(&self, unit: &str, version: Option<i64>) -> Result<Option<PackRow>, StorageError> {
+                let row = sqlx::query(
+                    "SELECT unit_code, version, bytes, sha256 FROM packs
+                     WHERE unit_code = $1 AND ($2 IS NULL OR version = $2) ORDER BY version DESC LIMIT 1",
+                )
+                .bind(unit)
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    Ok(PackRow {
+                        unit_code: r.try_get("unit_code")?,
+                        version: r.try_get("version")?,
+                        bytes: r.try_get("bytes")?,
+                        sha256: r.try_get("sha256")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn push(&self, device_id: &str, records: &[IncomingRegistration], now: i64) -> Result<Vec<PushOutcome>, StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let mut outcomes = Vec::with_capacity(records.len());
+                for rec in records {
+                    let id = rec.id.to_string();
+                    let existing = sqlx::query("SELECT content_hash, state, duplicate_of FROM registrations WHERE id = $1")
+                        .bind(&id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if let Some(row) = existing {
+                        let hash: String = row.try_get("content_hash")?;
+                        if hash != rec.content_hash {
+                            sqlx::query("INSERT INTO conflicts(registration_id, device_id, received_at) VALUES ($1, $2, $3)")
+                                .bind(&id)
+                                .bind(device_id)
+                                .bind(now)
+                                .execute(&mut *tx)
+                                .await?;
+                            tracing::warn!(registration = %id, device = device_id, "same registration id with different content refused");
+                            outcomes.push(PushOutcome::Conflict);
+                            continue;
+                        }
+                        let state: String = row.try_get("state")?;
+                        let dup: Option<String> = row.try_get("duplicate_of")?;
+                        outcomes.push(match (state.as_str(), dup.and_then(|d| uuid::Uuid::parse_str(&d).ok())) {
+                            ("duplicate", Some(first)) => PushOutcome::DuplicateOf { first },
+                            _ => PushOutcome::AlreadyHad,
+                        });
+                        continue;
+                    }
+                    let seq = next_change(&mut tx).await?;
+                    let insert = |state: &'static str, duplicate_of: Option<String>| {
+                        sqlx::query(
+                            "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
+                                unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                        )
+                        .bind(id.clone())
+                        .bind(rec.content_hash.clone())
+                        .bind(rec.payload.clone())
+                        .bind(device_id.to_owned())
+                        .bind(rec.device_seq)
+                        .bind(rec.member_id.clone())
+                        .bind(rec.family_id.clone())
+                        .bind(rec.unit_code.clone())
+                        .bind(rec.channel.clone())
+                        .bind(rec.occupation_code.clone())
+                        .bind(state)
+                        .bind(duplicate_of)
+                        .bind(now)
+                        .bind(seq)
+                    };
+                    let first_of = "SELECT id FROM registrations WHERE member_id = $1 AND state IN ('pending_approval', 'approved')";
+                    let first: Option<String> = sqlx::query_scalar(first_of).bind(&rec.member_id).fetch_optional(&mut *tx).await?;
+                    let first = match first {
+                        Some(first) => Some(first),
+                        None => {
+                            // Another batch may register the same member at this moment: the
+                            // unique index decides, and the loser becomes the duplicate.
+                            let mut sp = tx.begin().await?;
+                            match insert("pending_approval", None).execute(&mut *sp).await {
+                                Ok(_) => {
+                                    sp.commit().await?;
+                                    None
+                                }
+                                Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                                    sp.rollback().await?;
+                                    sqlx::query_scalar(first_of).bind(&rec.member_id).fetch_optional(&mut *tx).await?
+                                }
+                                Err(e) => return Err(e.into()),
+                            }
+                        }
+                    };
+                    match first {
+                        None => outcomes.push(PushOutcome::Accepted),
+                        Some(first) => {
+                            insert("duplicate", Some(first.clone())).execute(&mut *tx).await?;
+                            let first = uuid::Uuid::parse_str(&first).map_err(|_| StorageError::Corrupt("registration id"))?;
+                            outcomes.push(PushOutcome::DuplicateOf { first });
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(outcomes)
+            }
+
+            async fn status_changes(&self, scope: &StatusScope<'_>, after: i64, limit: i64) -> Result<Vec<(i64, StatusChange)>, StorageError> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS}
+                     SELECT change_seq, id, member_id, state, registration_number, reason, duplicate_of,
+                            COALESCE(decided_at, received_at) AS changed_at
+                     FROM registrations
+                     WHERE change_seq > $2 AND (device_id = $3 OR unit_code IN (SELECT code FROM sub))
+                     ORDER BY change_seq LIMIT $4"
+                )))
+                .bind(scope.jurisdiction)
+                .bind(after)
+                .bind(scope.device_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let id: String = r.try_get("id")?;
+                        let member: String = r.try_get("member_id")?;
+                        let state: String = r.try_get("state")?;
+                        let dup: Option<String> = r.try_get("duplicate_of")?;
+                        Ok((
+                            r.try_get("change_seq")?,
+                            StatusChange {
+                                id: uuid::Uuid::parse_str(&id).map_err(|_| StorageError::Corrupt("registration id"))?,
+                                member_id: SamagraMemberId::parse(&member).map_err(|_| StorageError::Corrupt("member id"))?,
+                                state: RegistrationState::parse(&state).ok_or(StorageError::Corrupt("state"))?,
+                                registration_number: r.try_get("registration_number")?,
+                                reason: r.try_get("reason")?,
+                                duplicate_of: dup.and_then(|d| uuid::Uuid::parse_str(&d).ok()),
+                                changed_at: time_of(r.try_get("changed_at")?),
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, StorageError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_REGISTRATION} WHERE id = $1"))).bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(registration_from).transpose()
+            }
+
+            async fn decide(&self, id: &str, decision: &Decision, officer: i64, number_format: &str, now: i64) -> Result<RegistrationRow, StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_REGISTRATION} WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StorageError::NotFound("registration"))?;
+                let current = registration_from(&row)?;
+                match (decision, current.state.as_str()) {
+                    (Decision::Approve, "approved") => return Ok(current),
+                    (Decision::Reject { reason }, "rejected") if current.reason.as_deref() == Some(reason.as_str()) => {
+                        return Ok(current);
+                    }
+                    (_, "pending_approval") => {}
+                    (_, other) => return Err(StorageError::NotPending(other.to_owned())),
+                }
+                let seq = next_change(&mut tx).await?;
+                match decision {
+                    Decision::Approve => {
+                        // The district and state of the unit, for the number's scope and text.
+                        let ancestors = sqlx::query(
+                            "WITH RECURSIVE up(code, level, parent) AS (
+                                SELECT code, level, parent FROM places WHERE code = $1
+                                UNION ALL SELECT p.code, p.level, p.parent FROM places p JOIN up ON p.code = up.parent)
+                             SELECT code, level FROM up",
+                        )
+                        .bind(&current.unit_code)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        let mut district = String::new();
+                        let mut state = String::new();
+                        for a in &ancestors {
+                            let level: String = a.try_get("level")?;
+                            match level.as_str() {
+                                "district" => district = a.try_get("code")?,
+                                "state" => state = a.try_get("code")?,
+                                _ => {}
+                            }
+                        }
+                        let year = time_of(now).year();
+                        let scope = format!("{district}-{year}");
+                        sqlx::query("INSERT INTO number_sequences(scope, next) VALUES ($1, 1) ON CONFLICT(scope) DO NOTHING")
+                            .bind(&scope)
+                            .execute(&mut *tx)
+                            .await?;
+                        let n: i64 = sqlx::query_scalar(
+                            "UPDATE number_sequences SET next = next + 1 WHERE scope = $1 RETURNING next - 1",
+                        )
+                        .bind(&scope)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        let number = format_number(number_format, &state, &district, year, n);
+                        sqlx::query(
+                            "UPDATE registrations SET state = 'approved', registration_number = $2, decided_at = $3,
+                                decided_by = $4, change_seq = $5 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(&number)
+                        .bind(now)
+                        .bind(officer)
+                        .bind(seq)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    Decision::Reject { reason } => {
+                        sqlx::query(
+                            "UPDATE registrations SET state = 'rejected', reason = $2, decided_at = $3, decided_by = $4,
+                                change_seq = $5 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(reason)
+                        .bind(now)
+                        .bind(officer)
+                        .bind(seq)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_REGISTRATION} WHERE id = $1"))).bind(id).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                registration_from(&row)
+            }
+
+            async fn count_registrations(&self) -> Result<i64, StorageError> {
+                Ok(sqlx::query_scalar("SELECT count(*) FROM registrations").fetch_one(&self.pool).await?)
+            }
+
+            async fn set_target(&self, unit: &str, target: i64) -> Result<(), StorageError> {
+                sqlx::query(
+                    "INSERT INTO targets(unit_code, target) VALUES ($1, $2) ON CONFLICT(unit_code) DO UPDATE SET target = excluded.target",
+                )
+                .bind(unit)
+                .bind(target)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_storage;
+
+#[cfg(test)]
+mod tests {
+    use super::format_number;
+
+    #[test]
+    fn registration_numbers_follow_the_template() {
+        assert_eq!(format_number("{state}-{district}-{year}-{seq:07}", "23", "401", 2026, 42), "23-401-2026-0000042");
+        assert_eq!(format_number("MP/{district}/{seq}", "23", "401", 2026, 7), "MP/401/7");
+    }
+}

@@ -1,0 +1,30 @@
+//! The SQLite backend: the embedded default, so one command runs a whole server. WAL, foreign
+//! keys on, a busy timeout so that concurrent writers wait instead of failing.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+impl SqliteStorage {
+    pub async fn connect(url: &str) -> Result<Self, super::StorageError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(Self { pool })
+    }
+
+    async fn run_migrations(&self) -> Result<(), super::StorageError> {
+        sqlx::migrate!("../migrations/server/sqlite").run(&self.pool).await?;
+        Ok(())
+    }
+}
+
+super::queries::impl_storage!(SqliteStorage, sqlx::Sqlite);
