@@ -1,4 +1,24 @@
 //! panjiyan-server: the sync server. Serves camp packs, takes pushes exactly once, answers
 //! status pulls, records officers' decisions. Storage is PostgreSQL or SQLite behind one trait.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `app` | settings, shared state, the router, `launch` |
+//! | `api` | HTTP handlers, one module per concept |
+//! | `auth` | passwords, tokens, the user/device extractors |
+//! | `storage` | the `Storage` trait and its PostgreSQL and SQLite backends |
+//! | `packs` | building and signing camp packs, deltas |
+//! | `import` | parsing LGD and Samagra files |
+//! | `demo` | the synthetic demo district |
+//! | `metrics`, `openapi`, `error` | /metrics, /api/openapi.json, the JSON error shape |
 
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod metrics;
+pub mod openapi;
+pub mod packs;
 pub mod storage;

@@ -1,1 +1,465 @@
-fn main() {}
+//! `panjiyan-server`: the sync server's command line.
+
+use clap::{Parser, Subcommand};
+use panjiyan_server::app::{App, Settings, launch};
+use panjiyan_server::import::{self, SamagraLine};
+use panjiyan_server::storage::{Role, Storage, now_ms};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+/// Panjiyan sync server: serves camp packs to devices, takes registrations exactly once,
+/// answers status pulls and records officers' decisions.
+///
+/// Start here: `panjiyan-server serve --demo` runs a complete server on a SQLite file with a
+/// synthetic district and prints demo sign-ins. In production, point --database-url at
+/// PostgreSQL (postgres://user@host/db).
+#[derive(Parser)]
+#[command(version, about, long_about)]
+struct Cli {
+    /// Database: postgres://… for PostgreSQL, or sqlite:FILE for the embedded default.
+    #[arg(
+        long,
+        global = true,
+        env = "PANJIYAN_DATABASE_URL",
+        default_value = "sqlite:panjiyan.db"
+    )]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (migrates the database first).
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Seed an empty database with a synthetic district and demo users of every role.
+        #[arg(long)]
+        demo: bool,
+        /// Registration number template: {state}, {district}, {year}, {seq:07}.
+        #[arg(long, default_value = "{state}-{district}-{year}-{seq:07}")]
+        number_format: String,
+        /// Largest request body accepted, in bytes (after gzip decompression).
+        #[arg(long, default_value_t = 4 * 1024 * 1024)]
+        max_body_bytes: usize,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Import the LGD location hierarchy from CSV (code,level,name_hi,name_en,parent).
+    ImportLocations { file: PathBuf },
+    /// Import Samagra families and members from JSON Lines (.jsonl) or CSV (.csv). Resumable:
+    /// progress is kept in FILE.progress; running it again continues, and re-importing the
+    /// same data changes nothing.
+    ImportSamagra {
+        file: PathBuf,
+        /// Rows per committed chunk.
+        #[arg(long, default_value_t = 2_000)]
+        chunk: usize,
+    },
+    /// Write a synthetic district (locations CSV and Samagra JSON Lines) for trials.
+    Generate {
+        /// Folder to write locations.csv and samagra.jsonl into.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 2)]
+        blocks: u32,
+    },
+    /// Set the registration target of a unit (district, block, GP, village, urban body or ward).
+    Target {
+        #[command(subcommand)]
+        action: TargetAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user; the password is read from standard input (one line) or prompted for.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// LGD code of the place the user works for (e.g. a block for a CEO Janpad).
+        #[arg(long)]
+        jurisdiction: String,
+    },
+    /// List users.
+    List,
+    /// Disable a user and end their sessions.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TargetAction {
+    /// Set a target: `target set --unit 401 --target 116124`.
+    Set {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        target: i64,
+    },
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    let settings = Settings {
+        database_url: cli.database_url.clone(),
+        ..Settings::default()
+    };
+    match cli.command {
+        Command::Serve {
+            listen,
+            demo,
+            number_format,
+            max_body_bytes,
+        } => {
+            let app = App::open(Settings {
+                number_format,
+                max_body_bytes,
+                ..settings
+            })
+            .await?;
+            if demo {
+                let users = panjiyan_server::demo::seed(&app).await?;
+                if users.is_empty() {
+                    println!(
+                        "Demo data is already in {}; sign in with the users printed when it was made.",
+                        cli.database_url
+                    );
+                } else {
+                    println!("Demo district ready. Sign in with (shown once; stored only hashed):");
+                    for u in &users {
+                        println!(
+                            "  {:<14} {:<12} {:<20} {} ({})",
+                            u.username,
+                            u.password,
+                            u.role.as_str(),
+                            u.jurisdiction_name,
+                            u.jurisdiction
+                        );
+                    }
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            println!(
+                "Panjiyan server on http://{} (database: {})",
+                listener.local_addr()?,
+                app.db.backend()
+            );
+            launch(app, listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+        Command::Migrate => {
+            App::open(settings).await?;
+            println!("database is at the current schema");
+        }
+        Command::User { action } => {
+            let app = App::open(settings).await?;
+            match action {
+                UserAction::Add {
+                    username,
+                    role,
+                    jurisdiction,
+                } => {
+                    if app.db.place(&jurisdiction).await?.is_none() {
+                        return Err(format!("jurisdiction {jurisdiction} is not in the location hierarchy; import locations first").into());
+                    }
+                    let password = read_password()?;
+                    if password.chars().count() < 8 {
+                        return Err("the password must have at least 8 characters".into());
+                    }
+                    app.db
+                        .add_user(
+                            &username,
+                            &panjiyan_server::auth::hash_password(&password),
+                            role,
+                            &jurisdiction,
+                        )
+                        .await?;
+                    println!("added {username} ({}) for {jurisdiction}", role.as_str());
+                }
+                UserAction::List => {
+                    for u in app.db.users().await? {
+                        println!(
+                            "{:<20} {:<20} {:<10} {}",
+                            u.username,
+                            u.role.as_str(),
+                            u.jurisdiction,
+                            if u.disabled { "disabled" } else { "active" }
+                        );
+                    }
+                }
+                UserAction::Disable { username } => {
+                    app.db.set_user_disabled(&username, true).await?;
+                    println!("disabled {username}; their sessions are ended");
+                }
+            }
+        }
+        Command::ImportLocations { file } => {
+            let app = App::open(settings).await?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let mut places = Vec::new();
+            let mut bad = 0;
+            for (i, line) in text.lines().enumerate().skip(1) {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match import::parse_location(line) {
+                    Ok(p) => places.push(p),
+                    Err(reason) => {
+                        bad += 1;
+                        eprintln!("line {}: {reason}", i + 1);
+                    }
+                }
+            }
+            if let Err(e) = panjiyan_core::location::Hierarchy::new(0, places.clone()) {
+                // Parents may already be in the database from an earlier import; only refuse
+                // when a parent is missing from both.
+                if let panjiyan_core::location::HierarchyError::MissingParent { parent, .. } = &e {
+                    if app.db.place(parent).await?.is_none() {
+                        return Err(format!("{e}").into());
+                    }
+                } else {
+                    return Err(format!("{e}").into());
+                }
+            }
+            let n = app.db.upsert_places(&places).await?;
+            println!("imported {n} places; {bad} bad rows skipped");
+        }
+        Command::ImportSamagra { file, chunk } => {
+            let app = App::open(settings).await?;
+            import_samagra(&app, &file, chunk.max(1)).await?;
+        }
+        Command::Generate { out, seed, blocks } => {
+            let spec = panjiyan_core::generator::DistrictSpec {
+                seed,
+                blocks,
+                ..Default::default()
+            };
+            let district = panjiyan_core::generator::generate_district(&spec);
+            std::fs::create_dir_all(&out)?;
+            let mut loc =
+                std::io::BufWriter::new(std::fs::File::create(out.join("locations.csv"))?);
+            writeln!(loc, "{}", import::LOCATION_HEADER)?;
+            for p in district.hierarchy.places() {
+                let level = serde_json::to_value(p.level)?;
+                writeln!(
+                    loc,
+                    "{},{},{},{},{}",
+                    p.code,
+                    level.as_str().unwrap_or_default(),
+                    p.name_hi,
+                    p.name_en,
+                    p.parent.as_ref().map(|c| c.as_str()).unwrap_or("")
+                )?;
+            }
+            let mut sam =
+                std::io::BufWriter::new(std::fs::File::create(out.join("samagra.jsonl"))?);
+            for f in &district.families {
+                writeln!(
+                    sam,
+                    "{}",
+                    serde_json::to_string(&SamagraLine::Family(f.clone()))?
+                )?;
+            }
+            for m in &district.members {
+                writeln!(
+                    sam,
+                    "{}",
+                    serde_json::to_string(&SamagraLine::Member(m.clone()))?
+                )?;
+            }
+            println!(
+                "wrote {} places to {} and {} families, {} members to {}",
+                district.hierarchy.places().len(),
+                out.join("locations.csv").display(),
+                district.families.len(),
+                district.members.len(),
+                out.join("samagra.jsonl").display()
+            );
+        }
+        Command::Target {
+            action: TargetAction::Set { unit, target },
+        } => {
+            let app = App::open(settings).await?;
+            if app.db.place(&unit).await?.is_none() {
+                return Err(format!("{unit} is not in the location hierarchy").into());
+            }
+            if target < 0 {
+                return Err("a target cannot be negative".into());
+            }
+            app.db.set_target(&unit, target).await?;
+            println!(
+                "target for {unit} set to {}",
+                panjiyan_core::messages::format_indian_number(target as u64)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> Result<String, Error> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("password: ");
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// One Samagra import: the chunk being gathered and the tallies so far.
+#[derive(Default)]
+struct SamagraImport {
+    families: Vec<panjiyan_core::samagra::Family>,
+    members: Vec<panjiyan_core::samagra::Member>,
+    /// Line of each member in the chunk, to name it if it has to be skipped.
+    member_lines: std::collections::HashMap<String, u64>,
+    changed_units: std::collections::BTreeSet<String>,
+    imported: u64,
+    bad: u64,
+}
+
+impl SamagraImport {
+    fn add(&mut self, item: SamagraLine, line_no: u64) {
+        match item {
+            SamagraLine::Family(f) => self.families.push(f),
+            SamagraLine::Member(m) => {
+                self.member_lines.insert(m.member_id.to_string(), line_no);
+                self.members.push(m);
+            }
+        }
+    }
+
+    /// Commits the chunk, then records in `progress` how far the file is done.
+    async fn flush(&mut self, app: &App, last_line: u64, progress: &Path) -> Result<(), Error> {
+        let done = app
+            .db
+            .upsert_samagra(&self.families, &self.members, now_ms())
+            .await?;
+        for orphan in &done.orphans {
+            let line = self.member_lines.get(orphan).copied().unwrap_or_default();
+            eprintln!(
+                "\rline {line}: the member's family is not in this file or the database; skipped"
+            );
+        }
+        self.bad += done.orphans.len() as u64;
+        self.imported -= done.orphans.len() as u64;
+        self.families.clear();
+        self.members.clear();
+        self.member_lines.clear();
+        self.changed_units.extend(done.changed_units);
+        std::fs::write(progress, last_line.to_string())?;
+        Ok(())
+    }
+}
+
+/// Streams the file in chunks; each chunk commits and then records its last line in
+/// FILE.progress, so an interrupted import continues where it stopped.
+async fn import_samagra(app: &App, file: &Path, chunk: usize) -> Result<(), Error> {
+    let csv = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let total = std::fs::metadata(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+        .len()
+        .max(1);
+    let progress = PathBuf::from(format!("{}.progress", file.display()));
+    let resume: u64 = std::fs::read_to_string(&progress)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    if resume > 0 {
+        eprintln!("resuming after line {resume}");
+    }
+    let reader = BufReader::new(std::fs::File::open(file)?);
+    let mut run = SamagraImport::default();
+    let (mut read_bytes, mut last_line) = (0u64, 0u64);
+    for (i, line) in reader.lines().enumerate() {
+        let line_no = i as u64 + 1;
+        let line = line.map_err(|e| format!("line {line_no}: cannot read: {e}"))?;
+        read_bytes += line.len() as u64 + 1;
+        last_line = line_no;
+        if line_no <= resume || line.trim().is_empty() || (csv && line_no == 1) {
+            continue;
+        }
+        let parsed = if csv {
+            import::parse_samagra_csv(&line)
+                .map(|(f, m)| vec![SamagraLine::Family(f), SamagraLine::Member(m)])
+        } else {
+            import::parse_samagra_json(&line).map(|l| vec![l])
+        };
+        match parsed {
+            Ok(items) => {
+                for item in items {
+                    run.add(item, line_no);
+                }
+                run.imported += 1;
+            }
+            Err(reason) => {
+                run.bad += 1;
+                eprintln!("\rline {line_no}: {reason}");
+            }
+        }
+        if run.families.len() + run.members.len() >= chunk {
+            run.flush(app, line_no, &progress)
+                .await
+                .map_err(|e| format!("line {line_no}: chunk failed, nothing of it was saved ({e}); run again to resume"))?;
+            eprint!(
+                "\r{:>5.1}%  {} rows imported, {} bad",
+                read_bytes as f64 * 100.0 / total as f64,
+                run.imported,
+                run.bad
+            );
+        }
+    }
+    run.flush(app, last_line, &progress).await.map_err(|e| {
+        format!("the last chunk failed, nothing of it was saved ({e}); run again to resume")
+    })?;
+    eprintln!("\r100.0%  {} rows imported, {} bad", run.imported, run.bad);
+    for unit in &run.changed_units {
+        panjiyan_server::packs::ensure_current(app, unit).await?;
+    }
+    let _ = std::fs::remove_file(&progress);
+    println!(
+        "imported {} rows ({} bad, skipped); {} villages/wards changed, their packs rebuilt",
+        run.imported,
+        run.bad,
+        run.changed_units.len()
+    );
+    Ok(())
+}

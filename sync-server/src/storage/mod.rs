@@ -56,9 +56,15 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Operator, Role::Secretary, Role::DesignatedOfficer, Role::DistrictAdmin, Role::StateAdmin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        [
+            Role::Operator,
+            Role::Secretary,
+            Role::DesignatedOfficer,
+            Role::DistrictAdmin,
+            Role::StateAdmin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 
     /// Roles that may enrol a device for a camp.
@@ -68,7 +74,10 @@ impl Role {
 
     /// Roles that may approve or reject registrations.
     pub fn decides(self) -> bool {
-        matches!(self, Role::DesignatedOfficer | Role::DistrictAdmin | Role::StateAdmin)
+        matches!(
+            self,
+            Role::DesignatedOfficer | Role::DistrictAdmin | Role::StateAdmin
+        )
     }
 
     /// Roles that may revoke devices and manage the campaign.
@@ -107,6 +116,15 @@ pub struct IncomingRegistration {
     pub unit_code: String,
     pub channel: String,
     pub occupation_code: String,
+}
+
+/// What a Samagra upsert changed.
+#[derive(Debug, Clone, Default)]
+pub struct SamagraUpsert {
+    /// Villages and wards whose data changed (their data version was bumped).
+    pub changed_units: Vec<String>,
+    /// Members skipped because their family is not known.
+    pub orphans: Vec<String>,
 }
 
 /// A stored pack (immutable).
@@ -176,9 +194,17 @@ pub(crate) fn level_text(level: Level) -> &'static str {
 }
 
 pub(crate) fn parse_level(s: &str) -> Option<Level> {
-    [Level::State, Level::District, Level::Block, Level::GramPanchayat, Level::Village, Level::UrbanBody, Level::Ward]
-        .into_iter()
-        .find(|l| level_text(*l) == s)
+    [
+        Level::State,
+        Level::District,
+        Level::Block,
+        Level::GramPanchayat,
+        Level::Village,
+        Level::UrbanBody,
+        Level::Ward,
+    ]
+    .into_iter()
+    .find(|l| level_text(*l) == s)
 }
 
 /// The storage of the sync server. Every method is one unit of work (its own transaction).
@@ -194,44 +220,104 @@ pub trait Storage: Send + Sync {
     /// Villages and wards at or below `area`, with their current packs.
     async fn units_within(&self, area: &str) -> Result<Vec<UnitSummary>, StorageError>;
 
-    async fn add_user(&self, username: &str, password_hash: &str, role: Role, jurisdiction: &str) -> Result<i64, StorageError>;
+    async fn add_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        jurisdiction: &str,
+    ) -> Result<i64, StorageError>;
     async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StorageError>;
     async fn users(&self) -> Result<Vec<User>, StorageError>;
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StorageError>;
-    async fn create_session(&self, token_hash: &[u8], user_id: i64, expires_at: i64) -> Result<(), StorageError>;
-    async fn session_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>, StorageError>;
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        expires_at: i64,
+    ) -> Result<(), StorageError>;
+    async fn session_user(&self, token_hash: &[u8], now: i64)
+    -> Result<Option<User>, StorageError>;
     async fn revoke_session(&self, token_hash: &[u8]) -> Result<(), StorageError>;
     async fn record_login_failure(&self, key: &str, at: i64) -> Result<(), StorageError>;
     async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64, StorageError>;
     async fn clear_login_failures(&self, key: &str) -> Result<(), StorageError>;
 
     /// Enrols a device (or gives an enrolled, unrevoked device a new token).
-    async fn enrol_device(&self, device: &Device, token_hash: &[u8], now: i64) -> Result<(), StorageError>;
+    async fn enrol_device(
+        &self,
+        device: &Device,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<(), StorageError>;
     async fn device(&self, device_id: &str) -> Result<Option<Device>, StorageError>;
     async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<Device>, StorageError>;
     async fn revoke_device(&self, device_id: &str) -> Result<(), StorageError>;
-    async fn record_backlog(&self, device_id: &str, report: &BacklogReport, now: i64) -> Result<(), StorageError>;
+    async fn record_backlog(
+        &self,
+        device_id: &str,
+        report: &BacklogReport,
+        now: i64,
+    ) -> Result<(), StorageError>;
 
     /// The server's pack-signing key (PKCS#8): the stored one, or `candidate` stored now.
-    async fn server_key(&self, key_id: &str, candidate: &[u8], now: i64) -> Result<Vec<u8>, StorageError>;
+    async fn server_key(
+        &self,
+        key_id: &str,
+        candidate: &[u8],
+        now: i64,
+    ) -> Result<Vec<u8>, StorageError>;
 
-    /// Stores families and members; returns the units whose data changed (their data version
-    /// is bumped in the same transaction).
-    async fn upsert_samagra(&self, families: &[Family], members: &[Member], now: i64) -> Result<Vec<String>, StorageError>;
+    /// Stores families and members (a member whose family is unknown is skipped and named);
+    /// bumps the data version of every unit that changed, in the same transaction.
+    async fn upsert_samagra(
+        &self,
+        families: &[Family],
+        members: &[Member],
+        now: i64,
+    ) -> Result<SamagraUpsert, StorageError>;
     async fn unit_data_version(&self, unit: &str) -> Result<Option<i64>, StorageError>;
     async fn unit_contents(&self, unit: &str) -> Result<PackContents, StorageError>;
-    async fn member_record(&self, member_id: &str) -> Result<Option<(String, Member)>, StorageError>;
-    async fn store_pack(&self, unit: &str, version: i64, bytes: &[u8], sha256: &str, now: i64) -> Result<(), StorageError>;
-    async fn pack(&self, unit: &str, version: Option<i64>) -> Result<Option<PackRow>, StorageError>;
+    async fn member_record(
+        &self,
+        member_id: &str,
+    ) -> Result<Option<(String, Member)>, StorageError>;
+    async fn store_pack(
+        &self,
+        unit: &str,
+        version: i64,
+        bytes: &[u8],
+        sha256: &str,
+        now: i64,
+    ) -> Result<(), StorageError>;
+    async fn pack(&self, unit: &str, version: Option<i64>)
+    -> Result<Option<PackRow>, StorageError>;
 
     /// Stores a batch exactly once: each record gets its own outcome; the backlog report is
     /// recorded in the same transaction.
-    async fn push(&self, device_id: &str, records: &[IncomingRegistration], now: i64) -> Result<Vec<PushOutcome>, StorageError>;
-    async fn status_changes(&self, scope: &StatusScope<'_>, after: i64, limit: i64) -> Result<Vec<(i64, StatusChange)>, StorageError>;
+    async fn push(
+        &self,
+        device_id: &str,
+        records: &[IncomingRegistration],
+        now: i64,
+    ) -> Result<Vec<PushOutcome>, StorageError>;
+    async fn status_changes(
+        &self,
+        scope: &StatusScope<'_>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, StatusChange)>, StorageError>;
     async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, StorageError>;
     /// Approves (allocating the number in the same transaction; approving twice is a no-op)
     /// or rejects a pending registration.
-    async fn decide(&self, id: &str, decision: &Decision, officer: i64, number_format: &str, now: i64) -> Result<RegistrationRow, StorageError>;
+    async fn decide(
+        &self,
+        id: &str,
+        decision: &Decision,
+        officer: i64,
+        number_format: &str,
+        now: i64,
+    ) -> Result<RegistrationRow, StorageError>;
     async fn count_registrations(&self) -> Result<i64, StorageError>;
     async fn set_target(&self, unit: &str, target: i64) -> Result<(), StorageError>;
 }
@@ -249,7 +335,9 @@ impl Db {
         } else if url.starts_with("sqlite:") {
             Ok(Db::Sqlite(SqliteStorage::connect(url).await?))
         } else {
-            Err(StorageError::UnknownScheme(url.split(':').next().unwrap_or_default().to_owned()))
+            Err(StorageError::UnknownScheme(
+                url.split(':').next().unwrap_or_default().to_owned(),
+            ))
         }
     }
 
@@ -297,7 +385,7 @@ delegate! {
     async fn revoke_device(&self, device_id: &str) -> Result<(), StorageError>;
     async fn record_backlog(&self, device_id: &str, report: &BacklogReport, now: i64) -> Result<(), StorageError>;
     async fn server_key(&self, key_id: &str, candidate: &[u8], now: i64) -> Result<Vec<u8>, StorageError>;
-    async fn upsert_samagra(&self, families: &[Family], members: &[Member], now: i64) -> Result<Vec<String>, StorageError>;
+    async fn upsert_samagra(&self, families: &[Family], members: &[Member], now: i64) -> Result<SamagraUpsert, StorageError>;
     async fn unit_data_version(&self, unit: &str) -> Result<Option<i64>, StorageError>;
     async fn unit_contents(&self, unit: &str) -> Result<PackContents, StorageError>;
     async fn member_record(&self, member_id: &str) -> Result<Option<(String, Member)>, StorageError>;

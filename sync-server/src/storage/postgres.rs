@@ -8,12 +8,17 @@ pub struct PgStorage {
 
 impl PgStorage {
     pub async fn connect(url: &str) -> Result<Self, super::StorageError> {
-        let pool = PgPoolOptions::new().max_connections(20).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(20)
+            .connect(url)
+            .await?;
         Ok(Self { pool })
     }
 
     async fn run_migrations(&self) -> Result<(), super::StorageError> {
-        sqlx::migrate!("../migrations/server/postgres").run(&self.pool).await?;
+        sqlx::migrate!("../migrations/server/postgres")
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 }

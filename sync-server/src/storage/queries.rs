@@ -9,7 +9,9 @@ pub fn format_number(template: &str, state: &str, district: &str, year: i32, seq
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else { break };
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
         let field = &rest[open + 1..open + close];
         let (name, width) = match field.split_once(':') {
             Some((n, w)) => (n, w.trim_start_matches('0').parse::<usize>().unwrap_or(0)),
@@ -40,7 +42,7 @@ macro_rules! impl_storage {
         use std::collections::BTreeSet;
         use $crate::storage::queries::format_number;
         use $crate::storage::{
-            Decision, Device, IncomingRegistration, PackRow, RegistrationRow, Role, StatusScope, Storage,
+            Decision, Device, IncomingRegistration, PackRow, SamagraUpsert, RegistrationRow, Role, StatusScope, Storage,
             StorageError, UnitSummary, User, level_text, parse_level,
         };
 
@@ -385,9 +387,10 @@ macro_rules! impl_storage {
                 Ok(candidate.to_vec())
             }
 
-            async fn upsert_samagra(&self, families: &[Family], members: &[Member], now: i64) -> Result<Vec<String>, StorageError> {
+            async fn upsert_samagra(&self, families: &[Family], members: &[Member], now: i64) -> Result<SamagraUpsert, StorageError> {
                 let mut tx = self.pool.begin().await?;
                 let mut changed = BTreeSet::new();
+                let mut orphans = Vec::new();
                 for f in families {
                     let body = serde_json::to_string(f).expect("families serialise");
                     let done = sqlx::query(
@@ -412,7 +415,10 @@ macro_rules! impl_storage {
                         .bind(m.family_id.as_str())
                         .fetch_optional(&mut *tx)
                         .await?;
-                    let unit = unit.ok_or(StorageError::NotFound("family of member"))?;
+                    let Some(unit) = unit else {
+                        orphans.push(m.member_id.to_string());
+                        continue;
+                    };
                     let done = sqlx::query(
                         "INSERT INTO members(member_id, family_id, unit_code, body) VALUES ($1, $2, $3, $4)
                          ON CONFLICT(member_id) DO UPDATE SET family_id = excluded.family_id,
@@ -441,7 +447,7 @@ macro_rules! impl_storage {
                     .await?;
                 }
                 tx.commit().await?;
-                Ok(changed.into_iter().collect())
+                Ok(SamagraUpsert { changed_units: changed.into_iter().collect(), orphans })
             }
 
             async fn unit_data_version(&self, unit: &str) -> Result<Option<i64>, StorageError> {
@@ -768,7 +774,13 @@ mod tests {
 
     #[test]
     fn registration_numbers_follow_the_template() {
-        assert_eq!(format_number("{state}-{district}-{year}-{seq:07}", "23", "401", 2026, 42), "23-401-2026-0000042");
-        assert_eq!(format_number("MP/{district}/{seq}", "23", "401", 2026, 7), "MP/401/7");
+        assert_eq!(
+            format_number("{state}-{district}-{year}-{seq:07}", "23", "401", 2026, 42),
+            "23-401-2026-0000042"
+        );
+        assert_eq!(
+            format_number("MP/{district}/{seq}", "23", "401", 2026, 7),
+            "MP/401/7"
+        );
     }
 }

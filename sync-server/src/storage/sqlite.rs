@@ -1,7 +1,9 @@
 //! The SQLite backend: the embedded default, so one command runs a whole server. WAL, foreign
 //! keys on, a busy timeout so that concurrent writers wait instead of failing.
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -17,12 +19,17 @@ impl SqliteStorage {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         Ok(Self { pool })
     }
 
     async fn run_migrations(&self) -> Result<(), super::StorageError> {
-        sqlx::migrate!("../migrations/server/sqlite").run(&self.pool).await?;
+        sqlx::migrate!("../migrations/server/sqlite")
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 }

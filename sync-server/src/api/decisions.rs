@@ -1,0 +1,65 @@
+//! Officers' decisions: approve (a registration number is allocated in the same transaction;
+//! approving twice changes nothing) or reject with a reason. Only within the officer's area.
+
+use crate::app::App;
+use crate::auth::SignedInUser;
+use crate::error::{ApiError, ApiResult};
+use crate::storage::{Decision, RegistrationRow, Storage, User, now_ms};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+
+async fn visible(app: &App, user: &User, id: &str) -> ApiResult<RegistrationRow> {
+    let row = app
+        .db
+        .registration(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("registration"))?;
+    if !app.db.is_within(&row.unit_code, &user.jurisdiction).await? {
+        return Err(ApiError::not_found("registration"));
+    }
+    Ok(row)
+}
+
+pub async fn show(
+    State(app): State<App>,
+    SignedInUser(user): SignedInUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RegistrationRow>> {
+    Ok(Json(visible(&app, &user, &id).await?))
+}
+
+pub async fn decide(
+    State(app): State<App>,
+    SignedInUser(user): SignedInUser,
+    Path(id): Path<String>,
+    body: Result<Json<Decision>, JsonRejection>,
+) -> ApiResult<Json<RegistrationRow>> {
+    let Json(decision) = body?;
+    if !user.role.decides() {
+        return Err(ApiError::forbidden(
+            "only a designated officer or an admin can decide on registrations",
+        ));
+    }
+    if let Decision::Reject { reason } = &decision
+        && reason.trim().is_empty()
+    {
+        return Err(ApiError::bad_request(
+            "reason_required",
+            "a rejection needs a reason",
+        ));
+    }
+    visible(&app, &user, &id).await?;
+    let row = app
+        .db
+        .decide(
+            &id,
+            &decision,
+            user.id,
+            &app.settings.number_format,
+            now_ms(),
+        )
+        .await?;
+    tracing::info!(registration = %id, officer = user.id, state = %row.state, "decision recorded");
+    Ok(Json(row))
+}

@@ -1,0 +1,34 @@
+//! The HTTP API, versioned under `/api/v1`, JSON in and out; one module per concept.
+
+mod decisions;
+mod devices;
+mod ops;
+mod packs;
+mod session;
+mod sync;
+
+use crate::app::App;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/v1/login", post(session::login))
+        .route("/api/v1/logout", post(session::logout))
+        .route("/api/v1/devices", post(devices::enrol))
+        .route("/api/v1/devices/{id}/revoke", post(devices::revoke))
+        .route("/api/v1/units", get(packs::units))
+        .route("/api/v1/units/{code}/pack", get(packs::download))
+        .route("/api/v1/push", post(sync::push))
+        .route("/api/v1/status", get(sync::status))
+        .route("/api/v1/registrations/{id}", get(decisions::show))
+        .route(
+            "/api/v1/registrations/{id}/decision",
+            post(decisions::decide),
+        )
+        .route("/api/openapi.json", get(ops::openapi))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(ops::not_found)
+}

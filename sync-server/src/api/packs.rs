@@ -1,0 +1,194 @@
+//! Camp packs over HTTP: the units a caller may download with each pack's version and size,
+//! and the download itself: ETag / If-None-Match, HTTP Range so that a broken download
+//! resumes, and `?from=N` for a delta from version N.
+
+use crate::app::App;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::packs;
+use crate::storage::{Storage, UnitSummary};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::atomic::Ordering;
+
+pub async fn units(State(app): State<App>, caller: Caller) -> ApiResult<Json<Vec<UnitSummary>>> {
+    let mut units = app.db.units_within(caller.jurisdiction()).await?;
+    for u in units.iter_mut().filter(|u| u.pack_version.is_none()) {
+        // Data arrived but the pack was not built yet (e.g. a crash between the two): build it.
+        if packs::ensure_current(&app, &u.code)
+            .await
+            .map_err(pack_error)?
+            .is_some()
+            && let Some(p) = app.db.pack(&u.code, None).await?
+        {
+            u.pack_version = Some(p.version);
+            u.pack_bytes = Some(p.bytes.len() as i64);
+            u.pack_sha256 = Some(p.sha256);
+        }
+    }
+    Ok(Json(units))
+}
+
+fn pack_error(e: packs::PackBuildError) -> ApiError {
+    match e {
+        packs::PackBuildError::Storage(s) => s.into(),
+        packs::PackBuildError::NotAUnit(_) => ApiError::not_found("village or ward"),
+        packs::PackBuildError::Pack(p) => {
+            tracing::error!(error = %p, "pack build failed");
+            ApiError::internal()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DownloadQuery {
+    /// Send a delta from this version instead of the whole pack.
+    from: Option<i64>,
+}
+
+pub async fn download(
+    State(app): State<App>,
+    caller: Caller,
+    Path(code): Path<String>,
+    query: Result<Query<DownloadQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let Query(query) = query?;
+    if !app.db.is_within(&code, caller.jurisdiction()).await? {
+        // Outside the caller's area looks the same as not existing.
+        return Err(ApiError::not_found("village or ward"));
+    }
+    let Some(version) = packs::ensure_current(&app, &code)
+        .await
+        .map_err(pack_error)?
+    else {
+        return Err(ApiError::not_found("camp pack"));
+    };
+    let (bytes, etag) = match query.from {
+        Some(from) if from == version => return Ok(StatusCode::NOT_MODIFIED.into_response()),
+        Some(from) if from > version => {
+            return Err(ApiError::bad_request(
+                "bad_version",
+                "the device has a newer version than the server",
+            ));
+        }
+        Some(from) => {
+            let bytes = packs::delta(&app, &code, from)
+                .await
+                .map_err(pack_error)?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::GONE,
+                        "base_version_unknown",
+                        "that version is unknown: download the whole pack",
+                    )
+                })?;
+            (bytes, None)
+        }
+        None => {
+            let pack = app
+                .db
+                .pack(&code, Some(version))
+                .await?
+                .ok_or_else(|| ApiError::not_found("camp pack"))?;
+            (pack.bytes, Some(format!("\"{}\"", pack.sha256)))
+        }
+    };
+    if let (Some(etag), Some(inm)) = (&etag, headers.get(header::IF_NONE_MATCH))
+        && inm
+            .to_str()
+            .is_ok_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    let total = bytes.len();
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| parse_range(v, total));
+    let mut response = match range {
+        None => bytes.into_response(),
+        Some(Some((start, end))) => {
+            let mut r = (StatusCode::PARTIAL_CONTENT, bytes[start..=end].to_vec()).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&format!("bytes {start}-{end}/{total}")).expect("ascii"),
+            );
+            r
+        }
+        Some(None) => {
+            let mut r = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "bad_range",
+                "the requested range is outside the pack",
+            )
+            .into_response();
+            r.headers_mut().insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&format!("bytes */{total}")).expect("ascii"),
+            );
+            return Ok(r);
+        }
+    };
+    let sent = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .unwrap_or(total as u64);
+    app.metrics
+        .pack_bytes_served
+        .fetch_add(sent, Ordering::Relaxed);
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.panjiyan.camp-pack"),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Some(etag) = etag {
+        h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=0, must-revalidate"),
+        );
+    }
+    h.insert("x-pack-version", HeaderValue::from(version));
+    Ok(response)
+}
+
+/// One `bytes=` range: `start-end`, `start-` or `-suffix`; None when unsatisfiable.
+fn parse_range(value: &str, total: usize) -> Option<(usize, usize)> {
+    let spec = value.strip_prefix("bytes=")?.trim();
+    if spec.contains(',') || total == 0 {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", suffix) => {
+            let n: usize = suffix.parse().ok()?;
+            (total.saturating_sub(n), total - 1)
+        }
+        (s, "") => (s.parse().ok()?, total - 1),
+        (s, e) => (s.parse().ok()?, e.parse::<usize>().ok()?.min(total - 1)),
+    };
+    (start <= end && start < total).then_some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges_resume_from_an_offset_and_refuse_what_is_outside() {
+        assert_eq!(parse_range("bytes=100-", 1000), Some((100, 999)));
+        assert_eq!(parse_range("bytes=0-9", 1000), Some((0, 9)));
+        assert_eq!(parse_range("bytes=-10", 1000), Some((990, 999)));
+        assert_eq!(parse_range("bytes=900-5000", 1000), Some((900, 999)));
+        assert_eq!(parse_range("bytes=1000-", 1000), None);
+        assert_eq!(parse_range("bytes=5-2", 1000), None);
+        assert_eq!(parse_range("items=0-1", 1000), None);
+    }
+}

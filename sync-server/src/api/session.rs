@@ -1,0 +1,83 @@
+//! Sign-in and sign-out. Failed sign-ins are counted per username and client address, in the
+//! database (so every replica sees them), and too many in 15 minutes answer 429.
+
+use crate::app::App;
+use crate::auth::{SignedInUser, new_token, token_hash, verify_password};
+use crate::error::{ApiError, ApiResult};
+use crate::storage::{Storage, now_ms};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+const WINDOW_MS: i64 = 15 * 60 * 1000;
+
+#[derive(Deserialize)]
+pub struct Login {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+pub struct Session {
+    token: String,
+    expires_at: i64,
+    role: crate::storage::Role,
+    jurisdiction: String,
+}
+
+pub async fn login(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    body: Result<Json<Login>, JsonRejection>,
+) -> ApiResult<Json<Session>> {
+    let Json(login) = body?;
+    let key = format!("{}|{}", login.username, client.ip());
+    let now = now_ms();
+    if app.db.login_failures_since(&key, now - WINDOW_MS).await? >= app.settings.max_login_failures
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many failed sign-ins; wait 15 minutes and try again",
+        ));
+    }
+    let found = app.db.user_with_hash(&login.username).await?;
+    let user = match found {
+        Some((user, hash)) if !user.disabled && verify_password(&login.password, &hash) => user,
+        _ => {
+            app.db.record_login_failure(&key, now).await?;
+            return Err(ApiError::unauthorized(
+                "bad_credentials",
+                "wrong username or password",
+            ));
+        }
+    };
+    app.db.clear_login_failures(&key).await?;
+    let (token, hash) = new_token();
+    let expires_at = now + app.settings.session_hours * 3_600_000;
+    app.db.create_session(&hash, user.id, expires_at).await?;
+    tracing::info!(user = user.id, "signed in");
+    Ok(Json(Session {
+        token,
+        expires_at,
+        role: user.role,
+        jurisdiction: user.jurisdiction,
+    }))
+}
+
+pub async fn logout(
+    State(app): State<App>,
+    _user: SignedInUser,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    app.db.revoke_session(&token_hash(token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

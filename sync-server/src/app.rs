@@ -1,0 +1,105 @@
+//! The running server: its settings, shared state, router and `launch`, which tests call with
+//! a listener on 127.0.0.1:0.
+
+use crate::metrics::Metrics;
+use crate::storage::{Db, Storage, StorageError, now_ms};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use panjiyan_core::keys::SigningKey;
+use std::future::Future;
+use std::sync::Arc;
+use tower_http::decompression::RequestDecompressionLayer;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    /// Registration number template: `{state}`, `{district}`, `{year}`, `{seq:07}`.
+    pub number_format: String,
+    /// Largest request body accepted (after gzip decompression), in bytes.
+    pub max_body_bytes: usize,
+    /// Largest number of registrations in one push.
+    pub max_batch: usize,
+    /// How long a sign-in lasts, in hours.
+    pub session_hours: i64,
+    /// Failed sign-ins (per username and client) allowed in 15 minutes.
+    pub max_login_failures: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite:panjiyan.db".into(),
+            number_format: "{state}-{district}-{year}-{seq:07}".into(),
+            max_body_bytes: 4 * 1024 * 1024,
+            max_batch: 500,
+            session_hours: 12,
+            max_login_failures: 5,
+        }
+    }
+}
+
+/// What every handler shares. Nothing here is state that matters: the database holds it all,
+/// so any number of replicas can run side by side.
+#[derive(Clone)]
+pub struct App {
+    pub db: Arc<Db>,
+    pub pack_key: Arc<SigningKey>,
+    pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the stored pack-signing key is unreadable")]
+    BadServerKey,
+    #[error("could not serve: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl App {
+    /// Connects, migrates and loads (or makes, on first start) the pack-signing key.
+    pub async fn open(settings: Settings) -> Result<App, StartError> {
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate().await?;
+        let candidate = SigningKey::generate().map_err(|_| StartError::BadServerKey)?;
+        let pkcs8 = db
+            .server_key(candidate.key_id(), candidate.pkcs8(), now_ms())
+            .await?;
+        let pack_key = SigningKey::from_pkcs8(&pkcs8).map_err(|_| StartError::BadServerKey)?;
+        Ok(App {
+            db: Arc::new(db),
+            pack_key: Arc::new(pack_key),
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+
+    pub fn router(&self) -> Router {
+        crate::api::routes()
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                crate::metrics::track,
+            ))
+            .layer(DefaultBodyLimit::max(self.settings.max_body_bytes))
+            .layer(RequestDecompressionLayer::new())
+            .with_state(self.clone())
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn launch(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let router = app
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

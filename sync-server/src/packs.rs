@@ -1,0 +1,86 @@
+//! Building camp packs on the server: when a unit's Samagra data changes, a new version is
+//! built, signed and stored, immutable. Deltas are built from a stored version on request.
+
+use crate::app::App;
+use crate::storage::{Storage, StorageError, now_ms};
+use panjiyan_core::eligibility::RuleSet;
+use panjiyan_core::occupation::OccupationList;
+use panjiyan_core::pack::{self, PackBody, PackInfo};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PackBuildError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("unit {0} is not a village or ward in the hierarchy")]
+    NotAUnit(String),
+    #[error("the pack could not be built: {0}")]
+    Pack(#[from] pack::PackError),
+}
+
+async fn info(app: &App, unit: &str, version: i64) -> Result<PackInfo, PackBuildError> {
+    let place = app
+        .db
+        .place(unit)
+        .await?
+        .ok_or_else(|| PackBuildError::NotAUnit(unit.to_owned()))?;
+    if !place.level.is_camp_unit() {
+        return Err(PackBuildError::NotAUnit(unit.to_owned()));
+    }
+    let rules = RuleSet::mp_2018();
+    Ok(PackInfo {
+        unit_code: place.code,
+        unit_level: place.level,
+        unit_name_hi: place.name_hi,
+        unit_name_en: place.name_en,
+        version: version as u64,
+        rules_id: rules.id,
+        rules_version: rules.version,
+        occupations_version: OccupationList::builtin().version,
+    })
+}
+
+/// Builds and stores the pack of the unit's current data version, if not built yet.
+pub async fn ensure_current(app: &App, unit: &str) -> Result<Option<i64>, PackBuildError> {
+    let Some(version) = app.db.unit_data_version(unit).await? else {
+        return Ok(None);
+    };
+    if app.db.pack(unit, Some(version)).await?.is_some() {
+        return Ok(Some(version));
+    }
+    let contents = app.db.unit_contents(unit).await?;
+    let bytes = pack::build_full(&info(app, unit, version).await?, &contents, &app.pack_key)?;
+    let sha =
+        panjiyan_core::keys::to_hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
+    app.db
+        .store_pack(unit, version, &bytes, &sha, now_ms())
+        .await?;
+    Ok(Some(version))
+}
+
+/// A delta from a stored version to the current one (None when that version is unknown).
+pub async fn delta(app: &App, unit: &str, from: i64) -> Result<Option<Vec<u8>>, PackBuildError> {
+    let Some(current) = ensure_current(app, unit).await? else {
+        return Ok(None);
+    };
+    let Some(base) = app.db.pack(unit, Some(from)).await? else {
+        return Ok(None);
+    };
+    let Some(now) = app.db.pack(unit, Some(current)).await? else {
+        return Ok(None);
+    };
+    let trusted = [app.pack_key.public_key()];
+    let (PackBody::Full(base_contents), PackBody::Full(current_contents)) = (
+        pack::verify(&base.bytes, &trusted)?.body,
+        pack::verify(&now.bytes, &trusted)?.body,
+    ) else {
+        return Ok(None);
+    };
+    let bytes = pack::build_delta(
+        &info(app, unit, current).await?,
+        from as u64,
+        &base_contents,
+        &current_contents,
+        &app.pack_key,
+    )?;
+    Ok(Some(bytes))
+}
