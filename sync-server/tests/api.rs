@@ -1,0 +1,814 @@
+//! The HTTP API against a real server on 127.0.0.1, on SQLite and on PostgreSQL, driven by
+//! real device stores from panjiyan-core.
+
+mod common;
+
+use base64::Engine;
+use common::{Backend, TestServer};
+use panjiyan_core::keys::PublicKey;
+use panjiyan_core::messages::Lang;
+use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm};
+use panjiyan_core::samagra::Member;
+use panjiyan_core::store::DeviceStore;
+use panjiyan_core::wire::{
+    BacklogReport, PushOutcome, PushRequest, PushResponse, SignedRegistration, StatusPage,
+};
+use panjiyan_server::storage::Storage;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Phone {
+    store: DeviceStore,
+    token: String,
+    server_key: PublicKey,
+    _dir: tempfile::TempDir,
+}
+
+async fn enrol(s: &TestServer, user: &str) -> Phone {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DeviceStore::open(dir.path().join("phone.db"), &[1; 32]).unwrap();
+    let login = s.login(user).await;
+    let key = base64::engine::general_purpose::STANDARD.encode(store.device_public_key().bytes);
+    let r = s
+        .http
+        .post(format!("{}/api/v1/devices", s.url))
+        .bearer_auth(&login)
+        .json(&json!({"public_key": key}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["device_id"], store.device_id());
+    let server_key: PublicKey = serde_json::from_value(body["server_key"].clone()).unwrap();
+    let phone = Phone {
+        store,
+        token: body["device_token"].as_str().unwrap().to_owned(),
+        server_key,
+        _dir: dir,
+    };
+    let units: Vec<Value> = s
+        .http
+        .get(format!("{}/api/v1/units", s.url))
+        .bearer_auth(&phone.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!units.is_empty());
+    for u in units {
+        let bytes = s
+            .http
+            .get(format!(
+                "{}/api/v1/units/{}/pack",
+                s.url,
+                u["code"].as_str().unwrap()
+            ))
+            .bearer_auth(&phone.token)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(bytes.len() as i64, u["pack_bytes"].as_i64().unwrap());
+        phone
+            .store
+            .import_pack(&bytes, std::slice::from_ref(&phone.server_key))
+            .unwrap();
+    }
+    phone
+}
+
+fn adults(phone: &Phone) -> Vec<Member> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut out = Vec::new();
+    for unit in phone.store.units().unwrap() {
+        for f in phone.store.families_in_unit(&unit.code).unwrap() {
+            out.extend(
+                f.members
+                    .into_iter()
+                    .map(|m| m.member)
+                    .filter(|m| (20..=55).contains(&m.birth.age_on(today))),
+            );
+        }
+    }
+    out
+}
+
+fn form(m: &Member) -> RegistrationForm {
+    RegistrationForm {
+        member_id: m.member_id.clone(),
+        occupation_code: Some("construction".into()),
+        mobile: Some("9876543210".into()),
+        aadhaar: None,
+        bank_ifsc: None,
+        facts: ApplicantFacts {
+            land_ares: Some(0),
+            irrigated_land_ares: Some(0),
+            ..Default::default()
+        },
+        channel: Channel::Camp,
+        camp_id: None,
+        operator_id: "op".into(),
+        consent: true,
+        migrant: None,
+        language: Lang::Hi,
+    }
+}
+
+fn register(phone: &Phone, m: &Member) -> uuid::Uuid {
+    let id = phone.store.create_draft(&form(m)).unwrap();
+    phone
+        .store
+        .finalise(id, time::OffsetDateTime::now_utc(), true)
+        .unwrap();
+    id
+}
+
+async fn push_raw(
+    s: &TestServer,
+    token: &str,
+    registrations: Vec<SignedRegistration>,
+) -> reqwest::Response {
+    let request = PushRequest {
+        protocol: 1,
+        registrations,
+        backlog: BacklogReport {
+            pending: 1,
+            app_version: "test".into(),
+            ..Default::default()
+        },
+    };
+    s.http
+        .post(format!("{}/api/v1/push", s.url))
+        .bearer_auth(token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Pushes the phone's outbox and applies the answer, as the sync client will.
+async fn sync(s: &TestServer, phone: &Phone) -> PushResponse {
+    let batch: Vec<_> = phone
+        .store
+        .outbox_batch(200)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.signed)
+        .collect();
+    let r = push_raw(s, &phone.token, batch).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let response: PushResponse = r.json().await.unwrap();
+    phone.store.apply_push_response(&response).unwrap();
+    response
+}
+
+async fn pull(s: &TestServer, phone: &Phone) -> StatusPage {
+    let cursor = phone.store.status_cursor().unwrap();
+    let page: StatusPage = s
+        .http
+        .get(format!("{}/api/v1/status?cursor={cursor}", s.url))
+        .bearer_auth(&phone.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    phone
+        .store
+        .apply_status_changes(&page.changes, &page.cursor)
+        .unwrap();
+    page
+}
+
+async fn decide(s: &TestServer, officer: &str, id: uuid::Uuid, body: Value) -> reqwest::Response {
+    let token = s.login(officer).await;
+    s.http
+        .post(format!("{}/api/v1/registrations/{id}/decision", s.url))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn exactly_once_push_and_status(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let a = enrol(&s, "operator").await;
+    let b = enrol(&s, "secretary").await;
+    let people = adults(&a);
+    let (first, second) = (register(&a, &people[0]), register(&a, &people[1]));
+    let replay: Vec<_> = a
+        .store
+        .outbox_batch(10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.signed)
+        .collect();
+
+    let answer = sync(&s, &a).await;
+    assert!(
+        answer
+            .results
+            .iter()
+            .all(|r| r.outcome == PushOutcome::Accepted),
+        "{answer:?}"
+    );
+    assert_eq!(a.store.outbox_stats().unwrap().queued, 0);
+
+    // The same batch again (a retry after a lost answer): nothing new is stored.
+    let again: PushResponse = push_raw(&s, &a.token, replay.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| r.outcome == PushOutcome::AlreadyHad)
+    );
+    assert_eq!(s.app.db.count_registrations().await.unwrap(), 2);
+
+    // Same id, different content: refused, not stored.
+    let mut forged: Value = serde_json::from_str(&replay[0].payload).unwrap();
+    forged["occupation_code"] = json!("tailoring");
+    let payload = forged.to_string();
+    let conflict = SignedRegistration {
+        signature: replay[0].signature.clone(),
+        payload,
+    };
+    let r: PushResponse = push_raw(&s, &a.token, vec![conflict])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.results[0].outcome,
+        PushOutcome::BadSignature,
+        "a changed payload no longer matches its signature"
+    );
+
+    // Another device registers the same member offline: kept as a duplicate of the first.
+    let dup = register(&b, &people[0]);
+    let r = sync(&s, &b).await;
+    assert_eq!(r.results[0].outcome, PushOutcome::DuplicateOf { first });
+    assert_eq!(
+        b.store
+            .registration(dup)
+            .unwrap()
+            .unwrap()
+            .status
+            .duplicate_of,
+        Some(first)
+    );
+
+    // The officer approves one and rejects the other; both come back to the phone.
+    let approved: Value = decide(&s, "officer", first, json!({"decision": "approve"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let number = approved["registration_number"].as_str().unwrap().to_owned();
+    assert!(number.starts_with("23-401-"), "{number}");
+    let twice: Value = decide(&s, "officer", first, json!({"decision": "approve"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        twice["registration_number"],
+        number.as_str(),
+        "approving twice changes nothing"
+    );
+    let rejected = decide(
+        &s,
+        "officer",
+        second,
+        json!({"decision": "reject", "reason": "not_a_worker"}),
+    )
+    .await;
+    assert_eq!(rejected.status(), StatusCode::OK);
+    let page = pull(&s, &a).await;
+    assert!(page.changes.len() >= 2);
+    let view = a.store.registration(first).unwrap().unwrap();
+    assert_eq!(
+        view.status.registration_number.as_deref(),
+        Some(number.as_str())
+    );
+    assert_eq!(
+        a.store
+            .registration(second)
+            .unwrap()
+            .unwrap()
+            .status
+            .reason
+            .as_deref(),
+        Some("not_a_worker")
+    );
+    let empty = pull(&s, &a).await;
+    assert!(
+        empty.changes.is_empty(),
+        "a cursor never gives the same change twice"
+    );
+    s.stop().await;
+}
+on_both_backends!(
+    a_registration_is_stored_once_and_its_status_comes_back,
+    exactly_once_push_and_status
+);
+
+async fn one_bad_record_never_fails_the_batch(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let a = enrol(&s, "operator").await;
+    let people = adults(&a);
+    register(&a, &people[0]);
+    register(&a, &people[1]);
+    let mut batch: Vec<_> = a
+        .store
+        .outbox_batch(10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.signed)
+        .collect();
+    // A device that skips the checks the real app runs: its key signs whatever it is given.
+    let rogue = panjiyan_core::keys::SigningKey::generate().unwrap();
+    let login = s.login("operator").await;
+    let key = base64::engine::general_purpose::STANDARD.encode(rogue.public_key().bytes);
+    let enrolled: Value = s
+        .http
+        .post(format!("{}/api/v1/devices", s.url))
+        .bearer_auth(&login)
+        .json(&json!({"public_key": key}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut payload: panjiyan_core::wire::RegistrationPayload =
+        serde_json::from_str(&batch[0].payload).unwrap();
+    payload.id = uuid::Uuid::now_v7();
+    payload.device_id = rogue.key_id().to_owned();
+    payload.member_id = people[2].member_id.clone();
+    payload.family_id = people[2].family_id.clone();
+    payload.facts.income_tax_payer = true;
+    payload.occupation_code = "astronaut".into();
+    let ineligible = SignedRegistration::sign(&payload, &rogue);
+    let r: PushResponse = push_raw(
+        &s,
+        enrolled["device_token"].as_str().unwrap(),
+        vec![ineligible],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    match &r.results[0].outcome {
+        PushOutcome::Invalid { reasons } => {
+            let keys: Vec<_> = reasons.iter().map(|m| m.key.as_str()).collect();
+            assert_eq!(
+                keys,
+                ["form.occupation_unknown", "eligibility.income_tax_payer"],
+                "the server runs the device's rules"
+            );
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+
+    // In one batch: a good record, a tampered signature, and garbage: each answered alone.
+    batch[1].signature = base64::engine::general_purpose::STANDARD.encode([0u8; 64]);
+    batch.push(SignedRegistration {
+        payload: "{not json".into(),
+        signature: "AAAA".into(),
+    });
+    let r: PushResponse = push_raw(&s, &a.token, batch).await.json().await.unwrap();
+    assert_eq!(r.results.len(), 3);
+    assert_eq!(r.results[0].outcome, PushOutcome::Accepted);
+    assert_eq!(r.results[1].outcome, PushOutcome::BadSignature);
+    assert_eq!(r.results[2].outcome, PushOutcome::BadSignature);
+    assert_eq!(s.app.db.count_registrations().await.unwrap(), 1);
+    s.stop().await;
+}
+on_both_backends!(
+    a_bad_record_is_answered_alone,
+    one_bad_record_never_fails_the_batch
+);
+
+async fn revoked_devices_and_limits(backend: Backend) {
+    let settings = panjiyan_server::app::Settings {
+        max_body_bytes: 64 * 1024,
+        ..Default::default()
+    };
+    let Some(s) = TestServer::start_with(backend, settings).await else {
+        return;
+    };
+    let a = enrol(&s, "operator").await;
+    register(&a, &adults(&a)[0]);
+    // A gzip body is accepted.
+    let batch: Vec<_> = a
+        .store
+        .outbox_batch(10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.signed)
+        .collect();
+    let json = serde_json::to_vec(&PushRequest {
+        protocol: 1,
+        registrations: batch,
+        backlog: BacklogReport::default(),
+    })
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &json).unwrap();
+    let r = s
+        .http
+        .post(format!("{}/api/v1/push", s.url))
+        .bearer_auth(&a.token)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(gz.finish().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r: PushResponse = r.json().await.unwrap();
+    assert_eq!(r.results[0].outcome, PushOutcome::Accepted);
+    // An oversized body gets a clear 413.
+    let big = "x".repeat(200 * 1024);
+    let r = s
+        .http
+        .post(format!("{}/api/v1/push", s.url))
+        .bearer_auth(&a.token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "body_too_large");
+    // Revoked: refused at once, everywhere.
+    let collector = s.login("collector").await;
+    let r = s
+        .http
+        .post(format!(
+            "{}/api/v1/devices/{}/revoke",
+            s.url,
+            a.store.device_id()
+        ))
+        .bearer_auth(&collector)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = push_raw(&s, &a.token, vec![]).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "device_revoked"
+    );
+    let r = s
+        .http
+        .get(format!("{}/api/v1/units", s.url))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    s.stop().await;
+}
+on_both_backends!(
+    revoked_devices_gzip_and_body_limits,
+    revoked_devices_and_limits
+);
+
+async fn sign_in_and_jurisdiction(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let bad = |user: &str, pw: &str| {
+        s.http
+            .post(format!("{}/api/v1/login", s.url))
+            .json(&json!({"username": user, "password": pw}))
+            .send()
+    };
+    assert_eq!(
+        bad("operator", "wrong").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        bad("nobody", "wrong").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    for _ in 0..5 {
+        bad("officer-2", "wrong").await.unwrap();
+    }
+    let limited = bad("officer-2", common::PASSWORD).await.unwrap();
+    assert_eq!(
+        limited.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits after too many failures"
+    );
+    let r = s
+        .http
+        .post(format!("{}/api/v1/login", s.url))
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "bad_request"
+    );
+
+    // An operator cannot decide; an officer of another block cannot see or decide.
+    let a = enrol(&s, "operator").await;
+    let id = register(&a, &adults(&a)[0]);
+    sync(&s, &a).await;
+    assert_eq!(
+        decide(&s, "operator", id, json!({"decision": "approve"}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = decide(
+        &s,
+        "collector",
+        id,
+        json!({"decision": "reject", "reason": " "}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // officer-2 is rate limited above; use the other-area secretary's view instead.
+    let other = s.login("secretary-2").await;
+    let r = s
+        .http
+        .get(format!("{}/api/v1/registrations/{id}", s.url))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let units: Vec<Value> = s
+        .http
+        .get(format!("{}/api/v1/units", s.url))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine: Vec<Value> = s
+        .http
+        .get(format!("{}/api/v1/units", s.url))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let foreign = mine[0]["code"].as_str().unwrap();
+    assert!(units.iter().all(|u| u["code"] != foreign));
+    let r = s
+        .http
+        .get(format!("{}/api/v1/units/{foreign}/pack", s.url))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "a pack outside the jurisdiction looks like no pack"
+    );
+    // The collector of the district reaches it.
+    let r = s
+        .http
+        .get(format!("{}/api/v1/registrations/{id}", s.url))
+        .bearer_auth(s.login("collector").await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    s.stop().await;
+}
+on_both_backends!(
+    sign_in_rate_limits_and_jurisdictions,
+    sign_in_and_jurisdiction
+);
+
+async fn pack_downloads_resume_and_revalidate(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let token = s.login("secretary").await;
+    let units: Vec<Value> = s
+        .http
+        .get(format!("{}/api/v1/units", s.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = format!(
+        "{}/api/v1/units/{}/pack",
+        s.url,
+        units[0]["code"].as_str().unwrap()
+    );
+    let full = s.http.get(&url).bearer_auth(&token).send().await.unwrap();
+    let etag = full.headers()["etag"].to_str().unwrap().to_owned();
+    let full = full.bytes().await.unwrap();
+    let half = full.len() / 2;
+    let rest = s
+        .http
+        .get(&url)
+        .bearer_auth(&token)
+        .header("range", format!("bytes={half}-"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), StatusCode::PARTIAL_CONTENT);
+    let mut joined = full[..half].to_vec();
+    joined.extend_from_slice(&rest.bytes().await.unwrap());
+    assert_eq!(
+        joined,
+        full.to_vec(),
+        "a resumed download gives the same bytes"
+    );
+    let same = s
+        .http
+        .get(&url)
+        .bearer_auth(&token)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), StatusCode::NOT_MODIFIED);
+    let bad = s
+        .http
+        .get(&url)
+        .bearer_auth(&token)
+        .header("range", format!("bytes={}-", full.len() + 5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    let v1 = units[0]["pack_version"].as_i64().unwrap();
+    assert_eq!(
+        s.http
+            .get(format!("{url}?from={v1}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_MODIFIED
+    );
+
+    // Samagra data changes: a new version, and a delta from the old one applies on a device.
+    let mut members: Vec<_> = s
+        .district
+        .members
+        .iter()
+        .filter(|m| {
+            s.district.families.iter().any(|f| {
+                f.family_id == m.family_id
+                    && f.unit_code.as_str() == units[0]["code"].as_str().unwrap()
+            })
+        })
+        .cloned()
+        .collect();
+    members[0].name_en = "Renamed Person".into();
+    let changed = s
+        .app
+        .db
+        .upsert_samagra(&[], &members[..1], panjiyan_server::storage::now_ms())
+        .await
+        .unwrap();
+    assert_eq!(changed.changed_units, [units[0]["code"].as_str().unwrap()]);
+    let delta = s
+        .http
+        .get(format!("{url}?from={v1}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delta.status(), StatusCode::OK);
+    let delta = delta.bytes().await.unwrap();
+    assert!(
+        delta.len() < full.len() / 2,
+        "a one-member delta is small: {} vs {}",
+        delta.len(),
+        full.len()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = DeviceStore::open(dir.path().join("d.db"), &[3; 32]).unwrap();
+    let key = s.app.pack_key.public_key();
+    store
+        .import_pack(&full, std::slice::from_ref(&key))
+        .unwrap();
+    store
+        .import_pack(&delta, std::slice::from_ref(&key))
+        .unwrap();
+    assert_eq!(
+        store
+            .member(&members[0].member_id)
+            .unwrap()
+            .unwrap()
+            .member
+            .name_en,
+        "Renamed Person"
+    );
+    s.stop().await;
+}
+on_both_backends!(
+    pack_downloads_resume_revalidate_and_delta,
+    pack_downloads_resume_and_revalidate
+);
+
+#[tokio::test]
+async fn health_readiness_metrics_and_openapi_answer() {
+    let Some(s) = TestServer::start(Backend::Sqlite).await else {
+        return;
+    };
+    assert_eq!(
+        s.http
+            .get(format!("{}/healthz", s.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ok"
+    );
+    assert_eq!(
+        s.http
+            .get(format!("{}/readyz", s.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let doc: Value = s
+        .http
+        .get(format!("{}/api/openapi.json", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/login",
+        "/api/v1/devices",
+        "/api/v1/push",
+        "/api/v1/status",
+        "/api/v1/units/{code}/pack",
+        "/api/v1/registrations/{id}/decision",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is documented");
+    }
+    let metrics = s
+        .http
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("panjiyan_http_requests_total{route=\"/healthz\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    let r = s
+        .http
+        .get(format!("{}/no/such/path", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+    s.stop().await;
+}
