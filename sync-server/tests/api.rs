@@ -812,3 +812,88 @@ async fn health_readiness_metrics_and_openapi_answer() {
     );
     s.stop().await;
 }
+
+async fn concurrent_pushes(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let phones = [
+        enrol(&s, "operator").await,
+        enrol(&s, "secretary").await,
+        enrol(&s, "operator").await,
+    ];
+    let people = adults(&phones[0]);
+    for (i, phone) in phones.iter().enumerate() {
+        for m in people.iter().skip(i).step_by(phones.len()).take(12) {
+            register(phone, m);
+        }
+    }
+    // Every phone pushes its batches at the same moment: SQLite must queue writers, not fail.
+    let pushes = phones.iter().map(|p| {
+        let batches: Vec<Vec<SignedRegistration>> = p
+            .store
+            .outbox_batch(100)
+            .unwrap()
+            .chunks(4)
+            .map(|c| c.iter().map(|i| i.signed.clone()).collect())
+            .collect();
+        let s = &s;
+        let token = p.token.clone();
+        async move {
+            let mut outcomes = Vec::new();
+            for batch in batches {
+                let r = push_raw(s, &token, batch).await;
+                assert_eq!(r.status(), StatusCode::OK);
+                outcomes.extend(r.json::<PushResponse>().await.unwrap().results);
+            }
+            outcomes
+        }
+    });
+    let all: Vec<_> = futures_join_all(pushes)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(all.len(), 36);
+    assert!(
+        all.iter().all(|r| r.outcome == PushOutcome::Accepted),
+        "{all:?}"
+    );
+    assert_eq!(s.app.db.count_registrations().await.unwrap(), 36);
+    s.stop().await;
+}
+on_both_backends!(
+    concurrent_pushes_from_many_devices_all_land,
+    concurrent_pushes
+);
+
+/// Runs futures concurrently on this task and collects their outputs in order.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter()
+        .map(|o| o.expect("every future finished"))
+        .collect()
+}

@@ -15,6 +15,10 @@ impl PgStorage {
         Ok(Self { pool })
     }
 
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
     async fn run_migrations(&self) -> Result<(), super::StorageError> {
         sqlx::migrate!("../migrations/server/postgres")
             .run(&self.pool)

@@ -110,7 +110,7 @@ macro_rules! impl_storage {
             }
 
             async fn upsert_places(&self, places: &[Place]) -> Result<u64, StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 // Parents before children, so the foreign key holds at every insert.
                 let mut ordered: Vec<&Place> = places.iter().collect();
                 ordered.sort_by_key(|p| p.level);
@@ -229,7 +229,7 @@ macro_rules! impl_storage {
             }
 
             async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let done = sqlx::query("UPDATE users SET disabled = $2 WHERE username = $1")
                     .bind(username)
                     .bind(disabled)
@@ -295,7 +295,7 @@ macro_rules! impl_storage {
             }
 
             async fn enrol_device(&self, device: &Device, token_hash: &[u8], now: i64) -> Result<(), StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let revoked: Option<bool> = sqlx::query_scalar("SELECT revoked FROM devices WHERE device_id = $1")
                     .bind(&device.device_id)
                     .fetch_optional(&mut *tx)
@@ -371,7 +371,7 @@ macro_rules! impl_storage {
             }
 
             async fn server_key(&self, key_id: &str, candidate: &[u8], now: i64) -> Result<Vec<u8>, StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let existing: Option<Vec<u8>> =
                     sqlx::query_scalar("SELECT pkcs8 FROM server_keys ORDER BY created_at LIMIT 1").fetch_optional(&mut *tx).await?;
                 if let Some(key) = existing {
@@ -388,7 +388,7 @@ macro_rules! impl_storage {
             }
 
             async fn upsert_samagra(&self, families: &[Family], members: &[Member], now: i64) -> Result<SamagraUpsert, StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let mut changed = BTreeSet::new();
                 let mut orphans = Vec::new();
                 for f in families {
@@ -538,7 +538,7 @@ macro_rules! impl_storage {
             }
 
             async fn push(&self, device_id: &str, records: &[IncomingRegistration], now: i64) -> Result<Vec<PushOutcome>, StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let mut outcomes = Vec::with_capacity(records.len());
                 for rec in records {
                     let id = rec.id.to_string();
@@ -666,7 +666,7 @@ macro_rules! impl_storage {
             }
 
             async fn decide(&self, id: &str, decision: &Decision, officer: i64, number_format: &str, now: i64) -> Result<RegistrationRow, StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_REGISTRATION} WHERE id = $1")))
                     .bind(id)
                     .fetch_optional(&mut *tx)

@@ -26,6 +26,12 @@ impl SqliteStorage {
         Ok(Self { pool })
     }
 
+    /// Write transactions take the write lock up front (BEGIN IMMEDIATE): a deferred one that
+    /// reads first cannot wait for the lock when another writer got in between, and fails.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     async fn run_migrations(&self) -> Result<(), super::StorageError> {
         sqlx::migrate!("../migrations/server/sqlite")
             .run(&self.pool)

@@ -1,0 +1,434 @@
+//! Server benchmarks (`scripts/bench`), one JSON line per figure. Ingest runs through the real
+//! push endpoint over HTTP on loopback from several concurrent devices, against a raw COPY of
+//! the same rows into a bare table of the same PostgreSQL in the same run.
+//! Needs PANJIYAN_TEST_PG_URL (scripts/with-postgres) for the PostgreSQL figures.
+
+use base64::Engine;
+use panjiyan_core::generator::{DistrictSpec, generate_district};
+use panjiyan_core::location::Level;
+use panjiyan_core::messages::Lang;
+use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm};
+use panjiyan_core::store::DeviceStore;
+use panjiyan_core::wire::{BacklogReport, PushRequest, PushResponse, SignedRegistration};
+use panjiyan_server::app::{App, Settings, launch};
+use panjiyan_server::auth::hash_password;
+use panjiyan_server::storage::{Role, Storage, now_ms};
+use std::time::{Duration, Instant};
+
+const DEVICES: usize = 4;
+const PER_DEVICE: usize = 1_000;
+const BATCH: usize = 200;
+const PER_RECORD: usize = 800;
+
+fn emit(bench: &str, value: f64, unit: &str, baseline: Option<f64>) {
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let ratio = baseline.filter(|b| *b > 0.0).map(|b| value / b);
+    let num = |x: Option<f64>| x.map_or_else(|| "null".to_owned(), |x| round(x).to_string());
+    println!(
+        "{{\"bench\": {}, \"value\": {}, \"unit\": {}, \"baseline\": {}, \"ratio\": {}}}",
+        serde_json::Value::from(bench),
+        round(value),
+        serde_json::Value::from(unit),
+        num(baseline),
+        num(ratio)
+    );
+}
+
+struct Server {
+    app: App,
+    url: String,
+    http: reqwest::Client,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start(database_url: String) -> Server {
+    let app = App::open(Settings {
+        database_url,
+        max_body_bytes: 16 << 20,
+        ..Settings::default()
+    })
+    .await
+    .unwrap();
+    let district = generate_district(&DistrictSpec {
+        seed: 3,
+        blocks: 2,
+        gram_panchayats_per_block: 2,
+        villages_per_gram_panchayat: 2,
+        urban_bodies: 1,
+        wards_per_urban_body: 2,
+        ..DistrictSpec::default()
+    });
+    app.db
+        .upsert_places(district.hierarchy.places())
+        .await
+        .unwrap();
+    let changed = app
+        .db
+        .upsert_samagra(&district.families, &district.members, now_ms())
+        .await
+        .unwrap();
+    for unit in &changed.changed_units {
+        panjiyan_server::packs::ensure_current(&app, unit)
+            .await
+            .unwrap();
+    }
+    let district_code = district
+        .hierarchy
+        .places()
+        .iter()
+        .find(|p| p.level == Level::District)
+        .unwrap()
+        .code
+        .to_string();
+    app.db
+        .add_user(
+            "bench",
+            &hash_password("bench-password"),
+            Role::Operator,
+            &district_code,
+        )
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(launch(app.clone(), listener, async {
+        let _ = rx.await;
+    }));
+    Server {
+        app,
+        url,
+        http: reqwest::Client::new(),
+        stop,
+    }
+}
+
+struct Device {
+    token: String,
+    registrations: Vec<SignedRegistration>,
+}
+
+/// Enrols `n` real device stores, imports every pack, and finalises registrations of distinct
+/// eligible members on each: `per_device` each, skipping the first `skip` eligible members.
+async fn devices(
+    s: &Server,
+    dir: &std::path::Path,
+    n: usize,
+    per_device: usize,
+    skip: usize,
+) -> Vec<Device> {
+    let login: serde_json::Value = s
+        .http
+        .post(format!("{}/api/v1/login", s.url))
+        .json(&serde_json::json!({"username": "bench", "password": "bench-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let login = login["token"].as_str().unwrap().to_owned();
+    let today = time::OffsetDateTime::now_utc();
+    let mut out = Vec::new();
+    for d in 0..n {
+        let store = DeviceStore::open(
+            dir.join(format!("device-{skip}-{d}.db")),
+            &[d as u8 + 1; 32],
+        )
+        .unwrap();
+        let key = base64::engine::general_purpose::STANDARD.encode(store.device_public_key().bytes);
+        let enrolled: serde_json::Value = s
+            .http
+            .post(format!("{}/api/v1/devices", s.url))
+            .bearer_auth(&login)
+            .json(&serde_json::json!({"public_key": key}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = enrolled["device_token"].as_str().unwrap().to_owned();
+        let units: Vec<serde_json::Value> = s
+            .http
+            .get(format!("{}/api/v1/units", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let server_key = s.app.pack_key.public_key();
+        let mut eligible = Vec::new();
+        for u in &units {
+            let code = u["code"].as_str().unwrap();
+            let bytes = s
+                .http
+                .get(format!("{}/api/v1/units/{code}/pack", s.url))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let summary = store
+                .import_pack(&bytes, std::slice::from_ref(&server_key))
+                .unwrap();
+            for f in store.families_in_unit(&summary.unit_code).unwrap() {
+                eligible.extend(
+                    f.members
+                        .into_iter()
+                        .map(|m| m.member)
+                        .filter(|m| (19..=59).contains(&m.birth.age_on(today.date()))),
+                );
+            }
+        }
+        for m in eligible
+            .iter()
+            .skip(skip)
+            .skip(d)
+            .step_by(n)
+            .take(per_device)
+        {
+            let form = RegistrationForm {
+                member_id: m.member_id.clone(),
+                occupation_code: Some("construction".into()),
+                mobile: Some("9876543210".into()),
+                aadhaar: None,
+                bank_ifsc: None,
+                facts: ApplicantFacts {
+                    land_ares: Some(0),
+                    irrigated_land_ares: Some(0),
+                    ..Default::default()
+                },
+                channel: Channel::Camp,
+                camp_id: None,
+                operator_id: "bench".into(),
+                consent: true,
+                migrant: None,
+                language: Lang::Hi,
+            };
+            let id = store.create_draft(&form).unwrap();
+            store.finalise(id, today, true).unwrap();
+        }
+        let registrations = store
+            .outbox_batch(usize::MAX >> 1)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.signed)
+            .collect();
+        out.push(Device {
+            token,
+            registrations,
+        });
+    }
+    out
+}
+
+/// Pushes every device's registrations in batches, devices in parallel; returns seconds.
+async fn push_all(s: &Server, devices: &[Device], batch: usize) -> f64 {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for d in devices {
+        let (http, url, token) = (s.http.clone(), s.url.clone(), d.token.clone());
+        let chunks: Vec<Vec<SignedRegistration>> =
+            d.registrations.chunks(batch).map(<[_]>::to_vec).collect();
+        tasks.push(tokio::spawn(async move {
+            for chunk in chunks {
+                let request = PushRequest {
+                    protocol: 1,
+                    registrations: chunk,
+                    backlog: BacklogReport::default(),
+                };
+                let r = http
+                    .post(format!("{url}/api/v1/push"))
+                    .bearer_auth(&token)
+                    .json(&request)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success(), "push failed: {}", r.status());
+                let answer: PushResponse = r.json().await.unwrap();
+                assert!(
+                    answer.results.iter().all(|r| r.outcome.is_acknowledged()),
+                    "{:?}",
+                    answer.results.first()
+                );
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    start.elapsed().as_secs_f64()
+}
+
+/// The raw baseline: the same rows by COPY into a bare table of the same database.
+async fn copy_rate(pg_url: &str, devices: &[Device]) -> f64 {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(pg_url).await.unwrap();
+    sqlx::query("CREATE TABLE bench_copy (id TEXT, content_hash TEXT, payload TEXT, device_id TEXT, device_seq BIGINT, member_id TEXT, unit_code TEXT, state TEXT, received_at BIGINT)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut data = String::new();
+    let mut rows = 0;
+    for d in devices {
+        for r in &d.registrations {
+            let p = r.parse_unverified().unwrap();
+            let escaped = r
+                .payload
+                .replace('\\', "\\\\")
+                .replace('\t', "\\t")
+                .replace('\n', "\\n");
+            let hash = panjiyan_core::keys::to_hex(
+                ring::digest::digest(&ring::digest::SHA256, r.payload.as_bytes()).as_ref(),
+            );
+            data.push_str(&format!(
+                "{}\t{hash}\t{escaped}\t{}\t{}\t{}\t{}\tpending_approval\t{}\n",
+                p.id,
+                p.device_id,
+                p.device_seq,
+                p.member_id,
+                p.unit_code,
+                now_ms()
+            ));
+            rows += 1;
+        }
+    }
+    let start = Instant::now();
+    let mut copy = conn
+        .copy_in_raw("COPY bench_copy FROM STDIN")
+        .await
+        .unwrap();
+    copy.send(data.as_bytes()).await.unwrap();
+    copy.finish().await.unwrap();
+    rows as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn ingest_suite(database_url: String, pg: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(database_url).await;
+    let devs = devices(&s, dir.path(), DEVICES, PER_DEVICE, 0).await;
+    let total: usize = devs.iter().map(|d| d.registrations.len()).sum();
+    let secs = push_all(&s, &devs, BATCH).await;
+    let rate = total as f64 / secs;
+    match pg {
+        Some(url) => {
+            let copy = copy_rate(url, &devs).await;
+            emit("server_ingest", rate, "registrations/s", Some(copy));
+            let before = s.app.db.count_registrations().await.unwrap();
+            let replay = push_all(&s, &devs, BATCH).await;
+            let added = s.app.db.count_registrations().await.unwrap() - before;
+            emit(
+                "server_ingest_replay",
+                total as f64 / replay,
+                "registrations/s",
+                None,
+            );
+            emit(
+                "server_ingest_replay_rows_added",
+                added as f64,
+                "rows",
+                None,
+            );
+            let single = devices(
+                &s,
+                dir.path(),
+                DEVICES,
+                PER_RECORD / DEVICES,
+                PER_DEVICE * DEVICES,
+            )
+            .await;
+            let n: usize = single.iter().map(|d| d.registrations.len()).sum();
+            let secs = push_all(&s, &single, 1).await;
+            emit(
+                "server_ingest_per_record",
+                n as f64 / secs,
+                "registrations/s",
+                Some(rate),
+            );
+            pack_serve(&s).await;
+        }
+        None => emit("server_ingest_sqlite", rate, "registrations/s", None),
+    }
+    let _ = s.stop.send(());
+}
+
+/// Downloads per second of one ward's pack by 8 concurrent clients for 3 seconds.
+async fn pack_serve(s: &Server) {
+    let token = devices(s, &tempfile::tempdir().unwrap().keep(), 1, 0, 0)
+        .await
+        .remove(0)
+        .token;
+    let units: Vec<serde_json::Value> = s
+        .http
+        .get(format!("{}/api/v1/units", s.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = format!(
+        "{}/api/v1/units/{}/pack",
+        s.url,
+        units[0]["code"].as_str().unwrap()
+    );
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (http, url, token) = (reqwest::Client::new(), url.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let bytes = http
+                    .get(&url)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
+                assert!(!bytes.is_empty());
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    emit("pack_serve", total as f64 / 3.0, "downloads/s", None);
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    ingest_suite(
+        format!("sqlite:{}", dir.path().join("bench.db").display()),
+        None,
+    )
+    .await;
+    match std::env::var("PANJIYAN_TEST_PG_URL") {
+        Ok(base) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
+            let name = format!("panjiyan_bench_{}", std::process::id());
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+            ingest_suite(url.clone(), Some(&url)).await;
+        }
+        Err(_) => eprintln!(
+            "server benches: PANJIYAN_TEST_PG_URL not set; PostgreSQL figures skipped (run scripts/bench)"
+        ),
+    }
+}
