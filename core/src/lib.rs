@@ -13,5 +13,6 @@ pub mod pack;
 pub mod registration;
 pub mod samagra;
 pub mod store;
+pub mod sync;
 pub mod validate;
 pub mod wire;

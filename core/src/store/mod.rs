@@ -185,3 +185,36 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 fn parse_rfc3339(s: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }
+
+/// What enrolment gave this device: where its server is, its token, and the key its packs
+/// must be signed with. Kept sealed in the store.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Enrolment {
+    pub server_url: String,
+    pub device_token: String,
+    pub server_key: PublicKey,
+    pub jurisdiction: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("server_url", &self.server_url)
+            .field("server_key", &self.server_key.key_id)
+            .field("jurisdiction", &self.jurisdiction)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceStore {
+    pub fn save_enrolment(&self, enrolment: &Enrolment) -> Result<(), StoreError> {
+        self.write(|tx| meta_set(tx, "enrolment", &self.cipher.seal_json("meta:enrolment", enrolment)))
+    }
+
+    pub fn enrolment(&self) -> Result<Option<Enrolment>, StoreError> {
+        self.read(|c| match meta_get(c, "enrolment")? {
+            Some(sealed) => Ok(Some(self.cipher.open_json("meta:enrolment", &sealed)?)),
+            None => Ok(None),
+        })
+    }
+}

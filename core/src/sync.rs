@@ -1,0 +1,462 @@
+//! The sync client: enrolment, camp-pack downloads that resume after a cut, and sync (push the
+//! outbox in gzip batches, apply per-record answers, pull status). Every request has a timeout
+//! and is retried with exponential backoff and jitter; every step is safe to interrupt at any
+//! byte and run again, because the server stores by registration id and the outbox lets go of
+//! a record only when the server has acknowledged it.
+
+use crate::keys::PublicKey;
+use crate::messages::Message;
+use crate::store::{DeviceStore, Enrolment, ImportSummary, StoreError};
+use crate::wire::{PROTOCOL_VERSION, PushOutcome, PushRequest, PushResponse, StatusPage};
+use base64::Engine;
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Why a sync step failed. Carries no personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the server could not be reached after {attempts} attempts: {reason}")]
+    Unreachable { attempts: u32, reason: String },
+    #[error("the server refused the request ({status}): {code}: {message}")]
+    Refused { status: u16, code: String, message: String },
+    #[error("this device is not enrolled yet")]
+    NotEnrolled,
+    #[error("this device has been revoked by the server")]
+    Revoked,
+    #[error("stopped by the user")]
+    Cancelled,
+    #[error("the server sent something unexpected: {0}")]
+    BadResponse(String),
+    #[error("the downloaded pack does not match what the server listed")]
+    DownloadMismatch,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("could not keep the partial download: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl SyncError {
+    /// A stable code for the FFI and for backlog reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unreachable { .. } => "unreachable",
+            Self::Refused { .. } => "refused",
+            Self::NotEnrolled => "not_enrolled",
+            Self::Revoked => "revoked",
+            Self::Cancelled => "cancelled",
+            Self::BadResponse(_) => "bad_response",
+            Self::DownloadMismatch => "download_mismatch",
+            Self::Store(e) => e.code(),
+            Self::Io(_) => "io",
+        }
+    }
+}
+
+/// How patient the client is.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    pub server_url: String,
+    pub app_version: String,
+    /// Registrations per push.
+    pub batch_size: usize,
+    /// Tries per request (the first included).
+    pub attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    pub connect_timeout: Duration,
+    /// Longest a request may take; pack downloads resume rather than wait longer.
+    pub request_timeout: Duration,
+    /// Where partial pack downloads are kept so that they resume.
+    pub downloads_dir: PathBuf,
+}
+
+impl SyncConfig {
+    pub fn new(server_url: &str, downloads_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            server_url: server_url.trim_end_matches('/').to_owned(),
+            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            batch_size: 200,
+            attempts: 8,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(15),
+            request_timeout: Duration::from_secs(120),
+            downloads_dir: downloads_dir.into(),
+        }
+    }
+}
+
+/// A unit the server offers, with what this device holds of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitListing {
+    pub code: String,
+    pub level: String,
+    pub name_hi: String,
+    pub name_en: String,
+    pub pack_version: Option<u64>,
+    pub pack_bytes: Option<u64>,
+    pub pack_sha256: Option<String>,
+    #[serde(default)]
+    pub local_version: Option<u64>,
+}
+
+impl UnitListing {
+    /// True when the server has a newer pack than the device.
+    pub fn needs_download(&self) -> bool {
+        matches!((self.pack_version, self.local_version), (Some(remote), local) if local.is_none_or(|l| l < remote))
+    }
+}
+
+/// What a sync did, for the UI.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub sent: u64,
+    pub acknowledged: u64,
+    pub duplicates: u64,
+    /// Records the server refused, with its reasons; they stay on the device for fixing.
+    pub refused: Vec<(uuid::Uuid, Vec<Message>)>,
+    pub statuses_received: u64,
+    /// HTTP requests made, retries included.
+    pub round_trips: u64,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+}
+
+enum Attempt {
+    Retry(String),
+    Fatal(SyncError),
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+}
+
+/// The sync client of one device store.
+pub struct SyncClient {
+    http: Client,
+    config: SyncConfig,
+    round_trips: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for SyncClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncClient").field("server_url", &self.config.server_url).finish_non_exhaustive()
+    }
+}
+
+fn jitter(max: Duration) -> Duration {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 4];
+    let _ = ring::rand::SystemRandom::new().fill(&mut b);
+    max.mul_f64(u32::from_le_bytes(b) as f64 / u32::MAX as f64)
+}
+
+fn refused(status: StatusCode, response: Response) -> SyncError {
+    let body: Option<ErrorBody> = response.json().ok();
+    let (code, message) = body.map_or_else(|| ("unknown".to_owned(), String::new()), |b| (b.error.code, b.error.message));
+    if code == "device_revoked" {
+        return SyncError::Revoked;
+    }
+    SyncError::Refused { status: status.as_u16(), code, message }
+}
+
+impl SyncClient {
+    pub fn new(config: SyncConfig) -> Result<Self, SyncError> {
+        let http = Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| SyncError::BadResponse(format!("HTTP client: {e}")))?;
+        Ok(Self { http, config, round_trips: std::sync::atomic::AtomicU64::new(0) })
+    }
+
+    pub fn config(&self) -> &SyncConfig {
+        &self.config
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.server_url)
+    }
+
+    /// Sends `build()` until it answers, retrying what may pass (network errors, timeouts,
+    /// 408, 429, 5xx) with exponential backoff and full jitter.
+    fn send(&self, build: impl Fn() -> RequestBuilder) -> Result<Response, SyncError> {
+        self.retry(|| {
+            self.round_trips.fetch_add(1, Ordering::Relaxed);
+            match build().send() {
+                Ok(r) if r.status().is_success() || r.status() == StatusCode::NOT_MODIFIED => Ok(r),
+                Ok(r) if r.status().is_server_error()
+                    || r.status() == StatusCode::TOO_MANY_REQUESTS
+                    || r.status() == StatusCode::REQUEST_TIMEOUT =>
+                {
+                    Err(Attempt::Retry(format!("server answered {}", r.status())))
+                }
+                Ok(r) => Err(Attempt::Fatal(refused(r.status(), r))),
+                Err(e) => Err(Attempt::Retry(error_kind(&e))),
+            }
+        })
+    }
+
+    fn retry<T>(&self, mut step: impl FnMut() -> Result<T, Attempt>) -> Result<T, SyncError> {
+        let mut reason = String::new();
+        for attempt in 0..self.config.attempts.max(1) {
+            if attempt > 0 {
+                let backoff = self.config.base_delay.saturating_mul(1 << (attempt - 1).min(16)).min(self.config.max_delay);
+                std::thread::sleep(jitter(backoff));
+            }
+            match step() {
+                Ok(v) => return Ok(v),
+                Err(Attempt::Fatal(e)) => return Err(e),
+                Err(Attempt::Retry(why)) => reason = why,
+            }
+        }
+        Err(SyncError::Unreachable { attempts: self.config.attempts, reason })
+    }
+
+    /// Signs in as a secretary or operator and enrols this device; the token and the server's
+    /// pack-signing key are kept in the store.
+    pub fn enrol(&self, store: &DeviceStore, username: &str, password: &str) -> Result<Enrolment, SyncError> {
+        #[derive(Deserialize)]
+        struct Session {
+            token: String,
+        }
+        #[derive(Deserialize)]
+        struct Enrolled {
+            device_token: String,
+            server_key: PublicKey,
+            jurisdiction: String,
+        }
+        let login = serde_json::json!({ "username": username, "password": password });
+        let session: Session = self
+            .send(|| self.http.post(self.url("/api/v1/login")).json(&login))?
+            .json()
+            .map_err(|e| SyncError::BadResponse(format!("sign-in answer: {e}")))?;
+        let key = base64::engine::general_purpose::STANDARD.encode(store.device_public_key().bytes);
+        let body = serde_json::json!({ "public_key": key });
+        let enrolled: Enrolled = self
+            .send(|| self.http.post(self.url("/api/v1/devices")).bearer_auth(&session.token).json(&body))?
+            .json()
+            .map_err(|e| SyncError::BadResponse(format!("enrolment answer: {e}")))?;
+        let enrolment = Enrolment {
+            server_url: self.config.server_url.clone(),
+            device_token: enrolled.device_token,
+            server_key: enrolled.server_key,
+            jurisdiction: enrolled.jurisdiction,
+        };
+        store.save_enrolment(&enrolment)?;
+        Ok(enrolment)
+    }
+
+    fn enrolment(store: &DeviceStore) -> Result<Enrolment, SyncError> {
+        store.enrolment()?.ok_or(SyncError::NotEnrolled)
+    }
+
+    /// The units this device may download, with sizes, and the version it holds of each.
+    pub fn units(&self, store: &DeviceStore) -> Result<Vec<UnitListing>, SyncError> {
+        let e = Self::enrolment(store)?;
+        let mut units: Vec<UnitListing> = self
+            .send(|| self.http.get(self.url("/api/v1/units")).bearer_auth(&e.device_token))?
+            .json()
+            .map_err(|err| SyncError::BadResponse(format!("units: {err}")))?;
+        let local = store.units()?;
+        for u in &mut units {
+            u.local_version = local.iter().find(|l| l.code.as_str() == u.code).map(|l| l.version);
+        }
+        Ok(units)
+    }
+
+    /// Brings one unit up to date: a delta when the device has an older version, otherwise
+    /// the whole pack, resumed from where a broken download stopped. `progress(done, total)`
+    /// is called as bytes arrive; setting `cancel` stops at the next chunk (the partial file
+    /// is kept for next time).
+    pub fn download(
+        &self,
+        store: &DeviceStore,
+        unit: &UnitListing,
+        progress: &dyn Fn(u64, u64),
+        cancel: &AtomicBool,
+    ) -> Result<Option<ImportSummary>, SyncError> {
+        let e = Self::enrolment(store)?;
+        let trusted = std::slice::from_ref(&e.server_key);
+        let (Some(_), Some(total), Some(sha)) = (unit.pack_version, unit.pack_bytes, unit.pack_sha256.as_deref()) else {
+            return Ok(None);
+        };
+        if let Some(local) = unit.local_version {
+            let r = self.send(|| {
+                self.http.get(self.url(&format!("/api/v1/units/{}/pack?from={local}", unit.code))).bearer_auth(&e.device_token)
+            });
+            match r {
+                Ok(r) if r.status() == StatusCode::NOT_MODIFIED => return Ok(None),
+                Ok(r) => {
+                    let bytes = r.bytes().map_err(|err| SyncError::BadResponse(format!("delta: {err}")))?;
+                    progress(bytes.len() as u64, bytes.len() as u64);
+                    match store.import_pack(&bytes, trusted) {
+                        Ok(summary) => return Ok(Some(summary)),
+                        // A delta that does not fit what the device holds: take the whole pack.
+                        Err(StoreError::WrongBaseVersion { .. }) => {}
+                        Err(other) => return Err(other.into()),
+                    }
+                }
+                Err(SyncError::Refused { status: 410, .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        std::fs::create_dir_all(&self.config.downloads_dir)?;
+        let part = self.config.downloads_dir.join(format!("{}-{sha}.part", unit.code));
+        self.retry(|| {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Attempt::Fatal(SyncError::Cancelled));
+            }
+            let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+            if have >= total {
+                return Ok(());
+            }
+            self.round_trips.fetch_add(1, Ordering::Relaxed);
+            let response = self
+                .http
+                .get(self.url(&format!("/api/v1/units/{}/pack", unit.code)))
+                .bearer_auth(&e.device_token)
+                .header("range", format!("bytes={have}-"))
+                .header("if-range", format!("\"{sha}\""))
+                .send();
+            let mut response = match response {
+                Ok(r) if r.status() == StatusCode::PARTIAL_CONTENT || r.status() == StatusCode::OK => r,
+                Ok(r) if r.status().is_server_error() => return Err(Attempt::Retry(format!("server answered {}", r.status()))),
+                Ok(r) => return Err(Attempt::Fatal(refused(r.status(), r))),
+                Err(err) => return Err(Attempt::Retry(error_kind(&err))),
+            };
+            let append = response.status() == StatusCode::PARTIAL_CONTENT;
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(append)
+                .write(true)
+                .truncate(!append)
+                .open(&part)
+                .map_err(|err| Attempt::Fatal(err.into()))?;
+            let mut done = if append { have } else { 0 };
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(Attempt::Fatal(SyncError::Cancelled));
+                }
+                match response.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        file.write_all(&buf[..n]).map_err(|err| Attempt::Fatal(err.into()))?;
+                        done += n as u64;
+                        progress(done, total);
+                    }
+                    Err(err) => return Err(Attempt::Retry(format!("download cut: {}", err.kind()))),
+                }
+            }
+            file.sync_all().map_err(|err| Attempt::Fatal(err.into()))?;
+            if done < total { Err(Attempt::Retry("download ended early".into())) } else { Ok(()) }
+        })?;
+        let bytes = std::fs::read(&part)?;
+        let got = crate::keys::to_hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
+        if got != sha {
+            std::fs::remove_file(&part)?;
+            return Err(SyncError::DownloadMismatch);
+        }
+        let summary = store.import_pack(&bytes, trusted)?;
+        std::fs::remove_file(&part)?;
+        Ok(Some(summary))
+    }
+
+    /// Pushes the whole outbox in batches, then pulls status changes until there are none.
+    /// `progress(sent, total)` reports pushed records.
+    pub fn sync(&self, store: &DeviceStore, progress: &dyn Fn(u64, u64)) -> Result<SyncReport, SyncError> {
+        let e = Self::enrolment(store)?;
+        let start_trips = self.round_trips.load(Ordering::Relaxed);
+        let mut report = SyncReport::default();
+        let total = store.outbox_stats()?.queued;
+        loop {
+            let batch = store.outbox_batch(self.config.batch_size)?;
+            let request = PushRequest {
+                protocol: PROTOCOL_VERSION,
+                registrations: batch.iter().map(|i| i.signed.clone()).collect(),
+                backlog: store.backlog_report(&self.config.app_version, None)?,
+            };
+            let json = serde_json::to_vec(&request).expect("requests serialise");
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(&json)?;
+            let body = gz.finish()?;
+            let response = self.send(|| {
+                self.http
+                    .post(self.url("/api/v1/push"))
+                    .bearer_auth(&e.device_token)
+                    .header("content-type", "application/json")
+                    .header("content-encoding", "gzip")
+                    .body(body.clone())
+            })?;
+            let text = response.bytes().map_err(|err| SyncError::BadResponse(format!("push answer: {err}")))?;
+            report.bytes_up += body.len() as u64;
+            report.bytes_down += text.len() as u64;
+            let answer: PushResponse =
+                serde_json::from_slice(&text).map_err(|err| SyncError::BadResponse(format!("push answer: {err}")))?;
+            let applied = store.apply_push_response(&answer)?;
+            report.sent += batch.len() as u64;
+            report.acknowledged += applied.acknowledged;
+            report.duplicates += applied.duplicates;
+            for r in &answer.results {
+                match &r.outcome {
+                    PushOutcome::Invalid { reasons } => report.refused.push((r.id, reasons.clone())),
+                    PushOutcome::BadSignature => report.refused.push((r.id, vec![Message::new("push.bad_signature")])),
+                    PushOutcome::Conflict => report.refused.push((r.id, vec![Message::new("push.conflict")])),
+                    _ => {}
+                }
+            }
+            progress(report.sent.min(total), total);
+            // An empty batch carried only the backlog report; a batch the server answered
+            // without settling anything would repeat forever, so stop there too.
+            if batch.is_empty() || applied.acknowledged + applied.refused == 0 {
+                break;
+            }
+        }
+        loop {
+            let cursor = store.status_cursor()?;
+            let response = self.send(|| {
+                self.http
+                    .get(self.url("/api/v1/status"))
+                    .query(&[("cursor", cursor.as_str())])
+                    .bearer_auth(&e.device_token)
+            })?;
+            let text = response.bytes().map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
+            report.bytes_down += text.len() as u64;
+            let page: StatusPage =
+                serde_json::from_slice(&text).map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
+            store.apply_status_changes(&page.changes, &page.cursor)?;
+            report.statuses_received += page.changes.len() as u64;
+            if !page.more {
+                break;
+            }
+        }
+        report.round_trips = self.round_trips.load(Ordering::Relaxed) - start_trips;
+        Ok(report)
+    }
+}
+
+/// What kind of network failure happened, without URLs or bodies.
+fn error_kind(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "could not connect".into()
+    } else if e.is_body() || e.is_decode() {
+        "connection cut while reading".into()
+    } else {
+        "connection failed".into()
+    }
+}
