@@ -1,1 +1,5 @@
-//! End-to-end test support. Empty until the sync-client issue lands.
+//! End-to-end test support: a fault-injecting, link-shaping TCP proxy for loopback, and a
+//! real sync server that can be crashed and restarted under the proxy.
+
+pub mod proxy;
+pub mod server;
