@@ -23,7 +23,11 @@ pub enum SyncError {
     #[error("the server could not be reached after {attempts} attempts: {reason}")]
     Unreachable { attempts: u32, reason: String },
     #[error("the server refused the request ({status}): {code}: {message}")]
-    Refused { status: u16, code: String, message: String },
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("this device is not enrolled yet")]
     NotEnrolled,
     #[error("this device has been revoked by the server")]
@@ -73,6 +77,9 @@ pub struct SyncConfig {
     pub request_timeout: Duration,
     /// Where partial pack downloads are kept so that they resume.
     pub downloads_dir: PathBuf,
+    /// Keep connections open between requests (HTTP keep-alive). Tests turn it off so that
+    /// every request meets the faults of a fresh connection.
+    pub reuse_connections: bool,
 }
 
 impl SyncConfig {
@@ -87,6 +94,7 @@ impl SyncConfig {
             connect_timeout: Duration::from_secs(15),
             request_timeout: Duration::from_secs(120),
             downloads_dir: downloads_dir.into(),
+            reuse_connections: true,
         }
     }
 }
@@ -152,7 +160,9 @@ pub struct SyncClient {
 
 impl std::fmt::Debug for SyncClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SyncClient").field("server_url", &self.config.server_url).finish_non_exhaustive()
+        f.debug_struct("SyncClient")
+            .field("server_url", &self.config.server_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -165,21 +175,36 @@ fn jitter(max: Duration) -> Duration {
 
 fn refused(status: StatusCode, response: Response) -> SyncError {
     let body: Option<ErrorBody> = response.json().ok();
-    let (code, message) = body.map_or_else(|| ("unknown".to_owned(), String::new()), |b| (b.error.code, b.error.message));
+    let (code, message) = body.map_or_else(
+        || ("unknown".to_owned(), String::new()),
+        |b| (b.error.code, b.error.message),
+    );
     if code == "device_revoked" {
         return SyncError::Revoked;
     }
-    SyncError::Refused { status: status.as_u16(), code, message }
+    SyncError::Refused {
+        status: status.as_u16(),
+        code,
+        message,
+    }
 }
 
 impl SyncClient {
     pub fn new(config: SyncConfig) -> Result<Self, SyncError> {
-        let http = Client::builder()
+        let mut builder = Client::builder()
             .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
+            .timeout(config.request_timeout);
+        if !config.reuse_connections {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        let http = builder
             .build()
             .map_err(|e| SyncError::BadResponse(format!("HTTP client: {e}")))?;
-        Ok(Self { http, config, round_trips: std::sync::atomic::AtomicU64::new(0) })
+        Ok(Self {
+            http,
+            config,
+            round_trips: std::sync::atomic::AtomicU64::new(0),
+        })
     }
 
     pub fn config(&self) -> &SyncConfig {
@@ -197,9 +222,10 @@ impl SyncClient {
             self.round_trips.fetch_add(1, Ordering::Relaxed);
             match build().send() {
                 Ok(r) if r.status().is_success() || r.status() == StatusCode::NOT_MODIFIED => Ok(r),
-                Ok(r) if r.status().is_server_error()
-                    || r.status() == StatusCode::TOO_MANY_REQUESTS
-                    || r.status() == StatusCode::REQUEST_TIMEOUT =>
+                Ok(r)
+                    if r.status().is_server_error()
+                        || r.status() == StatusCode::TOO_MANY_REQUESTS
+                        || r.status() == StatusCode::REQUEST_TIMEOUT =>
                 {
                     Err(Attempt::Retry(format!("server answered {}", r.status())))
                 }
@@ -213,7 +239,11 @@ impl SyncClient {
         let mut reason = String::new();
         for attempt in 0..self.config.attempts.max(1) {
             if attempt > 0 {
-                let backoff = self.config.base_delay.saturating_mul(1 << (attempt - 1).min(16)).min(self.config.max_delay);
+                let backoff = self
+                    .config
+                    .base_delay
+                    .saturating_mul(1 << (attempt - 1).min(16))
+                    .min(self.config.max_delay);
                 std::thread::sleep(jitter(backoff));
             }
             match step() {
@@ -222,12 +252,20 @@ impl SyncClient {
                 Err(Attempt::Retry(why)) => reason = why,
             }
         }
-        Err(SyncError::Unreachable { attempts: self.config.attempts, reason })
+        Err(SyncError::Unreachable {
+            attempts: self.config.attempts,
+            reason,
+        })
     }
 
     /// Signs in as a secretary or operator and enrols this device; the token and the server's
     /// pack-signing key are kept in the store.
-    pub fn enrol(&self, store: &DeviceStore, username: &str, password: &str) -> Result<Enrolment, SyncError> {
+    pub fn enrol(
+        &self,
+        store: &DeviceStore,
+        username: &str,
+        password: &str,
+    ) -> Result<Enrolment, SyncError> {
         #[derive(Deserialize)]
         struct Session {
             token: String,
@@ -246,7 +284,12 @@ impl SyncClient {
         let key = base64::engine::general_purpose::STANDARD.encode(store.device_public_key().bytes);
         let body = serde_json::json!({ "public_key": key });
         let enrolled: Enrolled = self
-            .send(|| self.http.post(self.url("/api/v1/devices")).bearer_auth(&session.token).json(&body))?
+            .send(|| {
+                self.http
+                    .post(self.url("/api/v1/devices"))
+                    .bearer_auth(&session.token)
+                    .json(&body)
+            })?
             .json()
             .map_err(|e| SyncError::BadResponse(format!("enrolment answer: {e}")))?;
         let enrolment = Enrolment {
@@ -267,12 +310,19 @@ impl SyncClient {
     pub fn units(&self, store: &DeviceStore) -> Result<Vec<UnitListing>, SyncError> {
         let e = Self::enrolment(store)?;
         let mut units: Vec<UnitListing> = self
-            .send(|| self.http.get(self.url("/api/v1/units")).bearer_auth(&e.device_token))?
+            .send(|| {
+                self.http
+                    .get(self.url("/api/v1/units"))
+                    .bearer_auth(&e.device_token)
+            })?
             .json()
             .map_err(|err| SyncError::BadResponse(format!("units: {err}")))?;
         let local = store.units()?;
         for u in &mut units {
-            u.local_version = local.iter().find(|l| l.code.as_str() == u.code).map(|l| l.version);
+            u.local_version = local
+                .iter()
+                .find(|l| l.code.as_str() == u.code)
+                .map(|l| l.version);
         }
         Ok(units)
     }
@@ -290,17 +340,25 @@ impl SyncClient {
     ) -> Result<Option<ImportSummary>, SyncError> {
         let e = Self::enrolment(store)?;
         let trusted = std::slice::from_ref(&e.server_key);
-        let (Some(_), Some(total), Some(sha)) = (unit.pack_version, unit.pack_bytes, unit.pack_sha256.as_deref()) else {
+        let (Some(_), Some(total), Some(sha)) = (
+            unit.pack_version,
+            unit.pack_bytes,
+            unit.pack_sha256.as_deref(),
+        ) else {
             return Ok(None);
         };
         if let Some(local) = unit.local_version {
             let r = self.send(|| {
-                self.http.get(self.url(&format!("/api/v1/units/{}/pack?from={local}", unit.code))).bearer_auth(&e.device_token)
+                self.http
+                    .get(self.url(&format!("/api/v1/units/{}/pack?from={local}", unit.code)))
+                    .bearer_auth(&e.device_token)
             });
             match r {
                 Ok(r) if r.status() == StatusCode::NOT_MODIFIED => return Ok(None),
                 Ok(r) => {
-                    let bytes = r.bytes().map_err(|err| SyncError::BadResponse(format!("delta: {err}")))?;
+                    let bytes = r
+                        .bytes()
+                        .map_err(|err| SyncError::BadResponse(format!("delta: {err}")))?;
                     progress(bytes.len() as u64, bytes.len() as u64);
                     match store.import_pack(&bytes, trusted) {
                         Ok(summary) => return Ok(Some(summary)),
@@ -314,7 +372,10 @@ impl SyncClient {
             }
         }
         std::fs::create_dir_all(&self.config.downloads_dir)?;
-        let part = self.config.downloads_dir.join(format!("{}-{sha}.part", unit.code));
+        let part = self
+            .config
+            .downloads_dir
+            .join(format!("{}-{sha}.part", unit.code));
         self.retry(|| {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Attempt::Fatal(SyncError::Cancelled));
@@ -332,8 +393,15 @@ impl SyncClient {
                 .header("if-range", format!("\"{sha}\""))
                 .send();
             let mut response = match response {
-                Ok(r) if r.status() == StatusCode::PARTIAL_CONTENT || r.status() == StatusCode::OK => r,
-                Ok(r) if r.status().is_server_error() => return Err(Attempt::Retry(format!("server answered {}", r.status()))),
+                Ok(r)
+                    if r.status() == StatusCode::PARTIAL_CONTENT
+                        || r.status() == StatusCode::OK =>
+                {
+                    r
+                }
+                Ok(r) if r.status().is_server_error() => {
+                    return Err(Attempt::Retry(format!("server answered {}", r.status())));
+                }
                 Ok(r) => return Err(Attempt::Fatal(refused(r.status(), r))),
                 Err(err) => return Err(Attempt::Retry(error_kind(&err))),
             };
@@ -354,15 +422,22 @@ impl SyncClient {
                 match response.read(&mut buf) {
                     Ok(0) => break,
                     Ok(n) => {
-                        file.write_all(&buf[..n]).map_err(|err| Attempt::Fatal(err.into()))?;
+                        file.write_all(&buf[..n])
+                            .map_err(|err| Attempt::Fatal(err.into()))?;
                         done += n as u64;
                         progress(done, total);
                     }
-                    Err(err) => return Err(Attempt::Retry(format!("download cut: {}", err.kind()))),
+                    Err(err) => {
+                        return Err(Attempt::Retry(format!("download cut: {}", err.kind())));
+                    }
                 }
             }
             file.sync_all().map_err(|err| Attempt::Fatal(err.into()))?;
-            if done < total { Err(Attempt::Retry("download ended early".into())) } else { Ok(()) }
+            if done < total {
+                Err(Attempt::Retry("download ended early".into()))
+            } else {
+                Ok(())
+            }
         })?;
         let bytes = std::fs::read(&part)?;
         let got = crate::keys::to_hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
@@ -377,7 +452,11 @@ impl SyncClient {
 
     /// Pushes the whole outbox in batches, then pulls status changes until there are none.
     /// `progress(sent, total)` reports pushed records.
-    pub fn sync(&self, store: &DeviceStore, progress: &dyn Fn(u64, u64)) -> Result<SyncReport, SyncError> {
+    pub fn sync(
+        &self,
+        store: &DeviceStore,
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<SyncReport, SyncError> {
         let e = Self::enrolment(store)?;
         let start_trips = self.round_trips.load(Ordering::Relaxed);
         let mut report = SyncReport::default();
@@ -401,20 +480,28 @@ impl SyncClient {
                     .header("content-encoding", "gzip")
                     .body(body.clone())
             })?;
-            let text = response.bytes().map_err(|err| SyncError::BadResponse(format!("push answer: {err}")))?;
+            let text = response
+                .bytes()
+                .map_err(|err| SyncError::BadResponse(format!("push answer: {err}")))?;
             report.bytes_up += body.len() as u64;
             report.bytes_down += text.len() as u64;
-            let answer: PushResponse =
-                serde_json::from_slice(&text).map_err(|err| SyncError::BadResponse(format!("push answer: {err}")))?;
+            let answer: PushResponse = serde_json::from_slice(&text)
+                .map_err(|err| SyncError::BadResponse(format!("push answer: {err}")))?;
             let applied = store.apply_push_response(&answer)?;
             report.sent += batch.len() as u64;
             report.acknowledged += applied.acknowledged;
             report.duplicates += applied.duplicates;
             for r in &answer.results {
                 match &r.outcome {
-                    PushOutcome::Invalid { reasons } => report.refused.push((r.id, reasons.clone())),
-                    PushOutcome::BadSignature => report.refused.push((r.id, vec![Message::new("push.bad_signature")])),
-                    PushOutcome::Conflict => report.refused.push((r.id, vec![Message::new("push.conflict")])),
+                    PushOutcome::Invalid { reasons } => {
+                        report.refused.push((r.id, reasons.clone()))
+                    }
+                    PushOutcome::BadSignature => report
+                        .refused
+                        .push((r.id, vec![Message::new("push.bad_signature")])),
+                    PushOutcome::Conflict => report
+                        .refused
+                        .push((r.id, vec![Message::new("push.conflict")])),
                     _ => {}
                 }
             }
@@ -433,10 +520,12 @@ impl SyncClient {
                     .query(&[("cursor", cursor.as_str())])
                     .bearer_auth(&e.device_token)
             })?;
-            let text = response.bytes().map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
+            let text = response
+                .bytes()
+                .map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
             report.bytes_down += text.len() as u64;
-            let page: StatusPage =
-                serde_json::from_slice(&text).map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
+            let page: StatusPage = serde_json::from_slice(&text)
+                .map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
             store.apply_status_changes(&page.changes, &page.cursor)?;
             report.statuses_received += page.changes.len() as u64;
             if !page.more {

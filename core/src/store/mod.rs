@@ -208,7 +208,13 @@ impl std::fmt::Debug for Enrolment {
 
 impl DeviceStore {
     pub fn save_enrolment(&self, enrolment: &Enrolment) -> Result<(), StoreError> {
-        self.write(|tx| meta_set(tx, "enrolment", &self.cipher.seal_json("meta:enrolment", enrolment)))
+        self.write(|tx| {
+            meta_set(
+                tx,
+                "enrolment",
+                &self.cipher.seal_json("meta:enrolment", enrolment),
+            )
+        })
     }
 
     pub fn enrolment(&self) -> Result<Option<Enrolment>, StoreError> {
