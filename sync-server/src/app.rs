@@ -8,7 +8,24 @@ use axum::extract::DefaultBodyLimit;
 use panjiyan_core::keys::SigningKey;
 use std::future::Future;
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::Predicate;
 use tower_http::decompression::RequestDecompressionLayer;
+
+/// Compress JSON and text answers of some size; never camp packs, which are zstd already.
+#[derive(Clone, Copy)]
+struct JsonOnly;
+
+impl Predicate for JsonOnly {
+    fn should_compress<B: axum::body::HttpBody>(&self, response: &axum::http::Response<B>) -> bool {
+        let json = response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/"));
+        json && response.body().size_hint().lower() >= 256
+    }
+}
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -85,6 +102,8 @@ impl App {
             ))
             .layer(DefaultBodyLimit::max(self.settings.max_body_bytes))
             .layer(RequestDecompressionLayer::new())
+            // JSON answers shrink several-fold; packs are already compressed and skipped.
+            .layer(CompressionLayer::new().compress_when(JsonOnly))
             .with_state(self.clone())
     }
 }
