@@ -167,7 +167,13 @@ mod tests {
                     stack.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).unwrap();
-                    for prefix in ["\"eligibility.", "\"form.", "\"registration.", "\"push."] {
+                    for prefix in [
+                        "\"eligibility.",
+                        "\"form.",
+                        "\"registration.",
+                        "\"push.",
+                        "\"camp.",
+                    ] {
                         for (i, _) in text.match_indices(prefix) {
                             let lit = &text[i + 1..];
                             let end = lit.find('"').unwrap();
