@@ -387,6 +387,8 @@ mod tests {
 
         #[test]
         fn a_name_is_most_similar_to_itself(s in "[a-z]{2,10}( [a-z]{2,10})?") {
+            // A "name" made only of titles (Mr, Smt) has no words to match.
+            prop_assume!(!search_tokens(&s).is_empty());
             prop_assert!(similarity(&s, &s) >= similarity(&s, "zzz qqq"));
             prop_assert!((similarity(&s, &s) - 1.0).abs() < 1e-4);
         }
