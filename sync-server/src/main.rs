@@ -408,6 +408,8 @@ async fn import_samagra(app: &App, file: &Path, chunk: usize) -> Result<(), Erro
     }
     let reader = BufReader::new(std::fs::File::open(file)?);
     let mut run = SamagraImport::default();
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (mut read_bytes, mut last_line) = (0u64, 0u64);
     for (i, line) in reader.lines().enumerate() {
         let line_no = i as u64 + 1;
@@ -439,12 +441,14 @@ async fn import_samagra(app: &App, file: &Path, chunk: usize) -> Result<(), Erro
             run.flush(app, line_no, &progress)
                 .await
                 .map_err(|e| format!("line {line_no}: chunk failed, nothing of it was saved ({e}); run again to resume"))?;
-            eprint!(
-                "\r{:>5.1}%  {} rows imported, {} bad",
-                read_bytes as f64 * 100.0 / total as f64,
-                run.imported,
-                run.bad
-            );
+            if tty {
+                eprint!(
+                    "\r{:>5.1}%  {} rows imported, {} bad",
+                    read_bytes as f64 * 100.0 / total as f64,
+                    run.imported,
+                    run.bad
+                );
+            }
         }
     }
     run.flush(app, last_line, &progress).await.map_err(|e| {
