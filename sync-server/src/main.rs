@@ -409,7 +409,6 @@ async fn import_samagra(app: &App, file: &Path, chunk: usize) -> Result<(), Erro
     let reader = BufReader::new(std::fs::File::open(file)?);
     let mut run = SamagraImport::default();
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (mut read_bytes, mut last_line) = (0u64, 0u64);
     for (i, line) in reader.lines().enumerate() {
         let line_no = i as u64 + 1;
