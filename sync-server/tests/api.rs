@@ -897,3 +897,124 @@ async fn futures_join_all<F: std::future::Future>(
         .map(|o| o.expect("every future finished"))
         .collect()
 }
+
+async fn every_role_outside_its_area(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    // A registration in the second gram panchayat's village, made by its own secretary.
+    let b = enrol(&s, "secretary-2").await;
+    let id = register(&b, &adults(&b)[0]);
+    sync(&s, &b).await;
+    let row = s
+        .app
+        .db
+        .registration(&id.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    let foreign_unit = row.unit_code.clone();
+    let ward = common::places(&s.district, panjiyan_core::location::Level::Ward)[0].clone();
+    for user in ["operator", "secretary", "officer"] {
+        let token = s.login(user).await;
+        for unit in [&foreign_unit, &ward] {
+            let r = s
+                .http
+                .get(format!("{}/api/v1/units/{unit}/pack", s.url))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::NOT_FOUND,
+                "{user} reached the pack of {unit}"
+            );
+        }
+        let units: Vec<Value> = s
+            .http
+            .get(format!("{}/api/v1/units", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            units
+                .iter()
+                .all(|u| u["code"] != foreign_unit.as_str() && u["code"] != ward.as_str()),
+            "{user} lists a foreign unit"
+        );
+        let r = s
+            .http
+            .get(format!("{}/api/v1/registrations/{id}", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::NOT_FOUND,
+            "{user} saw a registration outside its area"
+        );
+        let r = s
+            .http
+            .post(format!("{}/api/v1/registrations/{id}/decision", s.url))
+            .bearer_auth(&token)
+            .json(&json!({"decision": "approve"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(r.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "{user} decided outside its area"
+        );
+    }
+    // A device enrolled in the first panchayat cannot pull the second's pack either.
+    let a = enrol(&s, "operator").await;
+    let r = s
+        .http
+        .get(format!("{}/api/v1/units/{foreign_unit}/pack", s.url))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // The district and the state reach everything; the registration stays pending throughout.
+    for user in ["collector", "state"] {
+        let token = s.login(user).await;
+        let r = s
+            .http
+            .get(format!("{}/api/v1/registrations/{id}", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{user}");
+        let r = s
+            .http
+            .get(format!("{}/api/v1/units/{ward}/pack", s.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{user}");
+    }
+    assert_eq!(
+        s.app
+            .db
+            .registration(&id.to_string())
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        "pending_approval"
+    );
+    s.stop().await;
+}
+on_both_backends!(
+    every_role_is_kept_to_its_own_area,
+    every_role_outside_its_area
+);
