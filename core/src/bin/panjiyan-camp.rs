@@ -99,6 +99,10 @@ enum Command {
         /// Save even if the pack says the worker is already registered.
         #[arg(long)]
         confirm: bool,
+        /// Ask for each field in turn (the default when no --member or --json is given on a
+        /// terminal).
+        #[arg(long)]
+        interactive: bool,
     },
     /// What is waiting to be uploaded, and what the server refused.
     Outbox,
@@ -311,8 +315,12 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
             migrant_state,
             json,
             confirm,
+            interactive,
         } => {
+            let ask = interactive
+                || (member.is_none() && json.is_none() && std::io::stdin().is_terminal());
             let form: RegistrationForm = match json {
+                None if ask => prompt_form(&store, lang, &operator)?,
                 Some(path) => {
                     let text = if path.as_os_str() == "-" {
                         std::io::read_to_string(std::io::stdin())?
@@ -436,6 +444,85 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Reads one answer after showing the prompt with key `key`.
+fn ask(lang: Lang, key: &str) -> Result<String, Error> {
+    eprint!("{}", Message::new(key).text(lang));
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line)? == 0 {
+        return Err("the input ended before the form was complete".into());
+    }
+    Ok(line.trim().to_owned())
+}
+
+fn yes(answer: &str) -> bool {
+    matches!(answer, "y" | "Y" | "yes" | "हाँ" | "हां")
+}
+
+/// Walks a person through the form: member (showing the family), occupation from the list,
+/// mobile, land, the exclusions, consent. Checks happen when it is saved, as on the phone.
+fn prompt_form(store: &DeviceStore, lang: Lang, operator: &str) -> Result<RegistrationForm, Error> {
+    let member_id = loop {
+        match SamagraMemberId::parse(&ask(lang, "camp.prompt_member")?) {
+            Ok(id) => match store.family_of_member(&id)? {
+                Some(family) => {
+                    for m in &family.members {
+                        let name = if lang == Lang::Hi {
+                            &m.member.name_hi
+                        } else {
+                            &m.member.name_en
+                        };
+                        eprintln!("  {} {name} {:?}", m.member.member_id, m.member.relation);
+                    }
+                    break id;
+                }
+                None => eprintln!("{}", Message::new("camp.not_found").text(lang)),
+            },
+            Err(e) => eprintln!("{e}"),
+        }
+    };
+    let occupations = panjiyan_core::occupation::OccupationList::builtin();
+    let occupation = loop {
+        let hits = occupations.search(&ask(lang, "camp.prompt_occupation")?, lang);
+        if hits.is_empty() {
+            continue;
+        }
+        for (i, o) in hits.iter().enumerate() {
+            eprintln!("  {}. {}", i + 1, o.name(lang));
+        }
+        if let Ok(n) = ask(lang, "camp.prompt_pick")?.parse::<usize>()
+            && let Some(o) = hits.get(n.wrapping_sub(1))
+        {
+            break o.code.clone();
+        }
+    };
+    let mobile = Some(ask(lang, "camp.prompt_mobile")?).filter(|m| !m.is_empty());
+    let land: Option<u32> = ask(lang, "camp.prompt_land")?.parse().ok();
+    let government_servant = yes(&ask(lang, "camp.prompt_government_servant")?);
+    let income_tax_payer = yes(&ask(lang, "camp.prompt_income_tax")?);
+    let consent = yes(&ask(lang, "camp.prompt_consent")?);
+    Ok(RegistrationForm {
+        member_id,
+        occupation_code: Some(occupation),
+        mobile,
+        aadhaar: None,
+        bank_ifsc: None,
+        facts: ApplicantFacts {
+            government_servant,
+            income_tax_payer,
+            epfo_esic_member: false,
+            land_ares: land,
+            irrigated_land_ares: land,
+        },
+        channel: Channel::Camp,
+        camp_id: None,
+        operator_id: operator.to_owned(),
+        consent,
+        migrant: None,
+        language: lang,
+    })
 }
 
 fn e_text(lang: Lang) -> Error {
