@@ -147,6 +147,9 @@ pub struct CheckedForm {
 /// Lowest and highest expected daily wage accepted on the migrant form, in rupees.
 const WAGE_RANGE: (u32, u32) = (50, 5_000);
 
+/// Most years of work experience accepted on the migrant form.
+const MOST_EXPERIENCE_YEARS: i32 = 60;
+
 /// Checks a form against the member's Samagra record, the occupation list and the rules.
 /// Every problem is reported, not just the first.
 pub fn check_form(
@@ -156,6 +159,7 @@ pub fn check_form(
     rules: &crate::eligibility::RuleSet,
     today: time::Date,
 ) -> Result<CheckedForm, Vec<FormProblem>> {
+    use crate::messages::format_indian_number;
     use crate::validate::{Aadhaar, Ifsc, Mobile};
     let mut problems = Vec::new();
     let mut problem = |field: FormField, key: &str| {
@@ -219,8 +223,16 @@ pub fn check_form(
                 _ => problem(FormField::Migrant, "form.migrant_return_date_invalid"),
             }
         }
-        if m.experience_years.is_some_and(|y| y > 60) {
-            problem(FormField::Migrant, "form.migrant_experience_implausible");
+        // Nobody has worked longer than they have lived.
+        let most_experience = member.birth.age_on(today).clamp(0, MOST_EXPERIENCE_YEARS);
+        if m.experience_years
+            .is_some_and(|y| i32::from(y) > most_experience)
+        {
+            problems.push(FormProblem {
+                field: FormField::Migrant,
+                message: Message::new("form.migrant_experience_implausible")
+                    .with("max", most_experience),
+            });
         }
         if m.expected_daily_wage_rupees
             .is_some_and(|w| w < WAGE_RANGE.0 || w > WAGE_RANGE.1)
@@ -228,11 +240,8 @@ pub fn check_form(
             problems.push(FormProblem {
                 field: FormField::Migrant,
                 message: Message::new("form.migrant_wage_implausible")
-                    .with("min", WAGE_RANGE.0)
-                    .with(
-                        "max",
-                        crate::messages::format_indian_number(WAGE_RANGE.1.into()),
-                    ),
+                    .with("min", format_indian_number(WAGE_RANGE.0.into()))
+                    .with("max", format_indian_number(WAGE_RANGE.1.into())),
             });
         }
     }
@@ -379,5 +388,93 @@ mod tests {
                 "form.migrant_wage_implausible"
             ]
         );
+    }
+
+    #[test]
+    fn every_kind_of_problem_is_reported_and_reads_whole_in_both_languages() {
+        let mut form = good_form();
+        form.member_id = SamagraMemberId::parse("987654321").unwrap();
+        form.occupation_code = Some(" ".into());
+        form.mobile = Some("5876543210".into());
+        form.aadhaar = Some("1234 5678 9012".into());
+        form.bank_ifsc = Some("SBIN1234567".into());
+        form.consent = false;
+        form.operator_id = "  ".into();
+        form.facts.government_servant = true;
+        form.migrant = Some(MigrantDetails {
+            state_worked_in: String::new(),
+            returned_on: Some("15-04-2018".into()),
+            skills: Vec::new(),
+            experience_years: Some(40),
+            expected_daily_wage_rupees: Some(9_000),
+        });
+        let problems = check(&form, &member(1985)).unwrap_err();
+        let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [
+                FormField::Member,
+                FormField::Occupation,
+                FormField::Mobile,
+                FormField::Aadhaar,
+                FormField::BankIfsc,
+                FormField::Consent,
+                FormField::Operator,
+                FormField::Migrant,
+                FormField::Migrant,
+                FormField::Migrant,
+                FormField::Migrant,
+                FormField::Eligibility,
+            ]
+        );
+        for p in &problems {
+            assert!(p.message.is_known(), "{}", p.message.key);
+            for lang in [Lang::Hi, Lang::En] {
+                let text = p.message.text(lang);
+                assert!(!text.contains('{'), "{lang:?} {}: {text}", p.message.key);
+            }
+        }
+        let english: Vec<_> = problems.iter().map(|p| p.message.text(Lang::En)).collect();
+        assert!(english.contains(&"Years of experience must be between 0 and 33.".to_owned()));
+        assert!(
+            english.contains(&"The expected daily wage must be between ₹50 and ₹5,000.".to_owned())
+        );
+    }
+
+    #[test]
+    fn blank_optional_fields_are_left_out_not_refused() {
+        let mut form = good_form();
+        form.mobile = Some("  ".into());
+        form.aadhaar = None;
+        form.bank_ifsc = Some(String::new());
+        let checked = check(&form, &member(1985)).unwrap();
+        assert_eq!(checked.mobile, None);
+        assert_eq!(checked.aadhaar_last4, None);
+        assert_eq!(checked.bank_ifsc, None);
+    }
+
+    #[test]
+    fn a_doubtful_age_is_saved_with_the_doubt_kept_for_the_officer() {
+        let mut m = member(2000);
+        m.birth = BirthDate::year_only(2000);
+        let checked = check(&good_form(), &m).unwrap();
+        assert!(checked.eligibility.eligible);
+        assert_eq!(
+            checked.eligibility.doubtful[0].message.key,
+            "eligibility.age_estimated_near_limit"
+        );
+    }
+
+    #[test]
+    fn a_migrant_who_came_back_today_with_sane_details_passes() {
+        let mut form = good_form();
+        form.migrant = Some(MigrantDetails {
+            state_worked_in: "27".into(),
+            returned_on: Some("2018-04-15".into()),
+            skills: vec!["masonry".into()],
+            experience_years: Some(12),
+            expected_daily_wage_rupees: Some(450),
+        });
+        assert!(check(&form, &member(1985)).is_ok());
     }
 }

@@ -10,6 +10,7 @@
 //! | `packs` | building and signing camp packs, deltas |
 //! | `import` | parsing LGD and Samagra files |
 //! | `demo` | the synthetic demo district |
+//! | `notify` | SMS and voice messages to workers: templates, the outbox dispatcher, gateways |
 //! | `metrics`, `openapi`, `error` | /metrics, /api/openapi.json, the JSON error shape |
 
 pub mod api;
@@ -19,6 +20,7 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod packs;
 pub mod storage;

@@ -44,6 +44,12 @@ enum Command {
         /// Largest request body accepted, in bytes (after gzip decompression).
         #[arg(long, default_value_t = 4 * 1024 * 1024)]
         max_body_bytes: usize,
+        /// Where the built-in gateway writes SMS and voice messages (one JSON line each).
+        #[arg(long, default_value = "notifications.jsonl")]
+        notifications_file: PathBuf,
+        /// Send SMS and voice messages through this HTTP gateway instead of the file.
+        #[arg(long)]
+        sms_gateway_url: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -141,6 +147,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             demo,
             number_format,
             max_body_bytes,
+            notifications_file,
+            sms_gateway_url,
         } => {
             let app = App::open(Settings {
                 number_format,
@@ -177,10 +185,28 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 listener.local_addr()?,
                 app.db.backend()
             );
+            let gateway: Box<dyn panjiyan_server::notify::Gateway> = match &sms_gateway_url {
+                Some(url) => Box::new(panjiyan_server::notify::HttpGateway::new(url)),
+                None => Box::new(panjiyan_server::notify::FileGateway::new(
+                    &notifications_file,
+                )),
+            };
+            match &sms_gateway_url {
+                Some(url) => println!("SMS and voice messages go to {url}"),
+                None => println!(
+                    "SMS and voice messages are written to {}",
+                    notifications_file.display()
+                ),
+            }
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let dispatcher =
+                tokio::spawn(panjiyan_server::notify::run(app.clone(), gateway, stopped));
             launch(app, listener, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
+            let _ = stop.send(true);
+            let _ = dispatcher.await;
         }
         Command::Migrate => {
             App::open(settings).await?;

@@ -1018,3 +1018,230 @@ on_both_backends!(
     every_role_is_kept_to_its_own_area,
     every_role_outside_its_area
 );
+
+/// A gateway that always fails, to see retries recorded.
+struct DownGateway;
+
+impl panjiyan_server::notify::Gateway for DownGateway {
+    fn send<'a>(
+        &'a self,
+        _: &'a panjiyan_server::notify::Outgoing,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<String, panjiyan_server::notify::GatewayError>>
+                + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async {
+            Err(panjiyan_server::notify::GatewayError::Unreachable(
+                "test gateway is down".into(),
+            ))
+        })
+    }
+}
+
+async fn the_worker_is_told(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let a = enrol(&s, "operator").await;
+    let people = adults(&a);
+    let (approved, rejected) = (register(&a, &people[0]), register(&a, &people[1]));
+    register(&a, &people[2]);
+    sync(&s, &a).await;
+    decide(&s, "officer", approved, json!({"decision": "approve"})).await;
+    decide(&s, "officer", approved, json!({"decision": "approve"})).await;
+    decide(
+        &s,
+        "officer",
+        rejected,
+        json!({"decision": "reject", "reason": "not_a_worker"}),
+    )
+    .await;
+
+    // The decision wrote one SMS and one voice message, in Hindi, with the number; approving
+    // twice did not write them twice. The audit log names the officer.
+    let token = s.login("officer").await;
+    let history: Value = s
+        .http
+        .get(format!("{}/api/v1/registrations/{approved}/history", s.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let notes = history["notifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 2, "{history}");
+    let number = s
+        .app
+        .db
+        .registration(&approved.to_string())
+        .await
+        .unwrap()
+        .unwrap()
+        .registration_number
+        .unwrap();
+    assert_eq!(
+        (notes[0]["channel"].as_str(), notes[1]["channel"].as_str()),
+        (Some("sms"), Some("voice"))
+    );
+    assert!(
+        notes[0]["body"].as_str().unwrap().contains(&number)
+            && notes[0]["body"].as_str().unwrap().contains("स्वीकृत")
+    );
+    assert_eq!(history["audit"][0]["username"], "officer");
+    assert_eq!(history["audit"][0]["action"], "approve");
+
+    // The dispatcher delivers each once, across runs (a restart re-runs it).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sms.jsonl");
+    assert_eq!(
+        panjiyan_server::notify::dispatch_once(&s.app, &DownGateway)
+            .await
+            .unwrap(),
+        0
+    );
+    let history: Value = s
+        .http
+        .get(format!("{}/api/v1/registrations/{approved}/history", s.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        history["notifications"][0]["attempts"], 1,
+        "a failed attempt is recorded"
+    );
+    assert_eq!(
+        history["notifications"][0]["state"], "pending",
+        "and retried later"
+    );
+    // Make the retry due now, then deliver through the file gateway twice.
+    let gateway = panjiyan_server::notify::FileGateway::new(&file);
+    sqlx_due_now(&s).await;
+    assert_eq!(
+        panjiyan_server::notify::dispatch_once(&s.app, &gateway)
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        panjiyan_server::notify::dispatch_once(&s.app, &gateway)
+            .await
+            .unwrap(),
+        0
+    );
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        lines.lines().count(),
+        4,
+        "approved and rejected: an SMS and a voice message each"
+    );
+    assert!(lines.contains("not_a_worker"));
+
+    // The worker looks up their own status with only the Samagra member ID.
+    let status = |id: String| {
+        s.http
+            .get(format!("{}/api/v1/worker-status/{id}", s.url))
+            .send()
+    };
+    let a1: Value = status(people[0].member_id.to_string())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a1["status"], "approved");
+    assert_eq!(a1["registration_number"], number.as_str());
+    assert_ne!(a1["name"], people[0].name_en.as_str(), "the name is masked");
+    assert!(a1["name"].as_str().unwrap().contains('*'));
+    let a2: Value = status(people[1].member_id.to_string())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (a2["status"].as_str(), a2["reason"].as_str()),
+        (Some("rejected"), Some("not_a_worker"))
+    );
+    let a3: Value = status(people[2].member_id.to_string())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a3["status"], "pending");
+    let unknown: Value = status("999999999".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let unregistered: Value = status(people[5].member_id.to_string())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unknown["status"], "not_found");
+    assert_eq!(
+        unknown, unregistered,
+        "an unknown ID and an unregistered one answer the same"
+    );
+    assert_eq!(
+        status("12".into()).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    let page = s
+        .http
+        .get(format!(
+            "{}/status?member_id={}",
+            s.url, people[0].member_id
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&number) && page.contains("पंजीकृत"), "{page}");
+    let mut last = StatusCode::OK;
+    for _ in 0..25 {
+        last = status("999999999".into()).await.unwrap().status();
+    }
+    assert_eq!(
+        last,
+        StatusCode::TOO_MANY_REQUESTS,
+        "look-ups are rate-limited per client"
+    );
+    s.stop().await;
+}
+on_both_backends!(
+    the_worker_is_told_by_sms_and_voice_and_can_look_up_status,
+    the_worker_is_told
+);
+
+/// Makes every pending message due now (the failed attempt scheduled a retry for later).
+async fn sqlx_due_now(s: &TestServer) {
+    let url = &s.database_url;
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::query("UPDATE notifications SET next_attempt_at = 0")
+            .execute(&pool)
+            .await
+            .unwrap();
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query("UPDATE notifications SET next_attempt_at = 0")
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+}

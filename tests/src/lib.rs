@@ -2,5 +2,6 @@
 //! real sync server that can be crashed and restarted under the proxy.
 
 pub mod link;
+pub mod loopback;
 pub mod proxy;
 pub mod server;

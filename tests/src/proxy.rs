@@ -1,143 +1,106 @@
-//! A userspace TCP proxy for tests, because this kernel has no `tc netem` and tests must run
-//! without root: it shapes each direction (rate, latency with jitter) and injects faults (cuts
-//! at random byte offsets, resets, stalls, refused connections). Deterministic from a seed.
-//! The upstream can be switched at run time, so a server can restart on a new port.
+//! A userspace TCP proxy on loopback that stands for a bad mobile link in tests, because this
+//! kernel has no `tc netem` and tests must run without root: it shapes traffic (rate per
+//! direction, latency with jitter) and injects faults (cuts at a byte offset, resets, stalls,
+//! refusals, outages), deterministically from a seed.
+//!
+//! The proxy is one link: its rate limit is shared by all connections through it, as a phone's
+//! radio is shared by its requests. Faults are drawn per connection, in accept order, from the
+//! seed, so a run with the same seed and the same traffic meets the same faults. The upstream
+//! can be switched at run time, so a server can restart on a new port.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{ReadHalf, WriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::sync::{mpsc, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
 
-/// The shape of a link, per direction. "Down" is server to device.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LinkProfile {
-    pub down_bits_per_s: Option<u64>,
-    pub up_bits_per_s: Option<u64>,
-    /// One-way delay added to every chunk.
-    pub latency: Duration,
-    /// Up to this much more, at random, per chunk (order is kept).
-    pub jitter: Duration,
-}
+mod faults;
+mod shaping;
 
-impl LinkProfile {
-    pub fn unlimited() -> Self {
-        Self {
-            down_bits_per_s: None,
-            up_bits_per_s: None,
-            latency: Duration::ZERO,
-            jitter: Duration::ZERO,
-        }
-    }
+pub use faults::Faults;
+use faults::{Plan, Rng};
+pub use shaping::LinkProfile;
+use shaping::{Dir, Link};
 
-    /// "Regular 2G": 250 kbit/s down, 50 kbit/s up, 300 ms.
-    pub fn regular_2g() -> Self {
-        Self {
-            down_bits_per_s: Some(250_000),
-            up_bits_per_s: Some(50_000),
-            latency: Duration::from_millis(300),
-            jitter: Duration::from_millis(100),
-        }
-    }
-
-    /// GPRS: 50 kbit/s down, 20 kbit/s up, 500 ms.
-    pub fn gprs() -> Self {
-        Self {
-            down_bits_per_s: Some(50_000),
-            up_bits_per_s: Some(20_000),
-            latency: Duration::from_millis(500),
-            jitter: Duration::from_millis(150),
-        }
-    }
-}
-
-/// Faults, as probabilities per connection.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Faults {
-    /// The connection is cut (both sides closed) after a random number of bytes, in a random
-    /// direction.
-    pub cut: f64,
-    /// The cut is an abrupt reset rather than a clean close.
-    pub reset_share: f64,
-    /// The connection stalls once for `stall` (bursty loss as TCP sees it).
-    pub stall_chance: f64,
-    pub stall: Duration,
-    /// New connections are refused outright.
-    pub refuse: f64,
-    /// Cuts happen within this many bytes of the start.
-    pub cut_within: u64,
-}
-
-impl Faults {
-    pub fn none() -> Self {
-        Self {
-            cut: 0.0,
-            reset_share: 0.0,
-            stall_chance: 0.0,
-            stall: Duration::ZERO,
-            refuse: 0.0,
-            cut_within: 1,
-        }
-    }
-
-    /// A bad link: a quarter of connections cut somewhere in their first 64 KiB, some resets,
-    /// stalls and refusals.
-    pub fn chaos() -> Self {
-        Self {
-            cut: 0.25,
-            reset_share: 0.4,
-            stall_chance: 0.05,
-            stall: Duration::from_millis(300),
-            refuse: 0.05,
-            cut_within: 64 * 1024,
-        }
-    }
-}
-
-/// Counters, for assertions and the bytes-on-the-wire figures.
+/// Live counters, for assertions and the bytes-on-the-wire figures.
 #[derive(Debug, Default)]
 pub struct ProxyStats {
+    /// Connections accepted, refused ones included.
     pub connections: AtomicU64,
+    /// Bytes delivered to the server.
     pub bytes_up: AtomicU64,
+    /// Bytes delivered to the client.
     pub bytes_down: AtomicU64,
+    /// Connections cut by a fault, resets included.
     pub cuts: AtomicU64,
-    pub refused: AtomicU64,
+    /// Cuts that were resets.
+    pub resets: AtomicU64,
+    /// Connections stalled by a fault.
     pub stalls: AtomicU64,
+    /// Connections refused, by a fault or while paused.
+    pub refused: AtomicU64,
+    /// Connections held while the proxy was holding.
+    pub held: AtomicU64,
 }
 
-struct Shared {
-    upstream: Mutex<SocketAddr>,
-    profile: Mutex<LinkProfile>,
-    faults: Mutex<Faults>,
-    rng: Mutex<u64>,
-    stats: ProxyStats,
-}
-
-impl Shared {
-    fn random(&self) -> u64 {
-        let mut s = self.rng.lock().unwrap();
-        *s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+impl ProxyStats {
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        StatsSnapshot {
+            connections: get(&self.connections),
+            bytes_up: get(&self.bytes_up),
+            bytes_down: get(&self.bytes_down),
+            cuts: get(&self.cuts),
+            resets: get(&self.resets),
+            stalls: get(&self.stalls),
+            refused: get(&self.refused),
+            held: get(&self.held),
+        }
     }
 
-    fn chance(&self, p: f64) -> bool {
-        p > 0.0 && (self.random() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    fn count(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
     }
 }
 
-/// The proxy; stops when dropped.
+/// The counters at one moment; see [`ProxyStats`] for what each counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    pub connections: u64,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+    pub cuts: u64,
+    pub resets: u64,
+    pub stalls: u64,
+    pub refused: u64,
+    pub held: u64,
+}
+
+/// What happens to new connections: an outage of the server looks like refusals, an outage of
+/// the link like connections that hang until it comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    Open,
+    Refuse,
+    Hold,
+}
+
+/// The proxy; stops when dropped or with [`FaultProxy::stop`].
 pub struct FaultProxy {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    task: JoinHandle<()>,
+    stop: watch::Sender<bool>,
+    gate: watch::Sender<Gate>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl FaultProxy {
+    /// Listens on 127.0.0.1 on a free port and forwards every connection to `upstream`.
     pub async fn start(
         upstream: SocketAddr,
         profile: LinkProfile,
@@ -146,26 +109,24 @@ impl FaultProxy {
     ) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local addr");
+            .expect("bind a loopback port for the proxy");
+        let addr = listener.local_addr().expect("the proxy's own address");
         let shared = Arc::new(Shared {
             upstream: Mutex::new(upstream),
-            profile: Mutex::new(profile),
             faults: Mutex::new(faults),
-            rng: Mutex::new(seed),
+            link: Link::new(profile),
             stats: ProxyStats::default(),
         });
-        let task = tokio::spawn({
-            let shared = shared.clone();
-            async move {
-                let mut conns = tokio::task::JoinSet::new();
-                while let Ok((client, _)) = listener.accept().await {
-                    conns.spawn(handle(client, shared.clone()));
-                    while conns.try_join_next().is_some() {}
-                }
-            }
-        });
-        FaultProxy { addr, shared, task }
+        let (stop, stop_rx) = watch::channel(false);
+        let (gate, gate_rx) = watch::channel(Gate::Open);
+        let task = tokio::spawn(accept(listener, shared.clone(), seed, stop_rx, gate_rx));
+        FaultProxy {
+            addr,
+            shared,
+            stop,
+            gate,
+            task: Some(task),
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -176,182 +137,278 @@ impl FaultProxy {
         format!("http://{}", self.addr)
     }
 
+    /// New connections go to `upstream`; open ones keep theirs.
     pub fn set_upstream(&self, upstream: SocketAddr) {
         *self.shared.upstream.lock().unwrap() = upstream;
     }
 
+    /// New connections draw their faults from `faults`; open ones keep theirs.
     pub fn set_faults(&self, faults: Faults) {
         *self.shared.faults.lock().unwrap() = faults;
     }
 
+    /// Takes effect at once, on open connections too.
     pub fn set_profile(&self, profile: LinkProfile) {
-        *self.shared.profile.lock().unwrap() = profile;
+        self.shared.link.set_profile(profile);
     }
 
+    /// A server outage: new connections are refused (reset at once) until [`Self::resume`].
+    /// Open connections carry on.
+    pub fn pause(&self) {
+        self.gate.send_replace(Gate::Refuse);
+    }
+
+    /// A link outage: new connections are accepted but carry nothing until [`Self::resume`],
+    /// then go through. Open connections carry on.
+    pub fn hold(&self) {
+        self.gate.send_replace(Gate::Hold);
+    }
+
+    pub fn resume(&self) {
+        self.gate.send_replace(Gate::Open);
+    }
+
+    /// The live counters.
     pub fn stats(&self) -> &ProxyStats {
         &self.shared.stats
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> StatsSnapshot {
+        self.shared.stats.snapshot()
+    }
+
+    /// Stops listening, closes every connection and waits until every task has ended.
+    pub async fn stop(mut self) {
+        self.stop.send_replace(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
     }
 }
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
-        self.task.abort();
+        self.stop.send_replace(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
     }
 }
 
-#[derive(Clone, Copy)]
-enum Dir {
-    Up,
-    Down,
+struct Shared {
+    upstream: Mutex<SocketAddr>,
+    faults: Mutex<Faults>,
+    link: Link,
+    stats: ProxyStats,
 }
 
-async fn handle(client: TcpStream, shared: Arc<Shared>) {
-    let faults = *shared.faults.lock().unwrap();
-    let profile = *shared.profile.lock().unwrap();
-    shared.stats.connections.fetch_add(1, Ordering::Relaxed);
-    if shared.chance(faults.refuse) {
-        shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+/// Resolves once the proxy is stopped (or dropped).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+async fn accept(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    seed: u64,
+    mut stop: watch::Receiver<bool>,
+    gate: watch::Receiver<Gate>,
+) {
+    let mut connections = JoinSet::new();
+    let mut index = 0u64;
+    loop {
+        let accepted = tokio::select! {
+            _ = stopped(&mut stop) => break,
+            accepted = listener.accept() => accepted,
+        };
+        let Ok((client, _)) = accepted else {
+            // Out of descriptors, say: give the open connections time to end.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let plan = Plan::draw(seed, index, &shared.faults.lock().unwrap());
+        index += 1;
+        connections.spawn(serve(
+            client,
+            plan,
+            shared.clone(),
+            stop.clone(),
+            gate.clone(),
+        ));
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+async fn serve(
+    mut client: TcpStream,
+    plan: Plan,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+    mut gate: watch::Receiver<Gate>,
+) {
+    let stats = &shared.stats;
+    ProxyStats::count(&stats.connections, 1);
+    let mut state = *gate.borrow_and_update();
+    if state == Gate::Hold {
+        ProxyStats::count(&stats.held, 1);
+        state = tokio::select! {
+            _ = stopped(&mut stop) => return,
+            open = gate.wait_for(|g| *g != Gate::Hold) => match open {
+                Ok(g) => *g,
+                Err(_) => return,
+            },
+        };
+    }
+    if state == Gate::Refuse || plan.refuse {
+        ProxyStats::count(&stats.refused, 1);
         let _ = client.set_zero_linger();
         return;
     }
     let upstream = *shared.upstream.lock().unwrap();
-    let Ok(server) = TcpStream::connect(upstream).await else {
-        let _ = client.set_zero_linger();
-        return;
+    let connect = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(upstream));
+    let mut server = tokio::select! {
+        _ = stopped(&mut stop) => return,
+        connected = connect => match connected {
+            Ok(Ok(server)) => server,
+            _ => {
+                // The server is down: the client sees its connection reset, as through a NAT.
+                let _ = client.set_zero_linger();
+                return;
+            }
+        },
     };
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
-    // Where (if anywhere) this connection will be cut: after so many bytes in total, in
-    // whichever direction they happen to be flowing then.
-    let cut = shared
-        .chance(faults.cut)
-        .then(|| shared.random() % faults.cut_within.max(1));
-    if cut.is_some() && shared.chance(faults.reset_share) {
-        // Linger 0: closing sends RST instead of FIN, an abrupt reset.
-        let _ = client.set_zero_linger();
-        let _ = server.set_zero_linger();
-    }
-    let stall = shared.chance(faults.stall_chance).then_some(faults.stall);
-    let (cr, cw) = client.into_split();
-    let (sr, sw) = server.into_split();
-    let moved = Arc::new(AtomicU64::new(0));
-    let up = pump(
-        cr,
-        sw,
-        Dir::Up,
-        profile,
-        (cut, moved.clone()),
-        stall,
-        shared.clone(),
-    );
-    let down = pump(
-        sr,
-        cw,
-        Dir::Down,
-        profile,
-        (cut, moved),
-        None,
-        shared.clone(),
-    );
-    tokio::pin!(up, down);
-    // A cut in either direction drops the other at once, closing both sockets; a clean end
-    // lets the other direction finish.
-    let cut_happened = tokio::select! {
-        finished = &mut up => if finished { !down.await } else { true },
-        finished = &mut down => if finished { !up.await } else { true },
+    let connection = Connection {
+        shared: &shared,
+        moved: AtomicU64::new(0),
+        cut_at: plan.cut_at,
+        stall_at: plan.stall_at,
+        stall: plan.stall,
+        stalled: AtomicBool::new(false),
     };
-    if cut_happened {
-        shared.stats.cuts.fetch_add(1, Ordering::Relaxed);
+    let end = {
+        let (client_read, client_write) = client.split();
+        let (server_read, server_write) = server.split();
+        let up = pump(client_read, server_write, Dir::Up, &connection, plan.up);
+        let down = pump(server_read, client_write, Dir::Down, &connection, plan.down);
+        tokio::select! {
+            _ = stopped(&mut stop) => End::Closed,
+            end = both(up, down) => end,
+        }
+    };
+    if end == End::Cut {
+        ProxyStats::count(&stats.cuts, 1);
+        if plan.reset {
+            ProxyStats::count(&stats.resets, 1);
+            // Linger 0: closing sends RST instead of FIN.
+            let _ = client.set_zero_linger();
+            let _ = server.set_zero_linger();
+        } else {
+            let _ = client.shutdown().await;
+            let _ = server.shutdown().await;
+        }
     }
 }
 
-/// Copies one direction with shaping; stops when the bytes moved in both directions reach the
-/// cut (returns false) or at EOF (returns true). The reader holds the stream to its rate; a delay line then delivers
-/// each chunk `latency` (plus jitter) after it was read, keeping order, so latency adds to
-/// each exchange rather than to every chunk.
-async fn pump(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    dir: Dir,
-    profile: LinkProfile,
-    (limit, moved): (Option<u64>, Arc<AtomicU64>),
-    stall: Option<Duration>,
-    shared: Arc<Shared>,
-) -> bool {
-    let rate = match dir {
-        Dir::Up => profile.up_bits_per_s,
-        Dir::Down => profile.down_bits_per_s,
+/// Runs both directions; a cut in one ends the other at once, a close lets the other finish.
+async fn both(up: impl Future<Output = End>, down: impl Future<Output = End>) -> End {
+    tokio::pin!(up, down);
+    let (first, up_done) = tokio::select! {
+        end = &mut up => (end, true),
+        end = &mut down => (end, false),
     };
-    // Small chunks on a slow link so that the rate is smooth and cuts land mid-message.
-    let chunk = rate.map_or(16 * 1024, |bps| {
-        ((bps / 8 / 20) as usize).clamp(256, 16 * 1024)
-    });
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(tokio::time::Instant, Vec<u8>)>(4096);
-    let reader = {
-        let shared = shared.clone();
-        async move {
-            let mut buf = vec![0u8; chunk];
-            let mut read = 0u64;
-            let mut stalled = false;
-            let mut last_due = tokio::time::Instant::now();
-            let started = tokio::time::Instant::now();
-            loop {
-                let n = match from.read(&mut buf).await {
-                    Ok(0) | Err(_) => return true,
-                    Ok(n) => n,
-                };
-                let before = moved.fetch_add(n as u64, Ordering::Relaxed);
-                let (n, cut) = match limit {
-                    Some(l) if before + n as u64 >= l => (l.saturating_sub(before) as usize, true),
-                    _ => (n, false),
-                };
-                read += n as u64;
-                if let Some(bps) = rate {
-                    let due = started + Duration::from_secs_f64(read as f64 * 8.0 / bps as f64);
-                    tokio::time::sleep_until(due).await;
-                }
-                if let (Some(d), false) = (stall, stalled) {
-                    stalled = true;
-                    shared.stats.stalls.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(d).await;
-                }
-                let jitter = if profile.jitter.is_zero() {
-                    Duration::ZERO
-                } else {
-                    Duration::from_micros(
-                        shared.random() % profile.jitter.as_micros().max(1) as u64,
-                    )
-                };
-                let due = (tokio::time::Instant::now() + profile.latency + jitter).max(last_due);
-                last_due = due;
-                if tx.send((due, buf[..n].to_vec())).await.is_err() {
-                    return true;
-                }
-                if cut {
-                    return false;
-                }
+    if first == End::Cut {
+        return End::Cut;
+    }
+    if up_done { down.await } else { up.await }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The sender closed (or failed); the close was passed on.
+    Closed,
+    /// A fault cut the connection.
+    Cut,
+}
+
+/// What both directions of one connection share.
+struct Connection<'a> {
+    shared: &'a Shared,
+    /// Bytes read so far, both directions together: where cuts and stalls land.
+    moved: AtomicU64,
+    cut_at: Option<u64>,
+    stall_at: Option<u64>,
+    stall: Duration,
+    stalled: AtomicBool,
+}
+
+/// Copies one direction through the link: the reader takes each chunk at the link's rate and
+/// hands it to a delay line, which delivers it `latency` (with jitter) later, keeping order; so
+/// latency adds once to each exchange rather than to every chunk.
+async fn pump(
+    mut from: ReadHalf<'_>,
+    mut to: WriteHalf<'_>,
+    dir: Dir,
+    connection: &Connection<'_>,
+    mut rng: Rng,
+) -> End {
+    let link = &connection.shared.link;
+    let stats = &connection.shared.stats;
+    let (line, mut arrivals) = mpsc::channel::<(Instant, Vec<u8>)>(1024);
+    let reader = async move {
+        let mut last_due = Instant::now();
+        loop {
+            let mut chunk = vec![0u8; link.chunk(dir)];
+            let n = match from.read(&mut chunk).await {
+                Ok(0) | Err(_) => return End::Closed,
+                Ok(n) => n as u64,
+            };
+            let before = connection.moved.fetch_add(n, Ordering::Relaxed);
+            let (n, cut) = match connection.cut_at {
+                Some(at) if before + n >= at => (at.saturating_sub(before), true),
+                _ => (n, false),
+            };
+            chunk.truncate(n as usize);
+            if let Some(at) = connection.stall_at
+                && before + n >= at
+                && !connection.stalled.swap(true, Ordering::Relaxed)
+            {
+                ProxyStats::count(&stats.stalls, 1);
+                tokio::time::sleep(connection.stall).await;
+            }
+            let sent = link.send(dir, chunk.len());
+            tokio::time::sleep_until(sent).await;
+            let delay = link.delay(&mut rng);
+            let due = (sent + delay).max(last_due);
+            last_due = due;
+            if line.send((due, chunk)).await.is_err() {
+                return End::Closed;
+            }
+            if cut {
+                return End::Cut;
             }
         }
     };
-    let writer = async move {
-        while let Some((due, bytes)) = rx.recv().await {
+    let writer = async {
+        while let Some((due, chunk)) = arrivals.recv().await {
             tokio::time::sleep_until(due).await;
-            if to.write_all(&bytes).await.is_err() {
+            if to.write_all(&chunk).await.is_err() {
                 return;
             }
-            match dir {
-                Dir::Up => shared
-                    .stats
-                    .bytes_up
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed),
-                Dir::Down => shared
-                    .stats
-                    .bytes_down
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed),
+            let counter = match dir {
+                Dir::Up => &stats.bytes_up,
+                Dir::Down => &stats.bytes_down,
             };
+            ProxyStats::count(counter, chunk.len() as u64);
         }
-        let _ = to.shutdown().await;
     };
-    let (clean, ()) = tokio::join!(reader, writer);
-    clean
+    let (end, ()) = tokio::join!(reader, writer);
+    if end == End::Closed {
+        let _ = to.shutdown().await;
+    }
+    end
 }

@@ -63,3 +63,27 @@ pub async fn decide(
     tracing::info!(registration = %id, officer = user.id, state = %row.state, "decision recorded");
     Ok(Json(row))
 }
+
+/// What happened to a registration: the audit log and the messages to the worker.
+#[derive(serde::Serialize)]
+pub struct History {
+    audit: Vec<crate::storage::AuditRow>,
+    notifications: Vec<crate::storage::NotificationRow>,
+}
+
+pub async fn history(
+    State(app): State<App>,
+    SignedInUser(user): SignedInUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<History>> {
+    if !user.role.decides() {
+        return Err(ApiError::forbidden(
+            "only officers and admins see the history of a registration",
+        ));
+    }
+    visible(&app, &user, &id).await?;
+    Ok(Json(History {
+        audit: app.db.audit_for(&id).await?,
+        notifications: app.db.notifications_for(&id).await?,
+    }))
+}

@@ -6,6 +6,7 @@ mod ops;
 mod packs;
 mod session;
 mod sync;
+mod worker;
 
 use crate::app::App;
 use axum::Router;
@@ -26,6 +27,15 @@ pub fn routes() -> Router<App> {
             "/api/v1/registrations/{id}/decision",
             post(decisions::decide),
         )
+        .route(
+            "/api/v1/worker-status/{member_id}",
+            get(worker::status_json),
+        )
+        .route(
+            "/api/v1/registrations/{id}/history",
+            get(decisions::history),
+        )
+        .route("/status", get(worker::status_page))
         .route("/api/openapi.json", get(ops::openapi))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -170,6 +170,37 @@ pub enum Decision {
     Reject { reason: String },
 }
 
+/// A message in the notification outbox, for officers and tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationRow {
+    pub channel: String,
+    pub kind: String,
+    pub language: String,
+    pub state: String,
+    pub attempts: i64,
+    pub body: String,
+}
+
+/// One decision in the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRow {
+    pub at: i64,
+    pub username: String,
+    pub action: String,
+    pub reason: Option<String>,
+}
+
+/// What a worker may learn with only a Samagra member ID.
+#[derive(Debug, Clone)]
+pub struct WorkerStatus {
+    pub state: String,
+    pub registration_number: Option<String>,
+    pub reason: Option<String>,
+    pub decided_at: Option<i64>,
+    pub name_en: String,
+    pub name_hi: String,
+}
+
 /// What a device may pull status for: what it sent, and the units of its jurisdiction.
 #[derive(Debug, Clone)]
 pub struct StatusScope<'a> {
@@ -320,6 +351,37 @@ pub trait Storage: Send + Sync {
     ) -> Result<RegistrationRow, StorageError>;
     async fn count_registrations(&self) -> Result<i64, StorageError>;
     async fn set_target(&self, unit: &str, target: i64) -> Result<(), StorageError>;
+
+    /// Claims up to `limit` due messages for `lease_ms` (a crashed sender's claims expire).
+    async fn claim_notifications(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::notify::Outgoing>, StorageError>;
+    async fn notification_sent(
+        &self,
+        id: i64,
+        reference: &str,
+        now: i64,
+    ) -> Result<(), StorageError>;
+    async fn notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: i64,
+        give_up: bool,
+    ) -> Result<(), StorageError>;
+    async fn notifications_for(
+        &self,
+        registration_id: &str,
+    ) -> Result<Vec<NotificationRow>, StorageError>;
+    async fn audit_for(&self, registration_id: &str) -> Result<Vec<AuditRow>, StorageError>;
+    /// Records a public status look-up by `client` and says how many it made since `since`.
+    async fn status_lookups(&self, client: &str, now: i64, since: i64)
+    -> Result<i64, StorageError>;
+    /// The registration that counts for a member (else the newest rejected one).
+    async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError>;
 }
 
 /// The backend in use, chosen from the URL scheme.
@@ -397,4 +459,12 @@ delegate! {
     async fn decide(&self, id: &str, decision: &Decision, officer: i64, number_format: &str, now: i64) -> Result<RegistrationRow, StorageError>;
     async fn count_registrations(&self) -> Result<i64, StorageError>;
     async fn set_target(&self, unit: &str, target: i64) -> Result<(), StorageError>;
+
+    async fn claim_notifications(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<crate::notify::Outgoing>, StorageError>;
+    async fn notification_sent(&self, id: i64, reference: &str, now: i64) -> Result<(), StorageError>;
+    async fn notification_failed(&self, id: i64, error: &str, next_attempt_at: i64, give_up: bool) -> Result<(), StorageError>;
+    async fn notifications_for(&self, registration_id: &str) -> Result<Vec<NotificationRow>, StorageError>;
+    async fn audit_for(&self, registration_id: &str) -> Result<Vec<AuditRow>, StorageError>;
+    async fn status_lookups(&self, client: &str, now: i64, since: i64) -> Result<i64, StorageError>;
+    async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError>;
 }

@@ -42,7 +42,7 @@ macro_rules! impl_storage {
         use std::collections::BTreeSet;
         use $crate::storage::queries::format_number;
         use $crate::storage::{
-            Decision, Device, IncomingRegistration, PackRow, SamagraUpsert, RegistrationRow, Role, StatusScope, Storage,
+            AuditRow, Decision, Device, IncomingRegistration, NotificationRow, PackRow, SamagraUpsert, WorkerStatus, RegistrationRow, Role, StatusScope, Storage,
             StorageError, UnitSummary, User, level_text, parse_level,
         };
 
@@ -744,12 +744,185 @@ macro_rules! impl_storage {
                     }
                 }
                 let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_REGISTRATION} WHERE id = $1"))).bind(id).fetch_one(&mut *tx).await?;
+                let decided = registration_from(&row)?;
+                // The worker is told in the same transaction: the messages exist if and only
+                // if the decision does.
+                let payload: String = sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+                let payload: panjiyan_core::wire::RegistrationPayload =
+                    serde_json::from_str(&payload).map_err(|_| StorageError::Corrupt("registration payload"))?;
+                let body: Option<String> = sqlx::query_scalar("SELECT body FROM members WHERE member_id = $1")
+                    .bind(&decided.member_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let member: Option<Member> = body.and_then(|b| serde_json::from_str(&b).ok());
+                let (name_hi, name_en) = member.map_or_else(Default::default, |m| (m.name_hi, m.name_en));
+                let date = time_of(now).format(time::macros::format_description!("[day]-[month]-[year]")).unwrap_or_default();
+                let language = if payload.language == panjiyan_core::messages::Lang::En { "en" } else { "hi" };
+                let notices = crate::notify::notices_for(&crate::notify::Decided {
+                    approved: matches!(decision, Decision::Approve),
+                    mobile: payload.mobile.as_ref().map(|m| m.as_str()),
+                    language,
+                    name_hi: &name_hi,
+                    name_en: &name_en,
+                    number: decided.registration_number.as_deref(),
+                    reason: decided.reason.as_deref(),
+                    date: &date,
+                });
+                for n in notices {
+                    sqlx::query(
+                        "INSERT INTO notifications(registration_id, kind, channel, language, recipient, template_id, body,
+                            state, next_attempt_at, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8)
+                         ON CONFLICT(registration_id, kind, channel) DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(n.kind)
+                    .bind(n.channel)
+                    .bind(&n.language)
+                    .bind(&n.recipient)
+                    .bind(&n.template_id)
+                    .bind(&n.body)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let (action, reason) = match decision {
+                    Decision::Approve => ("approve", None),
+                    Decision::Reject { reason } => ("reject", Some(reason.as_str())),
+                };
+                sqlx::query("INSERT INTO audit_log(at, user_id, action, registration_id, reason) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(now)
+                    .bind(officer)
+                    .bind(action)
+                    .bind(id)
+                    .bind(reason)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
-                registration_from(&row)
+                Ok(decided)
             }
 
             async fn count_registrations(&self) -> Result<i64, StorageError> {
                 Ok(sqlx::query_scalar("SELECT count(*) FROM registrations").fetch_one(&self.pool).await?)
+            }
+
+            async fn claim_notifications(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<$crate::notify::Outgoing>, StorageError> {
+                let mut tx = self.begin_write().await?;
+                let rows = sqlx::query(
+                    "UPDATE notifications SET state = 'sending', attempts = attempts + 1, next_attempt_at = $1 + $2
+                     WHERE id IN (SELECT id FROM notifications WHERE state IN ('pending', 'sending')
+                                  AND next_attempt_at <= $1 ORDER BY id LIMIT $3)
+                     RETURNING id, channel, recipient, template_id, language, body, attempts",
+                )
+                .bind(now)
+                .bind(lease_ms)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok($crate::notify::Outgoing {
+                            id: r.try_get("id")?,
+                            channel: r.try_get("channel")?,
+                            recipient: r.try_get("recipient")?,
+                            template_id: r.try_get("template_id")?,
+                            language: r.try_get("language")?,
+                            body: r.try_get("body")?,
+                            attempts: r.try_get::<i32, _>("attempts")? as i64,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn notification_sent(&self, id: i64, reference: &str, now: i64) -> Result<(), StorageError> {
+                sqlx::query("UPDATE notifications SET state = 'sent', provider_ref = $2, sent_at = $3, last_error = NULL WHERE id = $1")
+                    .bind(id)
+                    .bind(reference)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn notification_failed(&self, id: i64, error: &str, next_attempt_at: i64, give_up: bool) -> Result<(), StorageError> {
+                sqlx::query("UPDATE notifications SET state = $2, last_error = $3, next_attempt_at = $4 WHERE id = $1")
+                    .bind(id)
+                    .bind(if give_up { "failed" } else { "pending" })
+                    .bind(error)
+                    .bind(next_attempt_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn notifications_for(&self, registration_id: &str) -> Result<Vec<NotificationRow>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT channel, kind, language, state, attempts, body FROM notifications WHERE registration_id = $1 ORDER BY id",
+                )
+                .bind(registration_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(NotificationRow {
+                            channel: r.try_get("channel")?,
+                            kind: r.try_get("kind")?,
+                            language: r.try_get("language")?,
+                            state: r.try_get("state")?,
+                            attempts: r.try_get::<i32, _>("attempts")? as i64,
+                            body: r.try_get("body")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn audit_for(&self, registration_id: &str) -> Result<Vec<AuditRow>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT a.at, u.username, a.action, a.reason FROM audit_log a JOIN users u ON u.id = a.user_id
+                     WHERE a.registration_id = $1 ORDER BY a.id",
+                )
+                .bind(registration_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok(AuditRow { at: r.try_get("at")?, username: r.try_get("username")?, action: r.try_get("action")?, reason: r.try_get("reason")? }))
+                    .collect()
+            }
+
+            async fn status_lookups(&self, client: &str, now: i64, since: i64) -> Result<i64, StorageError> {
+                sqlx::query("INSERT INTO status_lookups(client, at) VALUES ($1, $2)").bind(client).bind(now).execute(&self.pool).await?;
+                Ok(sqlx::query_scalar("SELECT count(*) FROM status_lookups WHERE client = $1 AND at > $2")
+                    .bind(client)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError> {
+                let row = sqlx::query(
+                    "SELECT r.state, r.registration_number, r.reason, r.decided_at, m.body FROM registrations r
+                     LEFT JOIN members m ON m.member_id = r.member_id
+                     WHERE r.member_id = $1 AND r.state IN ('pending_approval', 'approved', 'rejected')
+                     ORDER BY CASE WHEN r.state = 'rejected' THEN 1 ELSE 0 END, r.received_at DESC LIMIT 1",
+                )
+                .bind(member_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    let body: Option<String> = r.try_get("body")?;
+                    let member: Option<Member> = body.and_then(|b| serde_json::from_str(&b).ok());
+                    let (name_hi, name_en) = member.map_or_else(Default::default, |m| (m.name_hi, m.name_en));
+                    Ok(WorkerStatus {
+                        state: r.try_get("state")?,
+                        registration_number: r.try_get("registration_number")?,
+                        reason: r.try_get("reason")?,
+                        decided_at: r.try_get("decided_at")?,
+                        name_en,
+                        name_hi,
+                    })
+                })
+                .transpose()
             }
 
             async fn set_target(&self, unit: &str, target: i64) -> Result<(), StorageError> {

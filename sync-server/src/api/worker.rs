@@ -1,0 +1,192 @@
+//! The worker's own status look-up: with only a Samagra member ID, as JSON and as a plain page
+//! that works on a basic phone browser. The name is masked; an ID with no registration and an
+//! unknown ID answer the same; look-ups are rate-limited per client address.
+
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::storage::{Storage, now_ms};
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Html;
+use panjiyan_core::messages::{Lang, Message};
+use panjiyan_core::validate::SamagraMemberId;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// Look-ups allowed per client address in ten minutes.
+const LOOKUPS_PER_WINDOW: i64 = 20;
+const WINDOW_MS: i64 = 10 * 60 * 1000;
+
+/// `Laxmi Kushwaha` → `L**** K*******`: enough for a worker to recognise, not to identify.
+pub fn mask(name: &str) -> String {
+    name.split_whitespace()
+        .map(|w| {
+            let mut chars = w.chars();
+            let first: String = chars.next().into_iter().collect();
+            first + &"*".repeat(chars.count())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkerStatusAnswer {
+    /// approved, pending, rejected or not_found
+    pub status: &'static str,
+    pub name: Option<String>,
+    pub registration_number: Option<String>,
+    /// DD-MM-YYYY
+    pub date: Option<String>,
+    pub reason: Option<String>,
+    /// The answer as a sentence, Hindi and English.
+    pub text_hi: String,
+    pub text_en: String,
+}
+
+async fn look_up(app: &App, client: &SocketAddr, member_id: &str) -> ApiResult<WorkerStatusAnswer> {
+    let now = now_ms();
+    if app
+        .db
+        .status_lookups(&client.ip().to_string(), now, now - WINDOW_MS)
+        .await?
+        > LOOKUPS_PER_WINDOW
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_lookups",
+            Message::new("status.too_many").text(Lang::En),
+        ));
+    }
+    let id = SamagraMemberId::parse(member_id).map_err(|_| {
+        ApiError::bad_request(
+            "bad_member_id",
+            Message::new("status.bad_id").text(Lang::En),
+        )
+    })?;
+    let found = app.db.worker_status(id.as_str()).await?;
+    let Some(s) = found else {
+        let m = Message::new("status.not_found");
+        return Ok(WorkerStatusAnswer {
+            status: "not_found",
+            name: None,
+            registration_number: None,
+            date: None,
+            reason: None,
+            text_hi: m.text(Lang::Hi),
+            text_en: m.text(Lang::En),
+        });
+    };
+    let date = s.decided_at.map(|ms| {
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        t.format(time::macros::format_description!("[day]-[month]-[year]"))
+            .unwrap_or_default()
+    });
+    let status = match s.state.as_str() {
+        "approved" => "approved",
+        "rejected" => "rejected",
+        _ => "pending",
+    };
+    let text = |lang: Lang| {
+        let name = mask(if lang == Lang::Hi && !s.name_hi.is_empty() {
+            &s.name_hi
+        } else {
+            &s.name_en
+        });
+        Message::new(&format!("status.{status}"))
+            .with("name", name)
+            .with("number", s.registration_number.clone().unwrap_or_default())
+            .with("date", date.clone().unwrap_or_default())
+            .with("reason", s.reason.clone().unwrap_or_default())
+            .text(lang)
+    };
+    Ok(WorkerStatusAnswer {
+        status,
+        name: Some(mask(&s.name_en)),
+        registration_number: s.registration_number.clone(),
+        date: date.clone(),
+        reason: s.reason.clone(),
+        text_hi: text(Lang::Hi),
+        text_en: text(Lang::En),
+    })
+}
+
+pub async fn status_json(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(member_id): Path<String>,
+) -> ApiResult<Json<WorkerStatusAnswer>> {
+    Ok(Json(look_up(&app, &client, &member_id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    member_id: Option<String>,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A page small enough for a feature phone: one form, one answer, Hindi first.
+pub async fn status_page(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Query(query): Query<PageQuery>,
+) -> (StatusCode, Html<String>) {
+    let t = |key: &str| {
+        format!(
+            "{} / {}",
+            escape(&Message::new(key).text(Lang::Hi)),
+            escape(&Message::new(key).text(Lang::En))
+        )
+    };
+    let (code, answer) = match query.member_id {
+        None => (StatusCode::OK, String::new()),
+        Some(id) => match look_up(&app, &client, id.trim()).await {
+            Ok(a) => (
+                StatusCode::OK,
+                format!(
+                    "<p id=\"answer\" class=\"{}\">{}<br>{}</p>",
+                    a.status,
+                    escape(&a.text_hi),
+                    escape(&a.text_en)
+                ),
+            ),
+            Err(e) => (
+                e.status,
+                format!(
+                    "<p id=\"answer\" class=\"error\">{}</p>",
+                    escape(&e.message)
+                ),
+            ),
+        },
+    };
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"hi\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{title}</title></head><body><h1>{title}</h1><form method=\"get\" action=\"/status\">\
+         <label for=\"member_id\">{prompt}</label><br><input id=\"member_id\" name=\"member_id\" inputmode=\"numeric\" \
+         pattern=\"[0-9]{{9}}\" maxlength=\"9\" autocomplete=\"off\"> <button type=\"submit\">{button}</button></form>{answer}</body></html>",
+        title = t("status.title"),
+        prompt = t("status.prompt"),
+        button = t("status.button"),
+    );
+    (code, Html(page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask;
+
+    #[test]
+    fn names_are_masked_word_by_word_in_either_script() {
+        assert_eq!(mask("Laxmi Kushwaha"), "L**** K*******");
+        assert_eq!(mask("लक्ष्मी"), "ल******");
+        assert_eq!(mask(""), "");
+    }
+}

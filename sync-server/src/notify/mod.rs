@@ -1,0 +1,221 @@
+//! Telling workers: a decision writes an SMS and a voice message to the notification outbox in
+//! its own transaction (`notices_for`); the dispatcher (`dispatch`) delivers them through a
+//! `Gateway` with retries and backoff, recording each attempt. Templates are data
+//! (`sync-server/data/notifications.json`), whole sentences per language, with DLT template ids.
+
+mod gateway;
+
+pub use gateway::{FileGateway, Gateway, GatewayError, HttpGateway, Outgoing};
+
+use crate::app::App;
+use crate::storage::{Storage, now_ms};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+#[derive(Debug, Deserialize)]
+struct Texts {
+    hi: String,
+    en: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct KindTemplates {
+    dlt_template_id: String,
+    sms: Texts,
+    voice: Texts,
+}
+
+#[derive(Debug, Deserialize)]
+struct Templates {
+    approved: KindTemplates,
+    rejected: KindTemplates,
+}
+
+fn templates() -> &'static Templates {
+    static T: OnceLock<Templates> = OnceLock::new();
+    T.get_or_init(|| {
+        serde_json::from_str(include_str!("../../data/notifications.json"))
+            .expect("checked by tests")
+    })
+}
+
+fn fill(template: &str, values: &BTreeMap<&str, String>) -> String {
+    let mut out = template.to_owned();
+    for (k, v) in values {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// A message to put in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: &'static str,
+    pub channel: &'static str,
+    pub language: String,
+    pub recipient: String,
+    pub template_id: String,
+    pub body: String,
+}
+
+/// Digits read one by one, so that a voice provider says "4 0 1" and not "four hundred one".
+fn spoken(number: &str) -> String {
+    number
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What a message about a decision needs to say.
+#[derive(Debug, Clone, Copy)]
+pub struct Decided<'a> {
+    pub approved: bool,
+    pub mobile: Option<&'a str>,
+    /// hi or en
+    pub language: &'a str,
+    pub name_hi: &'a str,
+    pub name_en: &'a str,
+    pub number: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    /// DD-MM-YYYY
+    pub date: &'a str,
+}
+
+/// The SMS and voice message for a decision, in the worker's language; none without a mobile.
+pub fn notices_for(d: &Decided<'_>) -> Vec<Notice> {
+    let Decided {
+        approved,
+        mobile,
+        language,
+        name_hi,
+        name_en,
+        number,
+        reason,
+        date,
+    } = *d;
+    let Some(mobile) = mobile else {
+        return Vec::new();
+    };
+    let kind = if approved {
+        &templates().approved
+    } else {
+        &templates().rejected
+    };
+    let english = language == "en";
+    let mut values = BTreeMap::new();
+    values.insert("name", if english { name_en } else { name_hi }.to_owned());
+    values.insert("number", number.unwrap_or_default().to_owned());
+    values.insert("number_spoken", spoken(number.unwrap_or_default()));
+    values.insert("reason", reason.unwrap_or_default().to_owned());
+    values.insert("date", date.to_owned());
+    let pick = |t: &Texts| if english { t.en.clone() } else { t.hi.clone() };
+    let kind_name = if approved { "approved" } else { "rejected" };
+    [("sms", pick(&kind.sms)), ("voice", pick(&kind.voice))]
+        .into_iter()
+        .map(|(channel, text)| Notice {
+            kind: kind_name,
+            channel,
+            language: if english { "en" } else { "hi" }.into(),
+            recipient: mobile.to_owned(),
+            template_id: kind.dlt_template_id.clone(),
+            body: fill(&text, &values),
+        })
+        .collect()
+}
+
+/// Attempts before a message is marked failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// One pass of the dispatcher: claims due messages (a lease, so a crashed sender's messages
+/// come back), sends each once through the gateway, records the outcome. Returns how many
+/// were sent.
+pub async fn dispatch_once(
+    app: &App,
+    gateway: &dyn Gateway,
+) -> Result<usize, crate::storage::StorageError> {
+    let now = now_ms();
+    let due = app.db.claim_notifications(now, 60_000, 50).await?;
+    let mut sent = 0;
+    for n in due {
+        match gateway.send(&n).await {
+            Ok(reference) => {
+                app.db.notification_sent(n.id, &reference, now_ms()).await?;
+                sent += 1;
+            }
+            Err(e) => {
+                let backoff = 5_000i64.saturating_mul(1 << n.attempts.clamp(0, 12));
+                let give_up = n.attempts >= MAX_ATTEMPTS;
+                tracing::warn!(notification = n.id, attempts = n.attempts, error = %e, "notification not delivered");
+                app.db
+                    .notification_failed(n.id, &e.to_string(), now_ms() + backoff, give_up)
+                    .await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Runs the dispatcher until `stop` is set.
+pub async fn run(app: App, gateway: Box<dyn Gateway>, stop: tokio::sync::watch::Receiver<bool>) {
+    let mut stop = stop;
+    loop {
+        if let Err(e) = dispatch_once(&app, gateway.as_ref()).await {
+            tracing::error!(error = %e, "dispatcher pass failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approval_messages_carry_the_number_in_the_workers_language() {
+        let d = Decided {
+            approved: true,
+            mobile: Some("9876543210"),
+            language: "hi",
+            name_hi: "लक्ष्मी",
+            name_en: "Laxmi",
+            number: Some("23-401-2026-0000042"),
+            reason: None,
+            date: "22-11-2026",
+        };
+        let hi = notices_for(&d);
+        assert_eq!(hi.len(), 2);
+        assert!(
+            hi[0].body.contains("लक्ष्मी") && hi[0].body.contains("23-401-2026-0000042"),
+            "{}",
+            hi[0].body
+        );
+        assert!(
+            hi[1].body.contains("2 3 4 0 1 2 0 2 6 0 0 0 0 0 4 2"),
+            "the voice reads digits: {}",
+            hi[1].body
+        );
+        assert!(!hi[0].body.contains('{'), "every placeholder filled");
+        let en = notices_for(&Decided {
+            approved: false,
+            language: "en",
+            number: None,
+            reason: Some("not_a_worker"),
+            ..d
+        });
+        assert!(en[0].body.starts_with("Dear Laxmi") && en[0].body.contains("not_a_worker"));
+        assert!(
+            notices_for(&Decided { mobile: None, ..d }).is_empty(),
+            "no mobile, no message"
+        );
+    }
+}
