@@ -27,6 +27,7 @@ async fn check(
     key: &PublicKey,
     signed: &SignedRegistration,
     occupations: &OccupationList,
+    within: &mut std::collections::HashMap<String, bool>,
 ) -> Result<IncomingRegistration, (uuid::Uuid, PushOutcome)> {
     let id = signed.parse_unverified().map(|p| p.id).unwrap_or_else(|_| {
         serde_json::from_str::<serde_json::Value>(&signed.payload)
@@ -66,12 +67,20 @@ async fn check(
     if unit != payload.unit_code.as_str() || member.family_id != payload.family_id {
         return Err(invalid("push.member_unknown"));
     }
-    if !app
-        .db
-        .is_within(&unit, &device.jurisdiction)
-        .await
-        .unwrap_or(false)
-    {
+    // A batch comes from one camp: its few units are checked once, not once per record.
+    let inside = match within.get(&unit) {
+        Some(&known) => known,
+        None => {
+            let known = app
+                .db
+                .is_within(&unit, &device.jurisdiction)
+                .await
+                .unwrap_or(false);
+            within.insert(unit.clone(), known);
+            known
+        }
+    };
+    if !inside {
         return Err(invalid("push.outside_jurisdiction"));
     }
     let mut reasons = Vec::new();
@@ -129,11 +138,12 @@ pub async fn push(
     }
     let key = PublicKey::from_bytes(&device.public_key).map_err(|_| ApiError::internal())?;
     let occupations = OccupationList::builtin();
+    let mut within = std::collections::HashMap::new();
     let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(request.registrations.len());
     let mut ready = Vec::new();
     let mut slots = Vec::new();
     for signed in &request.registrations {
-        match check(&app, &device, &key, signed, &occupations).await {
+        match check(&app, &device, &key, signed, &occupations, &mut within).await {
             Ok(record) => {
                 slots.push(answers.len());
                 ready.push(record);
