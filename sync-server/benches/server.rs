@@ -417,14 +417,9 @@ async fn main() {
     .await;
     match std::env::var("PANJIYAN_TEST_PG_URL") {
         Ok(base) => {
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
-            let name = format!("panjiyan_bench_{}", std::process::id());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
+            let url = panjiyan_server::storage::create_scratch_database(&base, "panjiyan_bench")
                 .await
                 .unwrap();
-            let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
             ingest_suite(url.clone(), Some(&url)).await;
         }
         Err(_) => eprintln!(

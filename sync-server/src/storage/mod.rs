@@ -12,7 +12,7 @@ use panjiyan_core::samagra::{Family, Member};
 use panjiyan_core::wire::{BacklogReport, PushOutcome, StatusChange};
 use serde::{Deserialize, Serialize};
 
-pub use postgres::PgStorage;
+pub use postgres::{PgStorage, create_scratch_database};
 pub use sqlite::SqliteStorage;
 
 #[derive(Debug, thiserror::Error)]

@@ -28,3 +28,22 @@ impl PgStorage {
 }
 
 super::queries::impl_storage!(PgStorage, sqlx::Postgres);
+
+/// Creates an empty database with a unique name beside the one `server_url` points at and
+/// returns its URL: for tests and benchmarks that each want a database of their own.
+pub async fn create_scratch_database(
+    server_url: &str,
+    prefix: &str,
+) -> Result<String, super::StorageError> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(server_url).await?;
+    let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+    // The name is made here from a fixed prefix and hex digits, never from input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await?;
+    let base = server_url
+        .rsplit_once('/')
+        .map_or(server_url, |(base, _)| base);
+    Ok(format!("{base}/{name}"))
+}

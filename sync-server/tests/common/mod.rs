@@ -33,17 +33,11 @@ pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<S
                 );
                 return None;
             };
-            use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&base)
-                .await
-                .expect("PostgreSQL reachable");
-            let name = format!("panjiyan_test_{}", uuid::Uuid::now_v7().simple());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let (prefix, _) = base.rsplit_once('/').unwrap();
-            Some(format!("{prefix}/{name}"))
+            Some(
+                panjiyan_server::storage::create_scratch_database(&base, "panjiyan_test")
+                    .await
+                    .expect("PostgreSQL reachable"),
+            )
         }
     }
 }
