@@ -1245,3 +1245,74 @@ async fn sqlx_due_now(s: &TestServer) {
             .unwrap();
     }
 }
+
+async fn officers_queue(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let a = enrol(&s, "operator").await;
+    let people = adults(&a);
+    let ids: Vec<_> = people.iter().take(3).map(|m| register(&a, m)).collect();
+    sync(&s, &a).await;
+    decide(&s, "officer", ids[1], json!({"decision": "approve"})).await;
+    let queue = |user: &'static str, query: &'static str| {
+        let s = &s;
+        async move {
+            let token = s.login(user).await;
+            s.http
+                .get(format!("{}/api/v1/queue{query}", s.url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let q: Value = queue("officer", "").await.json().await.unwrap();
+    assert_eq!(q["total"], 2, "the approved one left the queue: {q}");
+    let listed: Vec<&str> = q["registrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        [ids[0].to_string(), ids[2].to_string()],
+        "oldest first"
+    );
+    let unit = q["registrations"][0]["unit_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let none: Value = queue("officer", "?occupation=tailoring")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["total"], 0);
+    let other_block: Value = queue("officer-2", "").await.json().await.unwrap();
+    assert_eq!(
+        other_block["total"], 0,
+        "another block's officer sees none of it"
+    );
+    assert_eq!(queue("operator", "").await.status(), StatusCode::FORBIDDEN);
+    let by_unit = s
+        .http
+        .get(format!(
+            "{}/api/v1/queue?unit={unit}&occupation=construction",
+            s.url
+        ))
+        .bearer_auth(s.login("collector").await)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(by_unit["total"].as_i64().unwrap() >= 1);
+    s.stop().await;
+}
+on_both_backends!(
+    an_officer_sees_the_pending_queue_of_their_area_oldest_first,
+    officers_queue
+);

@@ -87,3 +87,46 @@ pub async fn history(
         notifications: app.db.notifications_for(&id).await?,
     }))
 }
+
+#[derive(serde::Deserialize)]
+pub struct QueueQuery {
+    #[serde(flatten)]
+    filter: crate::storage::QueueFilter,
+    limit: Option<i64>,
+}
+
+/// The officer's queue: pending registrations of the officer's area only, oldest first, with
+/// the total and the age of the oldest.
+#[derive(serde::Serialize)]
+pub struct Queue {
+    total: i64,
+    oldest_age_hours: Option<i64>,
+    registrations: Vec<crate::storage::QueueRow>,
+}
+
+pub async fn queue(
+    State(app): State<App>,
+    SignedInUser(user): SignedInUser,
+    query: Result<axum::extract::Query<QueueQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Queue>> {
+    let axum::extract::Query(q) = query?;
+    if !user.role.decides() {
+        return Err(ApiError::forbidden("only officers and admins have a queue"));
+    }
+    let (total, registrations) = app
+        .db
+        .pending_queue(
+            &user.jurisdiction,
+            &q.filter,
+            q.limit.unwrap_or(100).clamp(1, 1_000),
+        )
+        .await?;
+    let oldest_age_hours = registrations
+        .first()
+        .map(|r| (now_ms() - r.received_at) / 3_600_000);
+    Ok(Json(Queue {
+        total,
+        oldest_age_hours,
+        registrations,
+    }))
+}

@@ -22,6 +22,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/units/{code}/pack", get(packs::download))
         .route("/api/v1/push", post(sync::push))
         .route("/api/v1/status", get(sync::status))
+        .route("/api/v1/queue", get(decisions::queue))
         .route("/api/v1/registrations/{id}", get(decisions::show))
         .route(
             "/api/v1/registrations/{id}/decision",

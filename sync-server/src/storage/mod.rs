@@ -170,6 +170,29 @@ pub enum Decision {
     Reject { reason: String },
 }
 
+/// Which pending registrations an officer wants to see.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueueFilter {
+    /// One village or ward (LGD code).
+    pub unit: Option<String>,
+    pub occupation: Option<String>,
+    /// Received at or after (epoch ms).
+    pub from: Option<i64>,
+    /// Received before (epoch ms).
+    pub to: Option<i64>,
+}
+
+/// One line of an officer's queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueRow {
+    pub id: String,
+    pub member_id: String,
+    pub unit_code: String,
+    pub occupation_code: String,
+    pub channel: String,
+    pub received_at: i64,
+}
+
 /// A message in the notification outbox, for officers and tests.
 #[derive(Debug, Clone, Serialize)]
 pub struct NotificationRow {
@@ -382,6 +405,13 @@ pub trait Storage: Send + Sync {
     -> Result<i64, StorageError>;
     /// The registration that counts for a member (else the newest rejected one).
     async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError>;
+    /// Pending registrations within `area`, oldest first, and how many match in all.
+    async fn pending_queue(
+        &self,
+        area: &str,
+        filter: &QueueFilter,
+        limit: i64,
+    ) -> Result<(i64, Vec<QueueRow>), StorageError>;
 }
 
 /// The backend in use, chosen from the URL scheme.
@@ -467,4 +497,5 @@ delegate! {
     async fn audit_for(&self, registration_id: &str) -> Result<Vec<AuditRow>, StorageError>;
     async fn status_lookups(&self, client: &str, now: i64, since: i64) -> Result<i64, StorageError>;
     async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError>;
+    async fn pending_queue(&self, area: &str, filter: &QueueFilter, limit: i64) -> Result<(i64, Vec<QueueRow>), StorageError>;
 }

@@ -42,7 +42,7 @@ macro_rules! impl_storage {
         use std::collections::BTreeSet;
         use $crate::storage::queries::format_number;
         use $crate::storage::{
-            AuditRow, Decision, Device, IncomingRegistration, NotificationRow, PackRow, SamagraUpsert, WorkerStatus, RegistrationRow, Role, StatusScope, Storage,
+            AuditRow, Decision, Device, IncomingRegistration, NotificationRow, PackRow, QueueFilter, QueueRow, SamagraUpsert, WorkerStatus, RegistrationRow, Role, StatusScope, Storage,
             StorageError, UnitSummary, User, level_text, parse_level,
         };
 
@@ -923,6 +923,48 @@ macro_rules! impl_storage {
                     })
                 })
                 .transpose()
+            }
+
+            async fn pending_queue(&self, area: &str, filter: &QueueFilter, limit: i64) -> Result<(i64, Vec<QueueRow>), StorageError> {
+                let condition = "r.state = 'pending_approval' AND r.unit_code IN (SELECT code FROM sub)
+                    AND ($2 IS NULL OR r.unit_code = $2) AND ($3 IS NULL OR r.occupation_code = $3)
+                    AND ($4 IS NULL OR r.received_at >= $4) AND ($5 IS NULL OR r.received_at < $5)";
+                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS} SELECT count(*) FROM registrations r WHERE {condition}"
+                )))
+                .bind(area)
+                .bind(&filter.unit)
+                .bind(&filter.occupation)
+                .bind(filter.from)
+                .bind(filter.to)
+                .fetch_one(&self.pool)
+                .await?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.received_at
+                     FROM registrations r WHERE {condition} ORDER BY r.received_at, r.id LIMIT $6"
+                )))
+                .bind(area)
+                .bind(&filter.unit)
+                .bind(&filter.occupation)
+                .bind(filter.from)
+                .bind(filter.to)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let rows = rows
+                    .iter()
+                    .map(|r| {
+                        Ok(QueueRow {
+                            id: r.try_get("id")?,
+                            member_id: r.try_get("member_id")?,
+                            unit_code: r.try_get("unit_code")?,
+                            occupation_code: r.try_get("occupation_code")?,
+                            channel: r.try_get("channel")?,
+                            received_at: r.try_get("received_at")?,
+                        })
+                    })
+                    .collect::<Result<_, StorageError>>()?;
+                Ok((total, rows))
             }
 
             async fn set_target(&self, unit: &str, target: i64) -> Result<(), StorageError> {
