@@ -38,8 +38,8 @@ macro_rules! impl_storage {
         use panjiyan_core::samagra::{Family, Member};
         use panjiyan_core::validate::{LgdCode, SamagraMemberId};
         use panjiyan_core::wire::{BacklogReport, PushOutcome, StatusChange};
-        use sqlx::{Acquire, Row};
-        use std::collections::BTreeSet;
+        use sqlx::Row;
+        use std::collections::{BTreeSet, HashMap};
         use $crate::storage::queries::format_number;
         use $crate::storage::{
             AuditRow, Decision, Device, IncomingRegistration, NotificationRow, PackRow, QueueFilter, QueueRow, SamagraUpsert, WorkerStatus, RegistrationRow, Role, StatusScope, Storage,
@@ -539,18 +539,58 @@ macro_rules! impl_storage {
 
             async fn push(&self, device_id: &str, records: &[IncomingRegistration], now: i64) -> Result<Vec<PushOutcome>, StorageError> {
                 let mut tx = self.begin_write().await?;
+                let placeholders = |n: usize| (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                // What the server already holds of this batch, and which of its members already
+                // count: two queries for the whole batch, not two per record.
+                let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+                let mut held: HashMap<String, (String, String, Option<String>)> = HashMap::new();
+                if !ids.is_empty() {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT id, content_hash, state, duplicate_of FROM registrations WHERE id IN ({})",
+                        placeholders(ids.len())
+                    )));
+                    for id in &ids {
+                        q = q.bind(id.clone());
+                    }
+                    for row in q.fetch_all(&mut *tx).await? {
+                        held.insert(row.try_get("id")?, (row.try_get("content_hash")?, row.try_get("state")?, row.try_get("duplicate_of")?));
+                    }
+                }
+                let members: Vec<String> = records.iter().map(|r| r.member_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+                let mut counting: HashMap<String, String> = HashMap::new();
+                if !members.is_empty() {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "SELECT member_id, id FROM registrations
+                         WHERE state IN ('pending_approval', 'approved') AND member_id IN ({})",
+                        placeholders(members.len())
+                    )));
+                    for m in &members {
+                        q = q.bind(m.clone());
+                    }
+                    for row in q.fetch_all(&mut *tx).await? {
+                        counting.insert(row.try_get("member_id")?, row.try_get("id")?);
+                    }
+                }
+                // One block of status-change numbers for the new records, taken in this
+                // transaction so that numbers still follow commit order.
+                let fresh = ids.iter().collect::<BTreeSet<_>>().iter().filter(|id| !held.contains_key(id.as_str())).count() as i64;
+                let mut seq = if fresh > 0 {
+                    let last: i64 = sqlx::query_scalar(
+                        "UPDATE counters SET value = value + $1 WHERE name = 'status_change' RETURNING value",
+                    )
+                    .bind(fresh)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    last - fresh + 1
+                } else {
+                    0
+                };
                 let mut outcomes = Vec::with_capacity(records.len());
-                for rec in records {
-                    let id = rec.id.to_string();
-                    let existing = sqlx::query("SELECT content_hash, state, duplicate_of FROM registrations WHERE id = $1")
-                        .bind(&id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if let Some(row) = existing {
-                        let hash: String = row.try_get("content_hash")?;
-                        if hash != rec.content_hash {
+                for (rec, id) in records.iter().zip(&ids) {
+                    if let Some((hash, state, dup)) = held.get(id) {
+                        if *hash != rec.content_hash {
                             sqlx::query("INSERT INTO conflicts(registration_id, device_id, received_at) VALUES ($1, $2, $3)")
-                                .bind(&id)
+                                .bind(id)
                                 .bind(device_id)
                                 .bind(now)
                                 .execute(&mut *tx)
@@ -559,21 +599,20 @@ macro_rules! impl_storage {
                             outcomes.push(PushOutcome::Conflict);
                             continue;
                         }
-                        let state: String = row.try_get("state")?;
-                        let dup: Option<String> = row.try_get("duplicate_of")?;
-                        outcomes.push(match (state.as_str(), dup.and_then(|d| uuid::Uuid::parse_str(&d).ok())) {
+                        outcomes.push(match (state.as_str(), dup.as_deref().and_then(|d| uuid::Uuid::parse_str(d).ok())) {
                             ("duplicate", Some(first)) => PushOutcome::DuplicateOf { first },
                             _ => PushOutcome::AlreadyHad,
                         });
                         continue;
                     }
-                    let seq = next_change(&mut tx).await?;
-                    let insert = |state: &'static str, duplicate_of: Option<String>| {
-                        sqlx::query(
+                    let this_seq = seq;
+                    seq += 1;
+                    let insert = |state: &'static str, duplicate_of: Option<String>, on_conflict: &'static str| {
+                        sqlx::query(sqlx::AssertSqlSafe(format!(
                             "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
                                 unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                        )
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) {on_conflict}"
+                        )))
                         .bind(id.clone())
                         .bind(rec.content_hash.clone())
                         .bind(rec.payload.clone())
@@ -587,33 +626,41 @@ macro_rules! impl_storage {
                         .bind(state)
                         .bind(duplicate_of)
                         .bind(now)
-                        .bind(seq)
+                        .bind(this_seq)
                     };
-                    let first_of = "SELECT id FROM registrations WHERE member_id = $1 AND state IN ('pending_approval', 'approved')";
-                    let first: Option<String> = sqlx::query_scalar(first_of).bind(&rec.member_id).fetch_optional(&mut *tx).await?;
-                    let first = match first {
-                        Some(first) => Some(first),
+                    let first = match counting.get(&rec.member_id) {
+                        Some(first) => Some(first.clone()),
                         None => {
-                            // Another batch may register the same member at this moment: the
-                            // unique index decides, and the loser becomes the duplicate.
-                            let mut sp = tx.begin().await?;
-                            match insert("pending_approval", None).execute(&mut *sp).await {
-                                Ok(_) => {
-                                    sp.commit().await?;
-                                    None
-                                }
-                                Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
-                                    sp.rollback().await?;
-                                    sqlx::query_scalar(first_of).bind(&rec.member_id).fetch_optional(&mut *tx).await?
-                                }
-                                Err(e) => return Err(e.into()),
+                            // Another transaction may register the same member at this moment:
+                            // the partial unique index decides, and the loser is the duplicate.
+                            let done = insert(
+                                "pending_approval",
+                                None,
+                                "ON CONFLICT (member_id) WHERE state IN ('pending_approval', 'approved') DO NOTHING",
+                            )
+                            .execute(&mut *tx)
+                            .await?;
+                            if done.rows_affected() == 1 {
+                                counting.insert(rec.member_id.clone(), id.clone());
+                                None
+                            } else {
+                                sqlx::query_scalar(
+                                    "SELECT id FROM registrations WHERE member_id = $1 AND state IN ('pending_approval', 'approved')",
+                                )
+                                .bind(&rec.member_id)
+                                .fetch_optional(&mut *tx)
+                                .await?
                             }
                         }
                     };
                     match first {
-                        None => outcomes.push(PushOutcome::Accepted),
+                        None => {
+                            held.insert(id.clone(), (rec.content_hash.clone(), "pending_approval".into(), None));
+                            outcomes.push(PushOutcome::Accepted);
+                        }
                         Some(first) => {
-                            insert("duplicate", Some(first.clone())).execute(&mut *tx).await?;
+                            insert("duplicate", Some(first.clone()), "").execute(&mut *tx).await?;
+                            held.insert(id.clone(), (rec.content_hash.clone(), "duplicate".into(), Some(first.clone())));
                             let first = uuid::Uuid::parse_str(&first).map_err(|_| StorageError::Corrupt("registration id"))?;
                             outcomes.push(PushOutcome::DuplicateOf { first });
                         }
