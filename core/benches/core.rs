@@ -4,9 +4,8 @@
 use panjiyan_core::generator::generate_unit;
 use panjiyan_core::keys::SigningKey;
 use panjiyan_core::location::Level;
-use panjiyan_core::messages::Lang;
 use panjiyan_core::pack::{self, PackContents, PackInfo};
-use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm};
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::validate::LgdCode;
 use std::io::Write;
@@ -143,22 +142,12 @@ fn raw_lookup_ns(dir: &std::path::Path, contents: &PackContents) -> f64 {
 
 fn form(m: &panjiyan_core::samagra::Member) -> RegistrationForm {
     RegistrationForm {
-        member_id: m.member_id.clone(),
         occupation_code: Some("construction".into()),
         mobile: Some("9876543210".into()),
-        aadhaar: None,
-        bank_ifsc: None,
-        facts: ApplicantFacts {
-            land_ares: Some(0),
-            irrigated_land_ares: Some(0),
-            ..Default::default()
-        },
-        channel: Channel::Camp,
+        facts: ApplicantFacts::no_land(),
         camp_id: Some("bench".into()),
-        operator_id: "op".into(),
         consent: true,
-        migrant: None,
-        language: Lang::Hi,
+        ..RegistrationForm::new(m.member_id.clone(), "op")
     }
 }
 

@@ -10,7 +10,7 @@ use panjiyan_core::keys::SigningKey;
 use panjiyan_core::location::Level;
 use panjiyan_core::messages::{Lang, format_indian_number};
 use panjiyan_core::pack::{self, PackContents, PackInfo};
-use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm};
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::store::{DeviceStore, StoreError};
 use std::time::Instant;
 
@@ -155,22 +155,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let form = |m: &panjiyan_core::samagra::Member| RegistrationForm {
-        member_id: m.member_id.clone(),
         occupation_code: Some("construction".into()),
         mobile: Some("+91 98765 43210".into()),
-        aadhaar: None,
-        bank_ifsc: None,
         facts: ApplicantFacts {
             land_ares: Some(40),
             irrigated_land_ares: Some(20),
             ..Default::default()
         },
-        channel: Channel::Camp,
         camp_id: Some("demo-camp".into()),
-        operator_id: "operator-1".into(),
         consent: true,
-        migrant: None,
         language: lang,
+        ..RegistrationForm::new(m.member_id.clone(), "operator-1")
     };
     let draft = store.create_draft(&form(worker))?;
     let done = store.finalise(draft, today, true)?;

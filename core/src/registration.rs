@@ -28,6 +28,17 @@ pub struct ApplicantFacts {
     pub irrigated_land_ares: Option<u32>,
 }
 
+impl ApplicantFacts {
+    /// Holds no land and declares none of the exclusions: what most camp applicants declare.
+    pub fn no_land() -> Self {
+        Self {
+            land_ares: Some(0),
+            irrigated_land_ares: Some(0),
+            ..Self::default()
+        }
+    }
+}
+
 /// Optional details of a returned migrant worker, kept for job matching (Rozgar Setu).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MigrantDetails {
@@ -59,6 +70,27 @@ pub struct RegistrationForm {
     pub migrant: Option<MigrantDetails>,
     /// The language the worker wants SMS and voice messages in.
     pub language: Lang,
+}
+
+impl RegistrationForm {
+    /// A new form for `member_id`, started by `operator_id` at a camp: nothing entered yet and
+    /// consent not yet given. The form screen, the camp client and tests start from here.
+    pub fn new(member_id: SamagraMemberId, operator_id: &str) -> Self {
+        Self {
+            member_id,
+            occupation_code: None,
+            mobile: None,
+            aadhaar: None,
+            bank_ifsc: None,
+            facts: ApplicantFacts::default(),
+            channel: Channel::Camp,
+            camp_id: None,
+            operator_id: operator_id.to_owned(),
+            consent: false,
+            migrant: None,
+            language: Lang::default(),
+        }
+    }
 }
 
 /// Where a registration is in its life.

@@ -9,9 +9,8 @@
 use panjiyan_core::generator::{Rng, generate_unit};
 use panjiyan_core::keys::SigningKey;
 use panjiyan_core::location::Level;
-use panjiyan_core::messages::Lang;
 use panjiyan_core::pack::{self, PackContents, PackInfo};
-use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm, RegistrationState};
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm, RegistrationState};
 use panjiyan_core::store::{DeviceStore, StoreError};
 use panjiyan_core::validate::LgdCode;
 use std::io::{BufRead, BufReader, Write};
@@ -61,22 +60,10 @@ fn pack_bytes(v: u64, key: &SigningKey) -> Vec<u8> {
 
 fn form(m: &panjiyan_core::samagra::Member) -> RegistrationForm {
     RegistrationForm {
-        member_id: m.member_id.clone(),
         occupation_code: Some("agricultural_labour".into()),
-        mobile: None,
-        aadhaar: None,
-        bank_ifsc: None,
-        facts: ApplicantFacts {
-            land_ares: Some(0),
-            irrigated_land_ares: Some(0),
-            ..Default::default()
-        },
-        channel: Channel::Camp,
-        camp_id: None,
-        operator_id: "op".into(),
+        facts: ApplicantFacts::no_land(),
         consent: true,
-        migrant: None,
-        language: Lang::Hi,
+        ..RegistrationForm::new(m.member_id.clone(), "op")
     }
 }
 

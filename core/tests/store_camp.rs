@@ -3,11 +3,8 @@
 use panjiyan_core::generator::generate_unit;
 use panjiyan_core::keys::SigningKey;
 use panjiyan_core::location::Level;
-use panjiyan_core::messages::Lang;
 use panjiyan_core::pack::{self, PackContents, PackInfo, RegisteredMember};
-use panjiyan_core::registration::{
-    ApplicantFacts, Channel, FormField, RegistrationForm, RegistrationState,
-};
+use panjiyan_core::registration::{ApplicantFacts, FormField, RegistrationForm, RegistrationState};
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::{DeviceStore, StoreError};
 use panjiyan_core::validate::LgdCode;
@@ -75,22 +72,12 @@ fn eligible(contents: &PackContents, nth: usize) -> Member {
 
 fn form(m: &Member) -> RegistrationForm {
     RegistrationForm {
-        member_id: m.member_id.clone(),
         occupation_code: Some("construction".into()),
         mobile: Some("9876543210".into()),
-        aadhaar: None,
-        bank_ifsc: None,
-        facts: ApplicantFacts {
-            land_ares: Some(0),
-            irrigated_land_ares: Some(0),
-            ..Default::default()
-        },
-        channel: Channel::Camp,
+        facts: ApplicantFacts::no_land(),
         camp_id: Some("camp-1".into()),
-        operator_id: "op-1".into(),
         consent: true,
-        migrant: None,
-        language: Lang::Hi,
+        ..RegistrationForm::new(m.member_id.clone(), "op-1")
     }
 }
 

@@ -6,8 +6,7 @@
 use base64::Engine;
 use panjiyan_core::generator::{DistrictSpec, generate_district};
 use panjiyan_core::location::Level;
-use panjiyan_core::messages::Lang;
-use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm};
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::wire::{BacklogReport, PushRequest, PushResponse, SignedRegistration};
 use panjiyan_server::app::{App, Settings, launch};
@@ -193,22 +192,11 @@ async fn devices(
             .take(per_device)
         {
             let form = RegistrationForm {
-                member_id: m.member_id.clone(),
                 occupation_code: Some("construction".into()),
                 mobile: Some("9876543210".into()),
-                aadhaar: None,
-                bank_ifsc: None,
-                facts: ApplicantFacts {
-                    land_ares: Some(0),
-                    irrigated_land_ares: Some(0),
-                    ..Default::default()
-                },
-                channel: Channel::Camp,
-                camp_id: None,
-                operator_id: "bench".into(),
+                facts: ApplicantFacts::no_land(),
                 consent: true,
-                migrant: None,
-                language: Lang::Hi,
+                ..RegistrationForm::new(m.member_id.clone(), "bench")
             };
             let id = store.create_draft(&form).unwrap();
             store.finalise(id, today, true).unwrap();

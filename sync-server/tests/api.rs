@@ -6,8 +6,7 @@ mod common;
 use base64::Engine;
 use common::{Backend, TestServer};
 use panjiyan_core::keys::PublicKey;
-use panjiyan_core::messages::Lang;
-use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm};
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::wire::{
@@ -100,22 +99,11 @@ fn adults(phone: &Phone) -> Vec<Member> {
 
 fn form(m: &Member) -> RegistrationForm {
     RegistrationForm {
-        member_id: m.member_id.clone(),
         occupation_code: Some("construction".into()),
         mobile: Some("9876543210".into()),
-        aadhaar: None,
-        bank_ifsc: None,
-        facts: ApplicantFacts {
-            land_ares: Some(0),
-            irrigated_land_ares: Some(0),
-            ..Default::default()
-        },
-        channel: Channel::Camp,
-        camp_id: None,
-        operator_id: "op".into(),
+        facts: ApplicantFacts::no_land(),
         consent: true,
-        migrant: None,
-        language: Lang::Hi,
+        ..RegistrationForm::new(m.member_id.clone(), "op")
     }
 }
 

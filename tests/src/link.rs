@@ -4,8 +4,7 @@
 
 use crate::proxy::{FaultProxy, Faults, LinkProfile};
 use crate::server::{E2eServer, PASSWORD};
-use panjiyan_core::messages::Lang;
-use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm};
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -101,22 +100,13 @@ pub async fn camp_over(
                     break;
                 }
                 let form = RegistrationForm {
-                    member_id: m.member_id.clone(),
                     occupation_code: Some("construction".into()),
                     mobile: Some("9876543210".into()),
-                    aadhaar: None,
                     bank_ifsc: Some("SBIN0001234".into()),
-                    facts: ApplicantFacts {
-                        land_ares: Some(0),
-                        irrigated_land_ares: Some(0),
-                        ..Default::default()
-                    },
-                    channel: Channel::Camp,
+                    facts: ApplicantFacts::no_land(),
                     camp_id: Some("camp-2g".into()),
-                    operator_id: "operator-1".into(),
                     consent: true,
-                    migrant: None,
-                    language: Lang::Hi,
+                    ..RegistrationForm::new(m.member_id.clone(), "operator-1")
                 };
                 let id = store.create_draft(&form).unwrap();
                 store.finalise(id, today, true).unwrap();

@@ -3,8 +3,7 @@
 //! exactly once, every outbox ends empty, and every device ends with the final status of what
 //! it sent. Runs on SQLite and on PostgreSQL.
 
-use panjiyan_core::messages::Lang;
-use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm, RegistrationState};
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm, RegistrationState};
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig, SyncError};
@@ -34,22 +33,12 @@ fn config(url: &str, dir: &std::path::Path) -> SyncConfig {
 
 fn form(m: &Member) -> RegistrationForm {
     RegistrationForm {
-        member_id: m.member_id.clone(),
         occupation_code: Some("agricultural_labour".into()),
         mobile: Some("9876543210".into()),
-        aadhaar: None,
-        bank_ifsc: None,
-        facts: ApplicantFacts {
-            land_ares: Some(0),
-            irrigated_land_ares: Some(0),
-            ..Default::default()
-        },
-        channel: Channel::Camp,
+        facts: ApplicantFacts::no_land(),
         camp_id: Some("e2e".into()),
-        operator_id: "op".into(),
         consent: true,
-        migrant: None,
-        language: Lang::Hi,
+        ..RegistrationForm::new(m.member_id.clone(), "op")
     }
 }
 
