@@ -27,6 +27,7 @@ async fn check(
     key: &PublicKey,
     signed: &SignedRegistration,
     occupations: &OccupationList,
+    members: &std::collections::HashMap<String, (String, panjiyan_core::samagra::Member)>,
     within: &mut std::collections::HashMap<String, bool>,
 ) -> Result<IncomingRegistration, (uuid::Uuid, PushOutcome)> {
     let id = signed.parse_unverified().map(|p| p.id).unwrap_or_else(|_| {
@@ -53,14 +54,7 @@ async fn check(
     if payload.device_id != device.device_id {
         return Err(invalid("push.device_mismatch"));
     }
-    let record = app
-        .db
-        .member_record(payload.member_id.as_str())
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "member look-up failed during push");
-            invalid("push.payload_invalid")
-        })?;
+    let record = members.get(payload.member_id.as_str()).cloned();
     let Some((unit, member)) = record else {
         return Err(invalid("push.member_unknown"));
     };
@@ -139,11 +133,32 @@ pub async fn push(
     let key = PublicKey::from_bytes(&device.public_key).map_err(|_| ApiError::internal())?;
     let occupations = OccupationList::builtin();
     let mut within = std::collections::HashMap::new();
+    // The Samagra records of the whole batch in one query (signatures are checked per record
+    // below; a record whose payload does not even parse simply finds no member).
+    let wanted: Vec<String> = request
+        .registrations
+        .iter()
+        .filter_map(|s| s.parse_unverified().ok())
+        .map(|p| p.member_id.to_string())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let members = app.db.member_records(&wanted).await?;
     let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(request.registrations.len());
     let mut ready = Vec::new();
     let mut slots = Vec::new();
     for signed in &request.registrations {
-        match check(&app, &device, &key, signed, &occupations, &mut within).await {
+        match check(
+            &app,
+            &device,
+            &key,
+            signed,
+            &occupations,
+            &members,
+            &mut within,
+        )
+        .await
+        {
             Ok(record) => {
                 slots.push(answers.len());
                 ready.push(record);

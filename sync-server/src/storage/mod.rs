@@ -336,6 +336,11 @@ pub trait Storage: Send + Sync {
         &self,
         member_id: &str,
     ) -> Result<Option<(String, Member)>, StorageError>;
+    /// The unit and record of each of `member_ids` that the server holds, in one query.
+    async fn member_records(
+        &self,
+        member_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, (String, Member)>, StorageError>;
     async fn store_pack(
         &self,
         unit: &str,
@@ -481,6 +486,7 @@ delegate! {
     async fn unit_data_version(&self, unit: &str) -> Result<Option<i64>, StorageError>;
     async fn unit_contents(&self, unit: &str) -> Result<PackContents, StorageError>;
     async fn member_record(&self, member_id: &str) -> Result<Option<(String, Member)>, StorageError>;
+    async fn member_records(&self, member_ids: &[String]) -> Result<std::collections::HashMap<String, (String, Member)>, StorageError>;
     async fn store_pack(&self, unit: &str, version: i64, bytes: &[u8], sha256: &str, now: i64) -> Result<(), StorageError>;
     async fn pack(&self, unit: &str, version: Option<i64>) -> Result<Option<PackRow>, StorageError>;
     async fn push(&self, device_id: &str, records: &[IncomingRegistration], now: i64) -> Result<Vec<PushOutcome>, StorageError>;

@@ -501,6 +501,26 @@ macro_rules! impl_storage {
                 .transpose()
             }
 
+            async fn member_records(&self, member_ids: &[String]) -> Result<HashMap<String, (String, Member)>, StorageError> {
+                let mut out = HashMap::with_capacity(member_ids.len());
+                if member_ids.is_empty() {
+                    return Ok(out);
+                }
+                let placeholders = (1..=member_ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT member_id, unit_code, body FROM members WHERE member_id IN ({placeholders})"
+                )));
+                for id in member_ids {
+                    q = q.bind(id.clone());
+                }
+                for r in q.fetch_all(&self.pool).await? {
+                    let body: String = r.try_get("body")?;
+                    let member: Member = serde_json::from_str(&body).map_err(|_| StorageError::Corrupt("member"))?;
+                    out.insert(r.try_get("member_id")?, (r.try_get("unit_code")?, member));
+                }
+                Ok(out)
+            }
+
             async fn store_pack(&self, unit: &str, version: i64, bytes: &[u8], sha256: &str, now: i64) -> Result<(), StorageError> {
                 sqlx::query(
                     "INSERT INTO packs(unit_code, version, bytes, sha256, size, built_at) VALUES ($1, $2, $3, $4, $5, $6)
