@@ -93,6 +93,29 @@ impl RegistrationForm {
     }
 }
 
+/// Why an officer may reject a registration: stable codes (stored, sent to the device, shown
+/// in reports), each with a Hindi and English sentence under `reject.<code>`. The officer's own
+/// note goes beside the code, never into what the worker is told.
+pub const REJECT_REASONS: &[&str] = &[
+    "age_outside_limits",
+    "excluded_declaration",
+    "land_above_limit",
+    "not_a_worker",
+    "details_mismatch",
+    "not_resident",
+    "other",
+];
+
+/// The reason as the worker reads it: the sentence of a known code, or (for a reason stored
+/// before codes existed) the text as it was recorded.
+pub fn reject_reason_text(code: &str, lang: Lang) -> String {
+    if REJECT_REASONS.contains(&code) {
+        Message::new(&format!("reject.{code}")).text(lang)
+    } else {
+        code.to_owned()
+    }
+}
+
 /// Where a registration is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -296,6 +319,16 @@ pub fn check_form(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_reject_reason_reads_in_hindi_and_english() {
+        for code in REJECT_REASONS {
+            let m = Message::new(&format!("reject.{code}"));
+            assert!(m.is_known(), "{code} has no message");
+            assert_ne!(reject_reason_text(code, Lang::Hi), *code);
+        }
+        assert_eq!(reject_reason_text("written before codes", Lang::Hi), "written before codes");
+    }
+
     use super::*;
     use crate::eligibility::RuleSet;
     use crate::occupation::OccupationList;

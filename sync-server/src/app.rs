@@ -96,6 +96,7 @@ impl App {
 
     pub fn router(&self) -> Router {
         crate::api::routes()
+            .merge(crate::web::routes())
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 crate::metrics::track,

@@ -11,6 +11,7 @@
 //! | `import` | parsing LGD and Samagra files |
 //! | `demo` | the synthetic demo district |
 //! | `notify` | SMS and voice messages to workers: templates, the outbox dispatcher, gateways |
+//! | `web` | server-rendered pages for officers and admins: sign-in, queue, decisions, audit |
 //! | `metrics`, `openapi`, `error` | /metrics, /api/openapi.json, the JSON error shape |
 
 pub mod api;
@@ -24,3 +25,4 @@ pub mod notify;
 pub mod openapi;
 pub mod packs;
 pub mod storage;
+pub mod web;

@@ -8,6 +8,7 @@ use crate::storage::{Decision, RegistrationRow, Storage, User, now_ms};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
+use panjiyan_core::registration::REJECT_REASONS;
 
 async fn visible(app: &App, user: &User, id: &str) -> ApiResult<RegistrationRow> {
     let row = app
@@ -19,6 +20,31 @@ async fn visible(app: &App, user: &User, id: &str) -> ApiResult<RegistrationRow>
         return Err(ApiError::not_found("registration"));
     }
     Ok(row)
+}
+
+/// A rejection names one of the reason codes; a note, if any, is short.
+pub(crate) fn check_decision(decision: &Decision) -> ApiResult<()> {
+    if let Decision::Reject { reason, note } = decision {
+        if reason.trim().is_empty() {
+            return Err(ApiError::bad_request(
+                "reason_required",
+                "a rejection needs a reason",
+            ));
+        }
+        if !REJECT_REASONS.contains(&reason.as_str()) {
+            return Err(ApiError::bad_request(
+                "unknown_reason",
+                format!("the reason must be one of: {}", REJECT_REASONS.join(", ")),
+            ));
+        }
+        if note.as_deref().is_some_and(|n| n.chars().count() > 500) {
+            return Err(ApiError::bad_request(
+                "note_too_long",
+                "the note may have at most 500 characters",
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub async fn show(
@@ -41,14 +67,7 @@ pub async fn decide(
             "only a designated officer or an admin can decide on registrations",
         ));
     }
-    if let Decision::Reject { reason } = &decision
-        && reason.trim().is_empty()
-    {
-        return Err(ApiError::bad_request(
-            "reason_required",
-            "a rejection needs a reason",
-        ));
-    }
+    check_decision(&decision)?;
     visible(&app, &user, &id).await?;
     let row = app
         .db

@@ -1,12 +1,12 @@
 //! The HTTP API, versioned under `/api/v1`, JSON in and out; one module per concept.
 
-mod decisions;
+pub(crate) mod decisions;
 mod devices;
 mod ops;
 mod packs;
-mod session;
+pub(crate) mod session;
 mod sync;
-mod worker;
+pub(crate) mod worker;
 
 use crate::app::App;
 use axum::Router;

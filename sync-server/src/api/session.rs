@@ -28,13 +28,15 @@ pub struct Session {
     jurisdiction: String,
 }
 
-pub async fn login(
-    State(app): State<App>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    body: Result<Json<Login>, JsonRejection>,
-) -> ApiResult<Json<Session>> {
-    let Json(login) = body?;
-    let key = format!("{}|{}", login.username, client.ip());
+/// Checks a username and password (counting failures per username and client address) and
+/// opens a session. Shared by the JSON sign-in and the officer pages.
+pub(crate) async fn sign_in(
+    app: &App,
+    client: &SocketAddr,
+    username: &str,
+    password: &str,
+) -> ApiResult<(crate::storage::User, String, i64)> {
+    let key = format!("{}|{}", username, client.ip());
     let now = now_ms();
     if app.db.login_failures_since(&key, now - WINDOW_MS).await? >= app.settings.max_login_failures
     {
@@ -44,9 +46,9 @@ pub async fn login(
             "too many failed sign-ins; wait 15 minutes and try again",
         ));
     }
-    let found = app.db.user_with_hash(&login.username).await?;
+    let found = app.db.user_with_hash(username).await?;
     let user = match found {
-        Some((user, hash)) if !user.disabled && verify_password(&login.password, &hash) => user,
+        Some((user, hash)) if !user.disabled && verify_password(password, &hash) => user,
         _ => {
             app.db.record_login_failure(&key, now).await?;
             return Err(ApiError::unauthorized(
@@ -60,6 +62,16 @@ pub async fn login(
     let expires_at = now + app.settings.session_hours * 3_600_000;
     app.db.create_session(&hash, user.id, expires_at).await?;
     tracing::info!(user = user.id, "signed in");
+    Ok((user, token, expires_at))
+}
+
+pub async fn login(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    body: Result<Json<Login>, JsonRejection>,
+) -> ApiResult<Json<Session>> {
+    let Json(login) = body?;
+    let (user, token, expires_at) = sign_in(&app, &client, &login.username, &login.password).await?;
     Ok(Json(Session {
         token,
         expires_at,

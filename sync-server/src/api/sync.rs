@@ -105,6 +105,7 @@ async fn check(
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default(),
         occupation_code: payload.occupation_code,
+        camp_id: payload.camp_id.filter(|c| !c.trim().is_empty()),
     })
 }
 

@@ -10,6 +10,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use panjiyan_core::messages::{Lang, Message};
+use panjiyan_core::registration::reject_reason_text;
 use panjiyan_core::validate::SamagraMemberId;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -98,7 +99,13 @@ async fn look_up(app: &App, client: &SocketAddr, member_id: &str) -> ApiResult<W
             .with("name", name)
             .with("number", s.registration_number.clone().unwrap_or_default())
             .with("date", date.clone().unwrap_or_default())
-            .with("reason", s.reason.clone().unwrap_or_default())
+            .with(
+                "reason",
+                s.reason
+                    .as_deref()
+                    .map(|code| reject_reason_text(code, lang))
+                    .unwrap_or_default(),
+            )
             .text(lang)
     };
     Ok(WorkerStatusAnswer {

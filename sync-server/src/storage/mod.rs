@@ -116,6 +116,7 @@ pub struct IncomingRegistration {
     pub unit_code: String,
     pub channel: String,
     pub occupation_code: String,
+    pub camp_id: Option<String>,
 }
 
 /// What a Samagra upsert changed.
@@ -157,9 +158,16 @@ pub struct RegistrationRow {
     pub device_id: String,
     pub state: String,
     pub registration_number: Option<String>,
+    /// A rejection's reason code (`panjiyan_core::registration::REJECT_REASONS`).
     pub reason: Option<String>,
+    /// The officer's own words beside the reason; never sent to the worker.
+    pub reason_note: Option<String>,
     pub duplicate_of: Option<String>,
+    pub camp_id: Option<String>,
+    pub occupation_code: String,
+    pub channel: String,
     pub received_at: i64,
+    pub decided_at: Option<i64>,
 }
 
 /// An officer's decision on a pending registration.
@@ -167,7 +175,12 @@ pub struct RegistrationRow {
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     Approve,
-    Reject { reason: String },
+    /// `reason` is a code of `REJECT_REASONS`; `note` the officer's own words, optional.
+    Reject {
+        reason: String,
+        #[serde(default)]
+        note: Option<String>,
+    },
 }
 
 /// Which pending registrations an officer wants to see.
@@ -175,6 +188,7 @@ pub enum Decision {
 pub struct QueueFilter {
     /// One village or ward (LGD code).
     pub unit: Option<String>,
+    pub camp: Option<String>,
     pub occupation: Option<String>,
     /// Received at or after (epoch ms).
     pub from: Option<i64>,
@@ -187,9 +201,14 @@ pub struct QueueFilter {
 pub struct QueueRow {
     pub id: String,
     pub member_id: String,
+    pub name_hi: String,
+    pub name_en: String,
     pub unit_code: String,
+    pub unit_name_hi: String,
+    pub unit_name_en: String,
     pub occupation_code: String,
     pub channel: String,
+    pub camp_id: Option<String>,
     pub received_at: i64,
 }
 
@@ -205,6 +224,18 @@ pub struct NotificationRow {
 }
 
 /// One decision in the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub username: String,
+    pub action: String,
+    pub registration_id: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+/// One decision in the audit log, as the history of one registration shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditRow {
     pub at: i64,
@@ -411,6 +442,24 @@ pub trait Storage: Send + Sync {
     /// The registration that counts for a member (else the newest rejected one).
     async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError>;
     /// Pending registrations within `area`, oldest first, and how many match in all.
+    /// The registrations of one Samagra member, oldest first.
+    async fn registrations_of_member(
+        &self,
+        member_id: &str,
+    ) -> Result<Vec<RegistrationRow>, StorageError>;
+    /// The signed payload of a registration, as the device sent it.
+    async fn registration_payload(&self, id: &str) -> Result<Option<String>, StorageError>;
+    /// Decisions on registrations within `area`, newest first, optionally by one user and
+    /// only those older than entry `before` (for paging).
+    async fn audit_log(
+        &self,
+        area: &str,
+        username: Option<&str>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StorageError>;
+    /// The camps that pending registrations within `area` came from.
+    async fn pending_camps(&self, area: &str) -> Result<Vec<String>, StorageError>;
     async fn pending_queue(
         &self,
         area: &str,
@@ -503,5 +552,9 @@ delegate! {
     async fn audit_for(&self, registration_id: &str) -> Result<Vec<AuditRow>, StorageError>;
     async fn status_lookups(&self, client: &str, now: i64, since: i64) -> Result<i64, StorageError>;
     async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError>;
+    async fn registrations_of_member(&self, member_id: &str) -> Result<Vec<RegistrationRow>, StorageError>;
+    async fn registration_payload(&self, id: &str) -> Result<Option<String>, StorageError>;
+    async fn audit_log(&self, area: &str, username: Option<&str>, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>, StorageError>;
+    async fn pending_camps(&self, area: &str) -> Result<Vec<String>, StorageError>;
     async fn pending_queue(&self, area: &str, filter: &QueueFilter, limit: i64) -> Result<(i64, Vec<QueueRow>), StorageError>;
 }

@@ -42,7 +42,7 @@ macro_rules! impl_storage {
         use std::collections::{BTreeSet, HashMap};
         use $crate::storage::queries::format_number;
         use $crate::storage::{
-            AuditRow, Decision, Device, IncomingRegistration, NotificationRow, PackRow, QueueFilter, QueueRow, SamagraUpsert, WorkerStatus, RegistrationRow, Role, StatusScope, Storage,
+            AuditEntry, AuditRow, Decision, Device, IncomingRegistration, NotificationRow, PackRow, QueueFilter, QueueRow, SamagraUpsert, WorkerStatus, RegistrationRow, Role, StatusScope, Storage,
             StorageError, UnitSummary, User, level_text, parse_level,
         };
 
@@ -80,13 +80,18 @@ macro_rules! impl_storage {
                 state: row.try_get("state")?,
                 registration_number: row.try_get("registration_number")?,
                 reason: row.try_get("reason")?,
+                reason_note: row.try_get("reason_note")?,
                 duplicate_of: row.try_get("duplicate_of")?,
+                camp_id: row.try_get("camp_id")?,
+                occupation_code: row.try_get("occupation_code")?,
+                channel: row.try_get("channel")?,
                 received_at: row.try_get("received_at")?,
+                decided_at: row.try_get("decided_at")?,
             })
         }
 
         const SELECT_REGISTRATION: &str = "SELECT id, member_id, unit_code, device_id, state, registration_number,
-            reason, duplicate_of, received_at FROM registrations";
+            reason, reason_note, duplicate_of, camp_id, occupation_code, channel, received_at, decided_at FROM registrations";
 
         async fn next_change(tx: &mut sqlx::Transaction<'_, $db>) -> Result<i64, StorageError> {
             Ok(sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'status_change' RETURNING value")
@@ -630,8 +635,8 @@ macro_rules! impl_storage {
                     let insert = |state: &'static str, duplicate_of: Option<String>, on_conflict: &'static str| {
                         sqlx::query(sqlx::AssertSqlSafe(format!(
                             "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
-                                unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) {on_conflict}"
+                                unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) {on_conflict}"
                         )))
                         .bind(id.clone())
                         .bind(rec.content_hash.clone())
@@ -647,6 +652,7 @@ macro_rules! impl_storage {
                         .bind(duplicate_of)
                         .bind(now)
                         .bind(this_seq)
+                        .bind(rec.camp_id.clone())
                     };
                     let first = match counting.get(&rec.member_id) {
                         Some(first) => Some(first.clone()),
@@ -742,7 +748,7 @@ macro_rules! impl_storage {
                 let current = registration_from(&row)?;
                 match (decision, current.state.as_str()) {
                     (Decision::Approve, "approved") => return Ok(current),
-                    (Decision::Reject { reason }, "rejected") if current.reason.as_deref() == Some(reason.as_str()) => {
+                    (Decision::Reject { reason, .. }, "rejected") if current.reason.as_deref() == Some(reason.as_str()) => {
                         return Ok(current);
                     }
                     (_, "pending_approval") => {}
@@ -796,16 +802,17 @@ macro_rules! impl_storage {
                         .execute(&mut *tx)
                         .await?;
                     }
-                    Decision::Reject { reason } => {
+                    Decision::Reject { reason, note } => {
                         sqlx::query(
                             "UPDATE registrations SET state = 'rejected', reason = $2, decided_at = $3, decided_by = $4,
-                                change_seq = $5 WHERE id = $1",
+                                change_seq = $5, reason_note = $6 WHERE id = $1",
                         )
                         .bind(id)
                         .bind(reason)
                         .bind(now)
                         .bind(officer)
                         .bind(seq)
+                        .bind(note)
                         .execute(&mut *tx)
                         .await?;
                     }
@@ -825,6 +832,7 @@ macro_rules! impl_storage {
                 let (name_hi, name_en) = member.map_or_else(Default::default, |m| (m.name_hi, m.name_en));
                 let date = time_of(now).format(time::macros::format_description!("[day]-[month]-[year]")).unwrap_or_default();
                 let language = if payload.language == panjiyan_core::messages::Lang::En { "en" } else { "hi" };
+                let reason = decided.reason.as_deref().map(|code| panjiyan_core::registration::reject_reason_text(code, payload.language));
                 let notices = crate::notify::notices_for(&crate::notify::Decided {
                     approved: matches!(decision, Decision::Approve),
                     mobile: payload.mobile.as_ref().map(|m| m.as_str()),
@@ -832,7 +840,7 @@ macro_rules! impl_storage {
                     name_hi: &name_hi,
                     name_en: &name_en,
                     number: decided.registration_number.as_deref(),
-                    reason: decided.reason.as_deref(),
+                    reason: reason.as_deref(),
                     date: &date,
                 });
                 for n in notices {
@@ -853,16 +861,17 @@ macro_rules! impl_storage {
                     .execute(&mut *tx)
                     .await?;
                 }
-                let (action, reason) = match decision {
-                    Decision::Approve => ("approve", None),
-                    Decision::Reject { reason } => ("reject", Some(reason.as_str())),
+                let (action, reason, note) = match decision {
+                    Decision::Approve => ("approve", None, None),
+                    Decision::Reject { reason, note } => ("reject", Some(reason.as_str()), note.as_deref()),
                 };
-                sqlx::query("INSERT INTO audit_log(at, user_id, action, registration_id, reason) VALUES ($1, $2, $3, $4, $5)")
+                sqlx::query("INSERT INTO audit_log(at, user_id, action, registration_id, reason, note) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(now)
                     .bind(officer)
                     .bind(action)
                     .bind(id)
                     .bind(reason)
+                    .bind(note)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
@@ -992,10 +1001,62 @@ macro_rules! impl_storage {
                 .transpose()
             }
 
+            async fn registrations_of_member(&self, member_id: &str) -> Result<Vec<RegistrationRow>, StorageError> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_REGISTRATION} WHERE member_id = $1 ORDER BY received_at, id")))
+                    .bind(member_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(registration_from).collect()
+            }
+
+            async fn registration_payload(&self, id: &str) -> Result<Option<String>, StorageError> {
+                Ok(sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
+            }
+
+            async fn audit_log(&self, area: &str, username: Option<&str>, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>, StorageError> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS} SELECT a.id, a.at, u.username, a.action, a.registration_id, a.reason, a.note
+                     FROM audit_log a JOIN users u ON u.id = a.user_id JOIN registrations r ON r.id = a.registration_id
+                     WHERE r.unit_code IN (SELECT code FROM sub) AND ($2 IS NULL OR u.username = $2) AND ($3 IS NULL OR a.id < $3)
+                     ORDER BY a.id DESC LIMIT $4"
+                )))
+                .bind(area)
+                .bind(username)
+                .bind(before)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(AuditEntry {
+                            id: r.try_get("id")?,
+                            at: r.try_get("at")?,
+                            username: r.try_get("username")?,
+                            action: r.try_get("action")?,
+                            registration_id: r.try_get("registration_id")?,
+                            reason: r.try_get("reason")?,
+                            note: r.try_get("note")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn pending_camps(&self, area: &str) -> Result<Vec<String>, StorageError> {
+                Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS} SELECT DISTINCT r.camp_id FROM registrations r
+                     WHERE r.state = 'pending_approval' AND r.camp_id IS NOT NULL AND r.unit_code IN (SELECT code FROM sub)
+                     ORDER BY r.camp_id"
+                )))
+                .bind(area)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
             async fn pending_queue(&self, area: &str, filter: &QueueFilter, limit: i64) -> Result<(i64, Vec<QueueRow>), StorageError> {
                 let condition = "r.state = 'pending_approval' AND r.unit_code IN (SELECT code FROM sub)
                     AND ($2 IS NULL OR r.unit_code = $2) AND ($3 IS NULL OR r.occupation_code = $3)
-                    AND ($4 IS NULL OR r.received_at >= $4) AND ($5 IS NULL OR r.received_at < $5)";
+                    AND ($4 IS NULL OR r.received_at >= $4) AND ($5 IS NULL OR r.received_at < $5)
+                    AND ($6 IS NULL OR r.camp_id = $6)";
                 let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "{DESCENDANTS} SELECT count(*) FROM registrations r WHERE {condition}"
                 )))
@@ -1004,29 +1065,41 @@ macro_rules! impl_storage {
                 .bind(&filter.occupation)
                 .bind(filter.from)
                 .bind(filter.to)
+                .bind(&filter.camp)
                 .fetch_one(&self.pool)
                 .await?;
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.received_at
-                     FROM registrations r WHERE {condition} ORDER BY r.received_at, r.id LIMIT $6"
+                    "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.camp_id, r.received_at,
+                        m.body, p.name_hi AS unit_name_hi, p.name_en AS unit_name_en
+                     FROM registrations r LEFT JOIN members m ON m.member_id = r.member_id JOIN places p ON p.code = r.unit_code
+                     WHERE {condition} ORDER BY r.received_at, r.id LIMIT $7"
                 )))
                 .bind(area)
                 .bind(&filter.unit)
                 .bind(&filter.occupation)
                 .bind(filter.from)
                 .bind(filter.to)
+                .bind(&filter.camp)
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
                 let rows = rows
                     .iter()
                     .map(|r| {
+                        let body: Option<String> = r.try_get("body")?;
+                        let member: Option<Member> = body.and_then(|b| serde_json::from_str(&b).ok());
+                        let (name_hi, name_en) = member.map_or_else(Default::default, |m| (m.name_hi, m.name_en));
                         Ok(QueueRow {
                             id: r.try_get("id")?,
                             member_id: r.try_get("member_id")?,
+                            name_hi,
+                            name_en,
                             unit_code: r.try_get("unit_code")?,
+                            unit_name_hi: r.try_get("unit_name_hi")?,
+                            unit_name_en: r.try_get("unit_name_en")?,
                             occupation_code: r.try_get("occupation_code")?,
                             channel: r.try_get("channel")?,
+                            camp_id: r.try_get("camp_id")?,
                             received_at: r.try_get("received_at")?,
                         })
                     })

@@ -1,0 +1,320 @@
+//! Server-rendered pages for designated officers and admins: sign-in, the approval queue, one
+//! registration beside its Samagra record, the audit log. Plain HTML forms that work without
+//! script (a little script adds keyboard moves), Hindi or English, sized for a 1366×768 office
+//! screen. The JSON API under `/api/v1` offers the same data.
+
+mod audit;
+mod queue;
+mod registration;
+mod session;
+
+use crate::app::App;
+use crate::storage::StorageError;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use panjiyan_core::messages::{Lang, Message};
+
+pub use session::{PageUser, csrf_token};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/officer", get(|| async { see_other("/officer/queue") }))
+        .route(
+            "/officer/sign-in",
+            get(session::sign_in_page).post(session::sign_in),
+        )
+        .route("/officer/sign-out", post(session::sign_out))
+        .route("/officer/language", get(session::choose_language))
+        .route("/officer/queue", get(queue::page))
+        .route("/officer/queue/decide", post(queue::decide_many))
+        .route("/officer/registrations/{id}", get(registration::page))
+        .route(
+            "/officer/registrations/{id}/decide",
+            post(registration::decide),
+        )
+        .route("/admin/audit", get(audit::page))
+        .route("/assets/officer.css", get(stylesheet))
+        .route("/assets/officer.js", get(script))
+}
+
+async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", include_str!("officer.css"))
+}
+
+async fn script() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("officer.js"),
+    )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A 303 to `to`: what a form post answers, so that reloading never posts twice.
+pub(crate) fn see_other(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r
+}
+
+/// Text safe inside HTML elements and quoted attributes.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A page text in `lang`, escaped.
+pub(crate) fn t(lang: Lang, key: &str) -> String {
+    escape(&Message::new(key).text(lang))
+}
+
+/// A message with values in `lang`, escaped.
+pub(crate) fn tm(lang: Lang, message: Message) -> String {
+    escape(&message.text(lang))
+}
+
+/// The value of cookie `name`, if the request has it.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The language chosen with the language link (a cookie); Hindi until one is chosen.
+pub(crate) fn chosen_lang(headers: &HeaderMap) -> Lang {
+    match cookie(headers, "panjiyan_lang") {
+        Some("en") => Lang::En,
+        _ => Lang::Hi,
+    }
+}
+
+/// India Standard Time, in which officers read every date and time.
+pub(crate) fn ist() -> time::UtcOffset {
+    time::UtcOffset::from_hms(5, 30, 0).expect("a valid offset")
+}
+
+/// Epoch milliseconds as `DD-MM-YYYY HH:MM` in IST.
+pub(crate) fn date_time(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .map(|t| t.to_offset(ist()))
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[day]-[month]-[year] [hour]:[minute]"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// `YYYY-MM-DD` (what a date input sends) as the epoch milliseconds of that day's start in
+/// IST; with `next_day`, of the following day's start (for an inclusive "up to" date).
+pub(crate) fn day_start_ms(date: &str, next_day: bool) -> Option<i64> {
+    let d = time::Date::parse(date, time::macros::format_description!("[year]-[month]-[day]"))
+        .ok()?;
+    let d = if next_day { d.next_day()? } else { d };
+    Some(
+        (d.midnight().assume_offset(ist()).unix_timestamp_nanos() / 1_000_000)
+            .try_into()
+            .ok()?,
+    )
+}
+
+/// Decoded `application/x-www-form-urlencoded` pairs, repeated names kept (bulk selections).
+pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+pub(crate) fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// What a page answers when it cannot show what was asked: in both languages, since the
+/// failure may come before the language is known; never a stack of internals.
+#[derive(Debug)]
+pub struct PageError {
+    status: StatusCode,
+    key: &'static str,
+}
+
+impl PageError {
+    pub(crate) fn not_found() -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            key: "page.error.not_found",
+        }
+    }
+
+    pub(crate) fn forbidden() -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            key: "page.error.forbidden",
+        }
+    }
+
+    pub(crate) fn expired() -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            key: "page.error.expired",
+        }
+    }
+}
+
+impl From<StorageError> for PageError {
+    fn from(e: StorageError) -> Self {
+        tracing::error!(error = %e, "page failed on storage");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            key: "page.error.server",
+        }
+    }
+}
+
+impl From<crate::error::ApiError> for PageError {
+    fn from(e: crate::error::ApiError) -> Self {
+        match e.status {
+            StatusCode::NOT_FOUND => Self::not_found(),
+            StatusCode::FORBIDDEN => Self::forbidden(),
+            _ => Self {
+                status: e.status,
+                key: "page.error.server",
+            },
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let body = format!(
+            "<p class=\"error\" lang=\"hi\">{}</p><p class=\"error\" lang=\"en\">{}</p>\
+             <p><a href=\"/officer/queue\">{}</a> · <a href=\"/officer/queue\">{}</a></p>",
+            t(Lang::Hi, self.key),
+            t(Lang::En, self.key),
+            t(Lang::Hi, "page.back"),
+            t(Lang::En, "page.back"),
+        );
+        (
+            self.status,
+            axum::response::Html(layout(Lang::Hi, None, "Panjiyan", &body)),
+        )
+            .into_response()
+    }
+}
+
+/// The frame of every page: title, the signed-in user with sign-out, navigation by role, the
+/// language link, and the page's own body.
+pub(crate) fn layout(lang: Lang, user: Option<&PageUser>, title: &str, body: &str) -> String {
+    let lang_attr = match lang {
+        Lang::Hi => "hi",
+        Lang::En => "en",
+    };
+    let other = match lang {
+        Lang::Hi => "en",
+        Lang::En => "hi",
+    };
+    let header = match user {
+        None => String::new(),
+        Some(u) => {
+            let audit = if u.user.role.administers() {
+                format!(
+                    " <a href=\"/admin/audit\">{}</a>",
+                    t(lang, "page.nav.audit")
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "<nav><a href=\"/officer/queue\">{queue}</a>{audit}\
+                 <span class=\"who\">{who}</span>\
+                 <form method=\"post\" action=\"/officer/sign-out\" class=\"inline\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <button type=\"submit\">{sign_out}</button></form></nav>",
+                queue = t(lang, "page.nav.queue"),
+                who = tm(
+                    lang,
+                    Message::new("page.signed_in_as").with("user", &u.user.username)
+                ),
+                csrf = escape(&u.csrf),
+                sign_out = t(lang, "page.sign_out"),
+            )
+        }
+    };
+    format!(
+        "<!DOCTYPE html><html lang=\"{lang_attr}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Panjiyan</title><link rel=\"stylesheet\" href=\"/assets/officer.css\">\
+         </head><body><header><strong class=\"brand\">पंजीयन · Panjiyan</strong>{header}\
+         <a class=\"lang\" href=\"/officer/language?to={other}\">{switch}</a></header>\
+         <main>{body}</main><script src=\"/assets/officer.js\"></script></body></html>",
+        title = escape(title),
+        switch = t(lang, "page.other_language"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_leaves_no_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(escape("लक्ष्मी"), "लक्ष्मी");
+    }
+
+    #[test]
+    fn dates_from_the_filter_are_days_in_india() {
+        let start = day_start_ms("2026-11-22", false).unwrap();
+        let end = day_start_ms("2026-11-22", true).unwrap();
+        assert_eq!(end - start, 24 * 3_600_000);
+        assert_eq!(date_time(start), "22-11-2026 00:00");
+        assert_eq!(day_start_ms("22/11/2026", false), None);
+        assert_eq!(day_start_ms("2026-02-30", false), None);
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; panjiyan_lang=en; b=2"),
+        );
+        assert_eq!(cookie(&h, "panjiyan_lang"), Some("en"));
+        assert_eq!(chosen_lang(&h), Lang::En);
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+}

@@ -1,0 +1,223 @@
+//! Signing in to the pages: the session token lives in an HttpOnly, SameSite=Strict cookie;
+//! every form carries a token derived from it (CSRF); an expired session sends the officer
+//! back to sign in and then to the page they wanted.
+
+use super::{PageError, chosen_lang, cookie, escape, form_pairs, form_value, layout, see_other, t};
+use crate::app::App;
+use crate::auth::token_hash;
+use crate::storage::{Storage, User, now_ms};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use panjiyan_core::messages::Lang;
+use std::net::SocketAddr;
+
+const SESSION_COOKIE: &str = "panjiyan_session";
+
+/// The form token for a session: a hash of the session token, so it needs no storage and a
+/// page from another site cannot know it.
+pub fn csrf_token(session_token: &str) -> String {
+    let digest = token_hash(&format!("csrf|{session_token}"));
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A signed-in officer or admin on a page, with their language and form token.
+pub struct PageUser {
+    pub user: User,
+    pub lang: Lang,
+    pub csrf: String,
+}
+
+impl PageUser {
+    /// Refuses a form whose token is not this session's.
+    pub fn check_form(&self, pairs: &[(String, String)]) -> Result<(), PageError> {
+        if form_value(pairs, "csrf") == Some(self.csrf.as_str()) {
+            Ok(())
+        } else {
+            Err(PageError::expired())
+        }
+    }
+}
+
+impl FromRequestParts<App> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let lang = chosen_lang(&parts.headers);
+        let token = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned);
+        let user = match &token {
+            Some(token) => app
+                .db
+                .session_user(&token_hash(token), now_ms())
+                .await
+                .map_err(|e| PageError::from(e).into_response())?,
+            None => None,
+        };
+        let (Some(user), Some(token)) = (user, token) else {
+            // Back to where they were going, once signed in; only pages of this site.
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .filter(|p| parts.method == axum::http::Method::GET && p.starts_with('/'))
+                .unwrap_or("/officer/queue");
+            let to: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", next)
+                .finish();
+            return Err(see_other(&format!("/officer/sign-in?{to}")));
+        };
+        if !user.role.decides() {
+            return Err(PageError::forbidden().into_response());
+        }
+        Ok(PageUser {
+            csrf: csrf_token(&token),
+            user,
+            lang,
+        })
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct SignInQuery {
+    next: Option<String>,
+}
+
+/// Only a path on this site: never an open redirect.
+fn local_path(next: Option<&str>) -> &str {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/officer/queue")
+}
+
+fn sign_in_form(lang: Lang, next: &str, username: &str, problem: Option<&str>) -> String {
+    let problem = problem
+        .map(|key| format!("<p class=\"error\" role=\"alert\">{}</p>", t(lang, key)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>{title}</h1>{problem}<form method=\"post\" action=\"/officer/sign-in\" class=\"sign-in\">\
+         <input type=\"hidden\" name=\"next\" value=\"{next}\">\
+         <label for=\"username\">{user_label}</label>\
+         <input id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"{username}\">\
+         <label for=\"password\">{password_label}</label>\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+         <button type=\"submit\" class=\"primary\">{button}</button></form>",
+        title = t(lang, "page.sign_in.title"),
+        next = escape(next),
+        user_label = t(lang, "page.sign_in.username"),
+        username = escape(username),
+        password_label = t(lang, "page.sign_in.password"),
+        button = t(lang, "page.sign_in.button"),
+    );
+    layout(lang, None, &t(lang, "page.sign_in.title"), &body)
+}
+
+pub async fn sign_in_page(headers: HeaderMap, Query(q): Query<SignInQuery>) -> Html<String> {
+    Html(sign_in_form(
+        chosen_lang(&headers),
+        local_path(q.next.as_deref()),
+        "",
+        None,
+    ))
+}
+
+pub async fn sign_in(
+    State(app): State<App>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = chosen_lang(&headers);
+    let pairs = form_pairs(&body);
+    let username = form_value(&pairs, "username").unwrap_or_default().trim();
+    let password = form_value(&pairs, "password").unwrap_or_default();
+    let next = local_path(form_value(&pairs, "next")).to_owned();
+    let again = |status: StatusCode, key: &str| {
+        (status, Html(sign_in_form(lang, &next, username, Some(key)))).into_response()
+    };
+    match crate::api::session::sign_in(&app, &client, username, password).await {
+        Ok((user, token, _)) if user.role.decides() => {
+            let mut r = see_other(&next);
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+                app.settings.session_hours * 3600
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Ok((_, token, _)) => {
+            // Signed in, but not someone these pages serve: end that session at once.
+            let _ = app.db.revoke_session(&token_hash(&token)).await;
+            again(StatusCode::FORBIDDEN, "page.sign_in.role")
+        }
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
+            again(e.status, "page.sign_in.too_many")
+        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            again(e.status, "page.sign_in.failed")
+        }
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+pub async fn sign_out(
+    State(app): State<App>,
+    user: PageUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    user.check_form(&form_pairs(&body))?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        app.db.revoke_session(&token_hash(token)).await?;
+    }
+    let mut r = see_other("/officer/sign-in");
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("panjiyan_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(r)
+}
+
+#[derive(serde::Deserialize)]
+pub struct LanguageQuery {
+    to: String,
+}
+
+/// Sets the language cookie and goes back to the page the link was on.
+pub async fn choose_language(headers: HeaderMap, Query(q): Query<LanguageQuery>) -> Response {
+    let lang = if q.to == "en" { "en" } else { "hi" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.parse::<axum::http::Uri>().ok())
+        .and_then(|u| u.path_and_query().map(|p| p.as_str().to_owned()));
+    let mut r = see_other(local_path(back.as_deref()));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "panjiyan_lang={lang}; Path=/; SameSite=Lax; Max-Age=31536000"
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path(Some("/officer/queue?unit=1")), "/officer/queue?unit=1");
+        assert_eq!(local_path(Some("https://evil.example/")), "/officer/queue");
+        assert_eq!(local_path(Some("//evil.example/")), "/officer/queue");
+        assert_eq!(local_path(None), "/officer/queue");
+    }
+
+    #[test]
+    fn form_tokens_differ_per_session() {
+        assert_ne!(csrf_token("a"), csrf_token("b"));
+        assert_eq!(csrf_token("a"), csrf_token("a"));
+        assert_eq!(csrf_token("a").len(), 32);
+    }
+}
