@@ -71,7 +71,8 @@ pub async fn login(
     body: Result<Json<Login>, JsonRejection>,
 ) -> ApiResult<Json<Session>> {
     let Json(login) = body?;
-    let (user, token, expires_at) = sign_in(&app, &client, &login.username, &login.password).await?;
+    let (user, token, expires_at) =
+        sign_in(&app, &client, &login.username, &login.password).await?;
     Ok(Json(Session {
         token,
         expires_at,

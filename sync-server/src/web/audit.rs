@@ -51,7 +51,10 @@ pub async fn page(
         clear = t(lang, "page.filter.clear"),
     );
     if entries.is_empty() {
-        body.push_str(&format!("<p class=\"empty\">{}</p>", t(lang, "page.audit.empty")));
+        body.push_str(&format!(
+            "<p class=\"empty\">{}</p>",
+            t(lang, "page.audit.empty")
+        ));
     } else {
         body.push_str(&format!(
             "<table class=\"audit\" id=\"audit\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -89,5 +92,10 @@ pub async fn page(
             ));
         }
     }
-    Ok(Html(layout(lang, Some(&user), &t(lang, "page.audit.title"), &body)))
+    Ok(Html(layout(
+        lang,
+        Some(&user),
+        &t(lang, "page.audit.title"),
+        &body,
+    )))
 }

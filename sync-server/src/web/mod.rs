@@ -44,10 +44,7 @@ async fn stylesheet() -> Response {
 }
 
 async fn script() -> Response {
-    asset(
-        "text/javascript; charset=utf-8",
-        include_str!("officer.js"),
-    )
+    asset("text/javascript; charset=utf-8", include_str!("officer.js"))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -138,8 +135,11 @@ pub(crate) fn date_time(ms: i64) -> String {
 /// `YYYY-MM-DD` (what a date input sends) as the epoch milliseconds of that day's start in
 /// IST; with `next_day`, of the following day's start (for an inclusive "up to" date).
 pub(crate) fn day_start_ms(date: &str, next_day: bool) -> Option<i64> {
-    let d = time::Date::parse(date, time::macros::format_description!("[year]-[month]-[day]"))
-        .ok()?;
+    let d = time::Date::parse(
+        date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
     let d = if next_day { d.next_day()? } else { d };
     Some(
         (d.midnight().assume_offset(ist()).unix_timestamp_nanos() / 1_000_000)

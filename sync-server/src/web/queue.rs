@@ -2,8 +2,11 @@
 //! filters (village or ward, camp, dates, occupation), counts and age; approve or reject many
 //! at once.
 
-use super::registration::{decide_one, reason_options, Outcome};
-use super::{PageError, PageUser, date_time, day_start_ms, escape, form_pairs, form_value, layout, see_other, t, tm};
+use super::registration::{Outcome, decide_one, reason_options};
+use super::{
+    PageError, PageUser, date_time, day_start_ms, escape, form_pairs, form_value, layout,
+    see_other, t, tm,
+};
 use crate::app::App;
 use crate::storage::{Decision, QueueFilter, Storage, now_ms};
 use axum::body::Bytes;
@@ -31,15 +34,27 @@ pub struct QueueQuery {
 }
 
 fn some(v: &Option<String>) -> Option<String> {
-    v.as_ref().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+    v.as_ref()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
 }
 
-fn select(name: &str, label: &str, any: &str, chosen: Option<&str>, options: &[(String, String)]) -> String {
+fn select(
+    name: &str,
+    label: &str,
+    any: &str,
+    chosen: Option<&str>,
+    options: &[(String, String)],
+) -> String {
     let mut html = format!(
         "<label for=\"f-{name}\">{label}</label><select id=\"f-{name}\" name=\"{name}\"><option value=\"\">{any}</option>"
     );
     for (value, text) in options {
-        let selected = if chosen == Some(value.as_str()) { " selected" } else { "" };
+        let selected = if chosen == Some(value.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
         html.push_str(&format!(
             "<option value=\"{}\"{selected}>{}</option>",
             escape(value),
@@ -82,7 +97,11 @@ pub async fn page(
         .await?
         .into_iter()
         .map(|u| {
-            let name = if lang == Lang::Hi { u.name_hi } else { u.name_en };
+            let name = if lang == Lang::Hi {
+                u.name_hi
+            } else {
+                u.name_en
+            };
             (u.code, name)
         })
         .collect();
@@ -113,22 +132,37 @@ pub async fn page(
             )
         ));
     }
-    for key in problems.iter().copied().chain(
-        q.problem
-            .as_deref()
-            .and_then(|p| match p {
-                "none_selected" => Some("page.bulk.none_selected"),
-                "reason_required" => Some("page.decide.reason_required"),
-                _ => None,
-            }),
-    ) {
-        body.push_str(&format!("<p class=\"error\" role=\"alert\">{}</p>", t(lang, key)));
+    for key in problems
+        .iter()
+        .copied()
+        .chain(q.problem.as_deref().and_then(|p| match p {
+            "none_selected" => Some("page.bulk.none_selected"),
+            "reason_required" => Some("page.decide.reason_required"),
+            _ => None,
+        }))
+    {
+        body.push_str(&format!(
+            "<p class=\"error\" role=\"alert\">{}</p>",
+            t(lang, key)
+        ));
     }
 
     // Filters: a plain GET form, so a filtered queue is a link that can be shared.
     body.push_str("<form method=\"get\" action=\"/officer/queue\" class=\"filters\">");
-    body.push_str(&select("unit", &t(lang, "page.filter.unit"), &t(lang, "page.filter.any"), filter.unit.as_deref(), &units));
-    body.push_str(&select("camp", &t(lang, "page.filter.camp"), &t(lang, "page.filter.any"), filter.camp.as_deref(), &camps));
+    body.push_str(&select(
+        "unit",
+        &t(lang, "page.filter.unit"),
+        &t(lang, "page.filter.any"),
+        filter.unit.as_deref(),
+        &units,
+    ));
+    body.push_str(&select(
+        "camp",
+        &t(lang, "page.filter.camp"),
+        &t(lang, "page.filter.any"),
+        filter.camp.as_deref(),
+        &camps,
+    ));
     body.push_str(&select(
         "occupation",
         &t(lang, "page.filter.occupation"),
@@ -149,17 +183,36 @@ pub async fn page(
     ));
 
     if rows.is_empty() {
-        body.push_str(&format!("<p class=\"empty\" id=\"queue-empty\">{}</p>", t(lang, "page.queue.empty")));
-        return Ok(Html(layout(lang, Some(&user), &t(lang, "page.queue.title"), &body)));
+        body.push_str(&format!(
+            "<p class=\"empty\" id=\"queue-empty\">{}</p>",
+            t(lang, "page.queue.empty")
+        ));
+        return Ok(Html(layout(
+            lang,
+            Some(&user),
+            &t(lang, "page.queue.title"),
+            &body,
+        )));
     }
     let now = now_ms();
     let oldest_hours = (now - rows[0].received_at) / 3_600_000;
     body.push_str(&format!(
         "<p class=\"summary\" id=\"queue-summary\">{}",
-        tm(lang, Message::new("page.queue.summary").with("total", total).with("hours", oldest_hours))
+        tm(
+            lang,
+            Message::new("page.queue.summary")
+                .with("total", total)
+                .with("hours", oldest_hours)
+        )
     ));
     if total > rows.len() as i64 {
-        body.push_str(&format!(" {}", tm(lang, Message::new("page.queue.shown").with("shown", rows.len()))));
+        body.push_str(&format!(
+            " {}",
+            tm(
+                lang,
+                Message::new("page.queue.shown").with("shown", rows.len())
+            )
+        ));
     }
     body.push_str("</p>");
 
@@ -235,7 +288,12 @@ pub async fn page(
         reject = t(lang, "page.bulk.reject"),
         keys = t(lang, "page.keys.queue"),
     ));
-    Ok(Html(layout(lang, Some(&user), &t(lang, "page.queue.title"), &body)))
+    Ok(Html(layout(
+        lang,
+        Some(&user),
+        &t(lang, "page.queue.title"),
+        &body,
+    )))
 }
 
 /// Approves or rejects every selected registration, each in its own transaction, and comes

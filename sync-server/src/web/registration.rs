@@ -2,7 +2,9 @@
 //! or doubtful rule highlighted), the member's other applications (a duplicate links to what it
 //! duplicates), its history, and the approve / reject form.
 
-use super::{PageError, PageUser, date_time, escape, form_pairs, form_value, layout, see_other, t, tm};
+use super::{
+    PageError, PageUser, date_time, escape, form_pairs, form_value, layout, see_other, t, tm,
+};
 use crate::app::App;
 use crate::storage::{Decision, RegistrationRow, Storage, StorageError, now_ms};
 use axum::body::Bytes;
@@ -34,12 +36,23 @@ pub async fn decide_one(
     let Some(row) = app.db.registration(id).await? else {
         return Ok(Outcome::Skipped);
     };
-    if row.state != "pending_approval" || !app.db.is_within(&row.unit_code, &user.user.jurisdiction).await? {
+    if row.state != "pending_approval"
+        || !app
+            .db
+            .is_within(&row.unit_code, &user.user.jurisdiction)
+            .await?
+    {
         return Ok(Outcome::Skipped);
     }
     match app
         .db
-        .decide(id, decision, user.user.id, &app.settings.number_format, now_ms())
+        .decide(
+            id,
+            decision,
+            user.user.id,
+            &app.settings.number_format,
+            now_ms(),
+        )
         .await
     {
         Ok(row) => {
@@ -82,7 +95,10 @@ fn birth_text(lang: Lang, birth: &BirthDate) -> String {
         _ => birth.year.to_string(),
     };
     if birth.is_estimated() {
-        tm(lang, Message::new("page.field.birth_estimated").with("date", date))
+        tm(
+            lang,
+            Message::new("page.field.birth_estimated").with("date", date),
+        )
     } else {
         escape(&date)
     }
@@ -103,18 +119,27 @@ fn eligibility_html(lang: Lang, result: Option<&Eligibility>, rules_id: &str) ->
     let Some(e) = result else {
         return format!(
             "<p class=\"doubtful\">{}</p>",
-            tm(lang, Message::new("page.detail.rules_unknown").with("rules", rules_id))
+            tm(
+                lang,
+                Message::new("page.detail.rules_unknown").with("rules", rules_id)
+            )
         );
     };
     let mut html = if e.eligible {
         format!(
             "<p class=\"eligible\">{}</p>",
-            tm(lang, Message::new("page.detail.eligible").with("rules", &e.rules_id))
+            tm(
+                lang,
+                Message::new("page.detail.eligible").with("rules", &e.rules_id)
+            )
         )
     } else {
         format!(
             "<p class=\"failed\">{}</p>",
-            tm(lang, Message::new("page.detail.not_eligible").with("rules", &e.rules_id))
+            tm(
+                lang,
+                Message::new("page.detail.not_eligible").with("rules", &e.rules_id)
+            )
         )
     };
     if !e.failed.is_empty() || !e.doubtful.is_empty() {
@@ -139,7 +164,10 @@ fn eligibility_html(lang: Lang, result: Option<&Eligibility>, rules_id: &str) ->
 
 fn samagra_html(lang: Lang, member: Option<&Member>) -> String {
     let Some(m) = member else {
-        return format!("<p class=\"doubtful\">{}</p>", t(lang, "page.detail.samagra_missing"));
+        return format!(
+            "<p class=\"doubtful\">{}</p>",
+            t(lang, "page.detail.samagra_missing")
+        );
     };
     let gender = match m.gender {
         Gender::Male => "page.gender.male",
@@ -147,38 +175,75 @@ fn samagra_html(lang: Lang, member: Option<&Member>) -> String {
         Gender::Other => "page.gender.other",
     };
     let mut html = String::from("<table class=\"record\" id=\"samagra\">");
-    html.push_str(&row(&t(lang, "page.field.name"), &format!("{} <span class=\"latin\">{}</span>", escape(&m.name_hi), escape(&m.name_en))));
+    html.push_str(&row(
+        &t(lang, "page.field.name"),
+        &format!(
+            "{} <span class=\"latin\">{}</span>",
+            escape(&m.name_hi),
+            escape(&m.name_en)
+        ),
+    ));
     html.push_str(&row(
         &t(lang, "page.field.guardian"),
-        &format!("{} <span class=\"latin\">{}</span>", escape(&m.guardian_name_hi), escape(&m.guardian_name_en)),
+        &format!(
+            "{} <span class=\"latin\">{}</span>",
+            escape(&m.guardian_name_hi),
+            escape(&m.guardian_name_en)
+        ),
     ));
     html.push_str(&row(&t(lang, "page.field.gender"), &t(lang, gender)));
-    html.push_str(&row(&t(lang, "page.field.birth"), &birth_text(lang, &m.birth)));
-    html.push_str(&row(&t(lang, "page.field.member"), &escape(m.member_id.as_str())));
-    html.push_str(&row(&t(lang, "page.field.family"), &escape(m.family_id.as_str())));
+    html.push_str(&row(
+        &t(lang, "page.field.birth"),
+        &birth_text(lang, &m.birth),
+    ));
+    html.push_str(&row(
+        &t(lang, "page.field.member"),
+        &escape(m.member_id.as_str()),
+    ));
+    html.push_str(&row(
+        &t(lang, "page.field.family"),
+        &escape(m.family_id.as_str()),
+    ));
     html.push_str("</table>");
     html
 }
 
-fn application_html(lang: Lang, reg: &RegistrationRow, unit_name: &str, p: Option<&RegistrationPayload>) -> String {
+fn application_html(
+    lang: Lang,
+    reg: &RegistrationRow,
+    unit_name: &str,
+    p: Option<&RegistrationPayload>,
+) -> String {
     let occupations = OccupationList::builtin();
     let occupation = occupations
         .get(&reg.occupation_code)
         .map_or(reg.occupation_code.as_str(), |o| o.name(lang));
     let mut html = String::from("<table class=\"record\" id=\"application\">");
-    html.push_str(&row(&t(lang, "page.field.state"), &state_badge(lang, &reg.state)));
+    html.push_str(&row(
+        &t(lang, "page.field.state"),
+        &state_badge(lang, &reg.state),
+    ));
     if let Some(n) = &reg.registration_number {
-        html.push_str(&row(&t(lang, "page.field.number"), &format!("<strong id=\"number\">{}</strong>", escape(n))));
+        html.push_str(&row(
+            &t(lang, "page.field.number"),
+            &format!("<strong id=\"number\">{}</strong>", escape(n)),
+        ));
     }
     if let Some(reason) = &reg.reason {
-        html.push_str(&row(&t(lang, "page.field.reason"), &escape(&reject_reason_text(reason, lang))));
+        html.push_str(&row(
+            &t(lang, "page.field.reason"),
+            &escape(&reject_reason_text(reason, lang)),
+        ));
     }
     if let Some(note) = &reg.reason_note {
         html.push_str(&row(&t(lang, "page.field.note"), &escape(note)));
     }
     html.push_str(&row(&t(lang, "page.field.unit"), &escape(unit_name)));
     html.push_str(&row(&t(lang, "page.field.occupation"), &escape(occupation)));
-    html.push_str(&row(&t(lang, "page.field.channel"), &t(lang, &format!("page.channel.{}", reg.channel))));
+    html.push_str(&row(
+        &t(lang, "page.field.channel"),
+        &t(lang, &format!("page.channel.{}", reg.channel)),
+    ));
     if let Some(camp) = &reg.camp_id {
         html.push_str(&row(&t(lang, "page.field.camp"), &escape(camp)));
     }
@@ -189,10 +254,17 @@ fn application_html(lang: Lang, reg: &RegistrationRow, unit_name: &str, p: Optio
         ));
         html.push_str(&row(
             &t(lang, "page.field.land"),
-            &format!("{} ({})", hectares(p.facts.land_ares), hectares(p.facts.irrigated_land_ares)),
+            &format!(
+                "{} ({})",
+                hectares(p.facts.land_ares),
+                hectares(p.facts.irrigated_land_ares)
+            ),
         ));
         let declared: Vec<String> = [
-            (p.facts.government_servant, "page.declared.government_servant"),
+            (
+                p.facts.government_servant,
+                "page.declared.government_servant",
+            ),
             (p.facts.income_tax_payer, "page.declared.income_tax_payer"),
             (p.facts.epfo_esic_member, "page.declared.epfo_esic_member"),
         ]
@@ -202,17 +274,31 @@ fn application_html(lang: Lang, reg: &RegistrationRow, unit_name: &str, p: Optio
         .collect();
         html.push_str(&row(
             &t(lang, "page.field.declarations"),
-            &if declared.is_empty() { t(lang, "page.field.none_declared") } else { declared.join(", ") },
+            &if declared.is_empty() {
+                t(lang, "page.field.none_declared")
+            } else {
+                declared.join(", ")
+            },
         ));
-        let language = if p.language == Lang::En { "page.language.en" } else { "page.language.hi" };
+        let language = if p.language == Lang::En {
+            "page.language.en"
+        } else {
+            "page.language.hi"
+        };
         html.push_str(&row(&t(lang, "page.field.language"), &t(lang, language)));
-        html.push_str(&row(&t(lang, "page.field.operator"), &escape(&p.operator_id)));
+        html.push_str(&row(
+            &t(lang, "page.field.operator"),
+            &escape(&p.operator_id),
+        ));
         html.push_str(&row(
             &t(lang, "page.field.finalised"),
             &date_time((p.finalised_at.unix_timestamp_nanos() / 1_000_000) as i64),
         ));
     }
-    html.push_str(&row(&t(lang, "page.field.received"), &date_time(reg.received_at)));
+    html.push_str(&row(
+        &t(lang, "page.field.received"),
+        &date_time(reg.received_at),
+    ));
     html.push_str("</table>");
     html
 }
@@ -224,8 +310,16 @@ pub async fn page(
     Query(q): Query<DetailQuery>,
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
-    let reg = app.db.registration(&id).await?.ok_or_else(PageError::not_found)?;
-    if !app.db.is_within(&reg.unit_code, &user.user.jurisdiction).await? {
+    let reg = app
+        .db
+        .registration(&id)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    if !app
+        .db
+        .is_within(&reg.unit_code, &user.user.jurisdiction)
+        .await?
+    {
         return Err(PageError::not_found());
     }
     let payload: Option<RegistrationPayload> = app
@@ -238,28 +332,59 @@ pub async fn page(
         .db
         .place(&reg.unit_code)
         .await?
-        .map(|p| if lang == Lang::Hi { p.name_hi } else { p.name_en })
+        .map(|p| {
+            if lang == Lang::Hi {
+                p.name_hi
+            } else {
+                p.name_en
+            }
+        })
         .unwrap_or_else(|| reg.unit_code.clone());
     let eligibility = match (&payload, &member) {
-        (Some(p), Some(m)) => RuleSet::builtin(&p.rules_id).map(|rules| rules.evaluate(&m.birth, &p.facts, p.finalised_at.date())),
+        (Some(p), Some(m)) => RuleSet::builtin(&p.rules_id)
+            .map(|rules| rules.evaluate(&m.birth, &p.facts, p.finalised_at.date())),
         _ => None,
     };
     let rules_id = payload.as_ref().map_or("", |p| p.rules_id.as_str());
     let name = member
         .as_ref()
-        .map(|m| if lang == Lang::Hi { m.name_hi.clone() } else { m.name_en.clone() })
+        .map(|m| {
+            if lang == Lang::Hi {
+                m.name_hi.clone()
+            } else {
+                m.name_en.clone()
+            }
+        })
         .unwrap_or_else(|| reg.member_id.clone());
     let title = tm(lang, Message::new("page.detail.title").with("name", &name));
 
-    let mut body = format!("<p><a href=\"/officer/queue\" id=\"back\">← {}</a></p><h1>{title}</h1>", t(lang, "page.back"));
+    let mut body = format!(
+        "<p><a href=\"/officer/queue\" id=\"back\">← {}</a></p><h1>{title}</h1>",
+        t(lang, "page.back")
+    );
     match q.done.as_deref() {
         Some("approved") => body.push_str(&format!(
             "<p class=\"done\" role=\"status\" id=\"done\">{}</p>",
-            tm(lang, Message::new("page.decide.approved").with("number", reg.registration_number.as_deref().unwrap_or_default()))
+            tm(
+                lang,
+                Message::new("page.decide.approved").with(
+                    "number",
+                    reg.registration_number.as_deref().unwrap_or_default()
+                )
+            )
         )),
-        Some("rejected") => body.push_str(&format!("<p class=\"done\" role=\"status\" id=\"done\">{}</p>", t(lang, "page.decide.rejected"))),
-        Some("not_pending") => body.push_str(&format!("<p class=\"error\" role=\"alert\" id=\"done\">{}</p>", t(lang, "page.decide.not_pending"))),
-        Some("reason_required") => body.push_str(&format!("<p class=\"error\" role=\"alert\" id=\"done\">{}</p>", t(lang, "page.decide.reason_required"))),
+        Some("rejected") => body.push_str(&format!(
+            "<p class=\"done\" role=\"status\" id=\"done\">{}</p>",
+            t(lang, "page.decide.rejected")
+        )),
+        Some("not_pending") => body.push_str(&format!(
+            "<p class=\"error\" role=\"alert\" id=\"done\">{}</p>",
+            t(lang, "page.decide.not_pending")
+        )),
+        Some("reason_required") => body.push_str(&format!(
+            "<p class=\"error\" role=\"alert\" id=\"done\">{}</p>",
+            t(lang, "page.decide.reason_required")
+        )),
         _ => {}
     }
     if let Some(first) = &reg.duplicate_of {
@@ -287,7 +412,10 @@ pub async fn page(
         .filter(|r| r.id != reg.id)
         .collect();
     if !others.is_empty() {
-        body.push_str(&format!("<h2>{}</h2><ul id=\"others\">", t(lang, "page.detail.others")));
+        body.push_str(&format!(
+            "<h2>{}</h2><ul id=\"others\">",
+            t(lang, "page.detail.others")
+        ));
         for o in &others {
             body.push_str(&format!(
                 "<li><a href=\"/officer/registrations/{id}\">{id}</a> {state} {number} · {received}</li>",
@@ -340,7 +468,12 @@ pub async fn page(
                 date_time(a.at),
                 escape(&a.username),
                 super::audit::action_text(lang, &a.action),
-                escape(&a.reason.as_deref().map(|r| reject_reason_text(r, lang)).unwrap_or_default()),
+                escape(
+                    &a.reason
+                        .as_deref()
+                        .map(|r| reject_reason_text(r, lang))
+                        .unwrap_or_default()
+                ),
             ));
         }
         body.push_str("</tbody></table>");
@@ -376,8 +509,16 @@ pub async fn decide(
         Outcome::Decided => "rejected",
         Outcome::Skipped => {
             // Out of the officer's area looks exactly like a missing registration.
-            let row = app.db.registration(&id).await?.ok_or_else(PageError::not_found)?;
-            if !app.db.is_within(&row.unit_code, &user.user.jurisdiction).await? {
+            let row = app
+                .db
+                .registration(&id)
+                .await?
+                .ok_or_else(PageError::not_found)?;
+            if !app
+                .db
+                .is_within(&row.unit_code, &user.user.jurisdiction)
+                .await?
+            {
                 return Err(PageError::not_found());
             }
             "not_pending"

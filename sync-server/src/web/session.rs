@@ -155,9 +155,7 @@ pub async fn sign_in(
         Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
             again(e.status, "page.sign_in.too_many")
         }
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            again(e.status, "page.sign_in.failed")
-        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => again(e.status, "page.sign_in.failed"),
         Err(e) => PageError::from(e).into_response(),
     }
 }
@@ -208,7 +206,10 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(local_path(Some("/officer/queue?unit=1")), "/officer/queue?unit=1");
+        assert_eq!(
+            local_path(Some("/officer/queue?unit=1")),
+            "/officer/queue?unit=1"
+        );
         assert_eq!(local_path(Some("https://evil.example/")), "/officer/queue");
         assert_eq!(local_path(Some("//evil.example/")), "/officer/queue");
         assert_eq!(local_path(None), "/officer/queue");

@@ -1,0 +1,300 @@
+//! The officer pages in a real headless Chromium against a real server: phones register
+//! workers at two camps and push; a block's designated officer signs in, sees only their
+//! block's queue, filters it, opens a registration beside its Samagra record, approves it with
+//! a key, rejects two in bulk, and the district admin reads the audit log. Every page is saved
+//! as a screenshot. Runs on SQLite and on PostgreSQL.
+
+use panjiyan_core::location::Level;
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
+use panjiyan_core::samagra::Member;
+use panjiyan_core::store::DeviceStore;
+use panjiyan_core::sync::{SyncClient, SyncConfig};
+use panjiyan_core::validate::LgdCode;
+use panjiyan_server::auth::hash_password;
+use panjiyan_server::storage::{Role, Storage};
+use panjiyan_tests::browser::{Browser, ENTER, screenshot_dir};
+use panjiyan_tests::server::{Backend, E2eServer, PASSWORD, fresh_database};
+use std::sync::atomic::AtomicBool;
+
+/// A phone that enrols, downloads its packs and registers `members` at `camp`.
+fn register(
+    url: &str,
+    dir: &std::path::Path,
+    n: u8,
+    members: &[Member],
+    camp: &str,
+) -> Vec<String> {
+    let store = DeviceStore::open(dir.join(format!("phone-{n}.db")), &[n + 1; 32]).unwrap();
+    let client = SyncClient::new(SyncConfig::new(url, dir.join(format!("phone-{n}")))).unwrap();
+    client.enrol(&store, "operator", PASSWORD).unwrap();
+    for unit in client
+        .units(&store)
+        .unwrap()
+        .iter()
+        .filter(|u| u.needs_download())
+    {
+        client
+            .download(&store, unit, &|_, _| {}, &AtomicBool::new(false))
+            .unwrap();
+    }
+    let mut ids = Vec::new();
+    for m in members {
+        let form = RegistrationForm {
+            occupation_code: Some("brick_making".into()),
+            mobile: Some("9876543210".into()),
+            facts: ApplicantFacts::no_land(),
+            camp_id: Some(camp.into()),
+            consent: true,
+            ..RegistrationForm::new(m.member_id.clone(), "operator")
+        };
+        let id = store.create_draft(&form).unwrap();
+        store
+            .finalise(id, time::OffsetDateTime::now_utc(), true)
+            .unwrap();
+        ids.push(id.to_string());
+    }
+    let report = client.sync(&store, &|_, _| {}).unwrap();
+    assert_eq!(store.outbox_stats().unwrap().queued, 0, "{report:?}");
+    ids
+}
+
+async fn officer_works_the_queue(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let server = E2eServer::start(db, 12).await;
+    let hierarchy = server.district.hierarchy.clone();
+    let blocks: Vec<LgdCode> = hierarchy
+        .places()
+        .iter()
+        .filter(|p| p.level == Level::Block)
+        .map(|p| p.code.clone())
+        .collect();
+    let (home, other) = (blocks[0].clone(), blocks[1].clone());
+    server
+        .app
+        .db
+        .add_user(
+            "ceo",
+            &hash_password(PASSWORD),
+            Role::DesignatedOfficer,
+            home.as_str(),
+        )
+        .await
+        .unwrap();
+
+    // Working-age members: five from each block at camp A, three more from the home block at
+    // camp B; a second phone registers the first one again.
+    let today = time::OffsetDateTime::now_utc().date();
+    let adults = |block: &LgdCode| -> Vec<Member> {
+        let mut m: Vec<Member> = server
+            .district
+            .members
+            .iter()
+            .filter(|m| (20..=55).contains(&m.birth.age_on(today)))
+            .filter(|m| {
+                let family = server
+                    .district
+                    .families
+                    .iter()
+                    .find(|f| f.family_id == m.family_id)
+                    .unwrap();
+                hierarchy.is_within(&family.unit_code, block)
+            })
+            .cloned()
+            .collect();
+        m.sort_by(|a, b| a.member_id.cmp(&b.member_id));
+        m
+    };
+    let (home_people, other_people) = (adults(&home), adults(&other));
+    let camp_a: Vec<Member> = home_people[..5]
+        .iter()
+        .chain(&other_people[..5])
+        .cloned()
+        .collect();
+    let camp_b: Vec<Member> = home_people[5..8].to_vec();
+    let first = home_people[0].clone();
+    let url = server.url();
+    let path = dir.path().to_owned();
+    let (ids_a, ids_b, dup) = tokio::task::spawn_blocking(move || {
+        let a = register(&url, &path, 0, &camp_a, "camp-a");
+        let b = register(&url, &path, 1, &camp_b, "camp-b");
+        let dup = register(&url, &path, 2, std::slice::from_ref(&first), "camp-b");
+        (a, b, dup[0].clone())
+    })
+    .await
+    .unwrap();
+    let dup_row = server.app.db.registration(&dup).await.unwrap().unwrap();
+    assert_eq!(dup_row.state, "duplicate");
+
+    let base = server.url();
+    let label = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let shots = screenshot_dir("officer");
+    let db = server.app.db.clone();
+    let (ids_a2, ids_b2) = (ids_a.clone(), ids_b.clone());
+    let decided = tokio::task::spawn_blocking(move || {
+        let mut b = Browser::start(shots);
+        let shot = |b: &mut Browser, name: &str| b.screenshot(&format!("{label}-{name}"));
+
+        // Not signed in: the queue sends to sign-in, which comes back to the queue.
+        b.goto(&format!("{base}/officer/queue"));
+        assert!(b.url().contains("/officer/sign-in"), "{}", b.url());
+        assert_eq!(b.run("return document.documentElement.lang"), "hi");
+        shot(&mut b, "01-sign-in");
+        b.fill("#username", "ceo");
+        b.fill("#password", "wrong password");
+        b.follow("button[type=submit]");
+        assert!(b.text(".error").contains("गलत"), "wrong password is said in Hindi");
+        b.fill("#password", PASSWORD);
+        b.follow("button[type=submit]");
+        assert!(b.url().ends_with("/officer/queue"), "{}", b.url());
+
+        // The home block's eight only: the other block's five are not there, nor the duplicate.
+        let rows = b.all("table.queue tbody tr");
+        assert_eq!(rows.len(), 8, "only the officer's own block");
+        assert!(b.text("#queue-summary").starts_with("8 लंबित"), "{}", b.text("#queue-summary"));
+        for other in &ids_a2[5..] {
+            assert!(!b.exists(&format!("tr[data-id=\"{other}\"]")), "another block's registration shown");
+        }
+        // Oldest first: camp A's (pushed first) before camp B's.
+        let order: Vec<String> = b
+            .run("return Array.from(document.querySelectorAll('table.queue tbody tr')).map(r => r.dataset.id)")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(order[..5], ids_a2[..5], "oldest first");
+        shot(&mut b, "02-queue");
+
+        // Filter by camp.
+        b.choose("#f-camp", "camp-b");
+        b.follow(".filters button[type=submit]");
+        assert_eq!(b.all("table.queue tbody tr").len(), 3);
+        assert!(b.url().contains("camp=camp-b"));
+        shot(&mut b, "03-queue-camp-b");
+        // A date filter that excludes everything shows the empty queue, not an error.
+        b.goto(&format!("{base}/officer/queue?from=2001-01-01&to=2001-01-02"));
+        assert!(b.exists("#queue-empty"));
+        b.goto(&format!("{base}/officer/queue?from=not-a-date"));
+        assert!(b.text(".error").contains("YYYY-MM-DD"));
+
+        // Keyboard: j moves to the first row, Enter opens it, a approves it.
+        b.goto(&format!("{base}/officer/queue"));
+        b.press("j");
+        b.press_and_follow(ENTER);
+        b.wait_for("#samagra");
+        assert!(b.url().ends_with(&ids_a2[0]), "{}", b.url());
+        let first_name = b.text("#samagra tr:first-child td");
+        assert!(first_name.chars().any(|c| ('\u{0900}'..='\u{097F}').contains(&c)), "{first_name}");
+        assert!(b.exists("#eligibility .eligible"), "an eligible worker is shown as eligible");
+        // The member's second application is listed, marked as a duplicate.
+        assert!(b.text("#others").contains("दोहराव"));
+        shot(&mut b, "04-registration");
+        b.press_and_follow("a");
+        let number = b.text("#number");
+        assert!(b.text("#done").contains(&number), "the number is shown at once");
+        shot(&mut b, "05-approved");
+
+        // The duplicate links to what it duplicates.
+        b.goto(&format!("{base}/officer/registrations/{dup}"));
+        assert!(b.text("#duplicate-of").contains(&ids_a2[0]));
+        assert!(!b.exists("#approve"), "a duplicate cannot be approved");
+        shot(&mut b, "06-duplicate");
+
+        // Rejecting with no reason is refused and changes nothing.
+        b.goto(&format!("{base}/officer/registrations/{}", ids_a2[1]));
+        b.follow("#reject");
+        b.wait_for("#done");
+        assert!(b.text("#done").contains("कारण चुनें"));
+        assert!(b.exists("#approve"), "still pending");
+
+        // Bulk: camp B's three rejected with one reason.
+        b.goto(&format!("{base}/officer/queue?camp=camp-b"));
+        b.click("#select-all");
+        b.choose("#bulk-reason", "not_resident");
+        b.fill("#bulk-note", "moved to Indore");
+        b.follow("#bulk-reject");
+        b.wait_for("#bulk-result");
+        assert!(b.text("#bulk-result").starts_with("0 स्वीकृत, 3 अस्वीकृत, 0"), "{}", b.text("#bulk-result"));
+        assert!(b.url().contains("camp=camp-b"), "back to the same filtered queue");
+        assert!(b.exists("#queue-empty"));
+        shot(&mut b, "07-bulk-rejected");
+
+        // English.
+        b.goto(&format!("{base}/officer/queue"));
+        b.follow("header a.lang");
+        assert_eq!(b.run("return document.documentElement.lang"), "en");
+        assert!(b.text("h1").contains("awaiting approval"));
+        assert!(b.text("#queue-summary").starts_with("4 pending"), "{}", b.text("#queue-summary"));
+        shot(&mut b, "08-queue-english");
+
+        // Another block's registration, by address: not found, not shown.
+        b.goto(&format!("{base}/officer/registrations/{}", ids_a2[6]));
+        assert!(b.text("main").contains("not in your area"));
+        // The audit log is for admins only.
+        b.goto(&format!("{base}/admin/audit"));
+        assert!(b.text("main").contains("cannot open"));
+
+        // Sign out, and the district admin reads the audit log.
+        b.goto(&format!("{base}/officer/queue"));
+        b.follow("header form button");
+        assert!(b.url().contains("/officer/sign-in"));
+        b.goto(&format!("{base}/officer/queue"));
+        assert!(b.url().contains("/officer/sign-in"), "signed out means signed out");
+        b.fill("#username", "officer");
+        b.fill("#password", PASSWORD);
+        b.follow("button[type=submit]");
+        b.goto(&format!("{base}/admin/audit"));
+        let audit = b.all("#audit tbody tr");
+        assert_eq!(audit.len(), 4, "one approval and three rejections");
+        assert!(b.text("#audit tbody tr:first-child").contains("ceo"));
+        assert!(b.text("#audit").contains("moved to Indore"));
+        shot(&mut b, "09-audit");
+        number
+    })
+    .await
+    .unwrap();
+
+    // What the pages did is what the database holds.
+    let approved = db.registration(&ids_a[0]).await.unwrap().unwrap();
+    assert_eq!(approved.state, "approved");
+    assert_eq!(
+        approved.registration_number.as_deref(),
+        Some(decided.as_str())
+    );
+    for id in &ids_b {
+        let r = db.registration(id).await.unwrap().unwrap();
+        assert_eq!(
+            (r.state.as_str(), r.reason.as_deref()),
+            ("rejected", Some("not_resident"))
+        );
+        assert_eq!(r.reason_note.as_deref(), Some("moved to Indore"));
+    }
+    assert_eq!(
+        db.registration(&ids_a[1]).await.unwrap().unwrap().state,
+        "pending_approval"
+    );
+    // The worker is told why in their language, never the officer's note.
+    let sms = db.notifications_for(&ids_b[0]).await.unwrap();
+    assert!(
+        sms.iter()
+            .any(|n| n.body.contains("आवेदक इस क्षेत्र का निवासी नहीं है")),
+        "{sms:?}"
+    );
+    assert!(sms.iter().all(|n| !n.body.contains("Indore")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_works_the_queue_in_chromium_on_sqlite() {
+    officer_works_the_queue(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_works_the_queue_in_chromium_on_postgres() {
+    officer_works_the_queue(Backend::Postgres).await;
+}
