@@ -1,13 +1,22 @@
 //! `serve --demo`: fills an empty database with a synthetic district (blocks, gram panchayats,
 //! villages, an urban body with wards, tens of thousands of people), builds its camp packs and
-//! makes a demo user of every role, whose credentials are printed once.
+//! makes a demo user of every role, whose credentials are printed once; and holds a first camp
+//! (a demo phone's registrations, pushed through the ordinary checks) so the officer's queue
+//! has work in it.
 
 use crate::app::App;
 use crate::auth::{hash_password, new_token};
 use crate::packs;
-use crate::storage::{Role, Storage, StorageError, now_ms};
+use crate::storage::{Device, Role, Storage, StorageError, now_ms};
+use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::generator::{DistrictSpec, generate_district};
+use panjiyan_core::keys::SigningKey;
 use panjiyan_core::location::Level;
+use panjiyan_core::messages::Lang;
+use panjiyan_core::occupation::OccupationList;
+use panjiyan_core::registration::{ApplicantFacts, Channel};
+use panjiyan_core::validate::{LgdCode, Mobile};
+use panjiyan_core::wire::{PushOutcome, RegistrationPayload, SignedRegistration};
 
 /// A demo user, with the password to print.
 #[derive(Debug, Clone)]
@@ -79,10 +88,101 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
             jurisdiction_name: place.name_en.clone(),
         });
     }
+    let operator = app
+        .db
+        .user_with_hash("operator")
+        .await?
+        .map(|(u, _)| u)
+        .ok_or(StorageError::NotFound("demo operator"))?;
+    let held = camp(app, &district, &operator, CAMP_REGISTRATIONS).await?;
     tracing::info!(
         members = district.members.len(),
         units = changed.len(),
+        registrations = held,
         "demo district seeded"
     );
     Ok(users)
+}
+
+/// Registrations the demo's camp brings in: enough for a queue worth filtering.
+const CAMP_REGISTRATIONS: usize = 240;
+
+/// A camp in the first gram panchayat: a demo phone, enrolled by the operator, registers
+/// working-age members of its villages and pushes them through the same checks as any phone,
+/// so the officer pages and reports have something to show.
+async fn camp(
+    app: &App,
+    district: &panjiyan_core::generator::SyntheticDistrict,
+    operator: &crate::storage::User,
+    count: usize,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    let key = SigningKey::generate().map_err(|_| StorageError::Corrupt("demo device key"))?;
+    let device = Device {
+        device_id: key.key_id().to_owned(),
+        public_key: key.public_key().bytes,
+        jurisdiction: operator.jurisdiction.clone(),
+        enrolled_by: operator.id,
+        revoked: false,
+    };
+    app.db
+        .enrol_device(&device, &new_token().1, now_ms())
+        .await?;
+    let area: LgdCode = operator.jurisdiction.parse()?;
+    let occupations = OccupationList::builtin();
+    let rules = RuleSet::mp_2018();
+    let now = time::OffsetDateTime::now_utc();
+    let units: std::collections::HashMap<_, _> = district
+        .families
+        .iter()
+        .filter(|f| district.hierarchy.is_within(&f.unit_code, &area))
+        .map(|f| (f.family_id.clone(), f.unit_code.clone()))
+        .collect();
+    let signed: Vec<SignedRegistration> = district
+        .members
+        .iter()
+        .filter(|m| (19..=59).contains(&m.birth.age_on(now.date())))
+        .filter_map(|m| units.get(&m.family_id).map(|unit| (m, unit)))
+        .take(count)
+        .enumerate()
+        .map(|(i, (m, unit))| {
+            let payload = RegistrationPayload {
+                id: uuid::Uuid::now_v7(),
+                device_id: device.device_id.clone(),
+                device_seq: i as u64 + 1,
+                member_id: m.member_id.clone(),
+                family_id: m.family_id.clone(),
+                unit_code: unit.clone(),
+                occupation_code: occupations.categories[i % occupations.categories.len()]
+                    .code
+                    .clone(),
+                occupations_version: occupations.version,
+                rules_id: rules.id.clone(),
+                rules_version: rules.version,
+                mobile: Mobile::parse(&format!("98{:08}", 26_000_000 + i)).ok(),
+                aadhaar_last4: None,
+                bank_ifsc: None,
+                facts: ApplicantFacts::no_land(),
+                channel: Channel::Camp,
+                camp_id: Some(format!("demo-camp-{}", unit.as_str())),
+                operator_id: operator.username.clone(),
+                consent: true,
+                migrant: None,
+                language: if i % 5 == 4 { Lang::En } else { Lang::Hi },
+                created_at: now,
+                finalised_at: now,
+            };
+            SignedRegistration::sign(&payload, &key)
+        })
+        .collect();
+    let mut held = 0;
+    for batch in signed.chunks(app.settings.max_batch) {
+        let answers = crate::api::sync::receive(app, &device, batch)
+            .await
+            .map_err(|e| format!("the demo camp's push was refused: {}", e.message))?;
+        held += answers
+            .iter()
+            .filter(|a| matches!(a.outcome, PushOutcome::Accepted))
+            .count();
+    }
+    Ok(held)
 }

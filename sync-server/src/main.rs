@@ -180,11 +180,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            let addr = listener.local_addr()?;
             println!(
-                "Panjiyan server on http://{} (database: {})",
-                listener.local_addr()?,
+                "Panjiyan server on http://{addr} (database: {})",
                 app.db.backend()
             );
+            println!("Officer pages: http://{addr}/officer   Worker status: http://{addr}/status");
             let gateway: Box<dyn panjiyan_server::notify::Gateway> = match &sms_gateway_url {
                 Some(url) => Box::new(panjiyan_server::notify::HttpGateway::new(url)),
                 None => Box::new(panjiyan_server::notify::FileGateway::new(

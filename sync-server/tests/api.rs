@@ -6,7 +6,8 @@ mod common;
 use base64::Engine;
 use common::{Backend, TestServer};
 use panjiyan_core::keys::PublicKey;
-use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
+use panjiyan_core::messages::Lang;
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm, reject_reason_text};
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::wire::{
@@ -539,6 +540,23 @@ async fn sign_in_and_jurisdiction(backend: Backend) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // A reason must be one of the codes, so the worker can be told it in their language.
+    let r = decide(
+        &s,
+        "collector",
+        id,
+        json!({"decision": "reject", "reason": "looked wrong"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unknown_reason", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not_resident")
+    );
     // officer-2 is rate limited above; use the other-area secretary's view instead.
     let other = s.login("secretary-2").await;
     let r = s
@@ -1131,7 +1149,14 @@ async fn the_worker_is_told(backend: Backend) {
         4,
         "approved and rejected: an SMS and a voice message each"
     );
-    assert!(lines.contains("not_a_worker"));
+    // The worker reads the reason as a sentence in their language, never as a code.
+    assert!(!lines.contains("not_a_worker"), "{lines}");
+    assert!(
+        [Lang::Hi, Lang::En]
+            .iter()
+            .any(|l| lines.contains(&reject_reason_text("not_a_worker", *l))),
+        "{lines}"
+    );
 
     // The worker looks up their own status with only the Samagra member ID.
     let status = |id: String| {

@@ -5,7 +5,7 @@ mod devices;
 mod ops;
 mod packs;
 pub(crate) mod session;
-mod sync;
+pub(crate) mod sync;
 pub(crate) mod worker;
 
 use crate::app::App;

@@ -131,13 +131,26 @@ pub async fn push(
             ),
         ));
     }
+    let results = receive(&app, &device, &request.registrations).await?;
+    app.db
+        .record_backlog(&device.device_id, &request.backlog, now_ms())
+        .await?;
+    Ok(Json(PushResponse { results }))
+}
+
+/// Checks and stores a batch of signed registrations from `device`: one answer per record, in
+/// order. The push handler and the demo's camp both come through here.
+pub(crate) async fn receive(
+    app: &App,
+    device: &crate::storage::Device,
+    registrations: &[SignedRegistration],
+) -> ApiResult<Vec<PushResult>> {
     let key = PublicKey::from_bytes(&device.public_key).map_err(|_| ApiError::internal())?;
     let occupations = OccupationList::builtin();
     let mut within = std::collections::HashMap::new();
     // The Samagra records of the whole batch in one query (signatures are checked per record
     // below; a record whose payload does not even parse simply finds no member).
-    let wanted: Vec<String> = request
-        .registrations
+    let wanted: Vec<String> = registrations
         .iter()
         .filter_map(|s| s.parse_unverified().ok())
         .map(|p| p.member_id.to_string())
@@ -145,13 +158,13 @@ pub async fn push(
         .into_iter()
         .collect();
     let members = app.db.member_records(&wanted).await?;
-    let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(request.registrations.len());
+    let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(registrations.len());
     let mut ready = Vec::new();
     let mut slots = Vec::new();
-    for signed in &request.registrations {
+    for signed in registrations {
         match check(
-            &app,
-            &device,
+            app,
+            device,
             &key,
             signed,
             &occupations,
@@ -183,12 +196,7 @@ pub async fn push(
             outcome,
         });
     }
-    app.db
-        .record_backlog(&device.device_id, &request.backlog, now)
-        .await?;
-    Ok(Json(PushResponse {
-        results: answers.into_iter().flatten().collect(),
-    }))
+    Ok(answers.into_iter().flatten().collect())
 }
 
 #[derive(Deserialize)]

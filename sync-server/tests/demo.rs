@@ -1,0 +1,53 @@
+//! `serve --demo`: the demo district comes with users of every role and a first camp's
+//! registrations waiting in the right officer's queue; seeding twice changes nothing.
+
+use panjiyan_server::app::{App, Settings};
+use panjiyan_server::storage::{QueueFilter, Role, Storage};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_a_queue_for_its_officer() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(Settings {
+        database_url: format!("sqlite:{}", dir.path().join("demo.db").display()),
+        ..Settings::default()
+    })
+    .await
+    .unwrap();
+    let users = panjiyan_server::demo::seed(&app).await.unwrap();
+    assert_eq!(users.len(), 7);
+    let ceo = users.iter().find(|u| u.username == "ceo-janpad").unwrap();
+    assert_eq!(ceo.role, Role::DesignatedOfficer);
+    let (total, rows) = app
+        .db
+        .pending_queue(&ceo.jurisdiction, &QueueFilter::default(), 1_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        total, 240,
+        "the demo camp's registrations wait for the block officer"
+    );
+    assert!(rows.iter().all(|r| {
+        r.camp_id
+            .as_deref()
+            .is_some_and(|c| c.starts_with("demo-camp-"))
+    }));
+    assert!(
+        rows.iter().all(|r| !r.name_hi.is_empty()),
+        "names come from the Samagra records"
+    );
+    // The urban body's officer has none of them.
+    let cmo = users.iter().find(|u| u.username == "cmo").unwrap();
+    let (others, _) = app
+        .db
+        .pending_queue(&cmo.jurisdiction, &QueueFilter::default(), 10)
+        .await
+        .unwrap();
+    assert_eq!(others, 0);
+
+    assert!(panjiyan_server::demo::seed(&app).await.unwrap().is_empty());
+    assert_eq!(
+        app.db.count_registrations().await.unwrap(),
+        240,
+        "seeding twice adds nothing"
+    );
+}
