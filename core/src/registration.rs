@@ -326,7 +326,10 @@ mod tests {
             assert!(m.is_known(), "{code} has no message");
             assert_ne!(reject_reason_text(code, Lang::Hi), *code);
         }
-        assert_eq!(reject_reason_text("written before codes", Lang::Hi), "written before codes");
+        assert_eq!(
+            reject_reason_text("written before codes", Lang::Hi),
+            "written before codes"
+        );
     }
 
     use super::*;

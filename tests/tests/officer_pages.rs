@@ -135,7 +135,7 @@ async fn officer_works_the_queue(backend: Backend) {
     };
     let shots = screenshot_dir("officer");
     let db = server.app.db.clone();
-    let (ids_a2, ids_b2) = (ids_a.clone(), ids_b.clone());
+    let ids_a2 = ids_a.clone();
     let decided = tokio::task::spawn_blocking(move || {
         let mut b = Browser::start(shots);
         let shot = |b: &mut Browser, name: &str| b.screenshot(&format!("{label}-{name}"));

@@ -141,11 +141,9 @@ pub(crate) fn day_start_ms(date: &str, next_day: bool) -> Option<i64> {
     )
     .ok()?;
     let d = if next_day { d.next_day()? } else { d };
-    Some(
-        (d.midnight().assume_offset(ist()).unix_timestamp_nanos() / 1_000_000)
-            .try_into()
-            .ok()?,
-    )
+    (d.midnight().assume_offset(ist()).unix_timestamp_nanos() / 1_000_000)
+        .try_into()
+        .ok()
 }
 
 /// Decoded `application/x-www-form-urlencoded` pairs, repeated names kept (bulk selections).
