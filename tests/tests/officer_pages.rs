@@ -115,6 +115,7 @@ async fn officer_works_the_queue(backend: Backend) {
         .collect();
     let camp_b: Vec<Member> = home_people[5..8].to_vec();
     let first = home_people[0].clone();
+    let first_id = first.member_id.to_string();
     let url = server.url();
     let path = dir.path().to_owned();
     let (ids_a, ids_b, dup) = tokio::task::spawn_blocking(move || {
@@ -255,6 +256,14 @@ async fn officer_works_the_queue(backend: Backend) {
         assert!(b.text("#audit tbody tr:first-child").contains("ceo"));
         assert!(b.text("#audit").contains("moved to Indore"));
         shot(&mut b, "09-audit");
+
+        // The worker, with only the Samagra member ID, on the public status page.
+        b.goto(&format!("{base}/status"));
+        b.fill("#member_id", &first_id);
+        b.follow("form button[type=submit]");
+        assert!(b.text("#answer").contains(&number), "{}", b.text("#answer"));
+        assert!(b.text("#answer").contains('*'), "the name is masked");
+        shot(&mut b, "10-worker-status");
         number
     })
     .await
