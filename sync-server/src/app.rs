@@ -41,6 +41,10 @@ pub struct Settings {
     pub session_hours: i64,
     /// Failed sign-ins (per username and client) allowed in 15 minutes.
     pub max_login_failures: i64,
+    /// Paid to a gram panchayat or urban body per approved registration, in paise.
+    pub payout_paise: i64,
+    /// Hours after which a device holding unsent data is flagged as silent.
+    pub silent_after_hours: i64,
 }
 
 impl Default for Settings {
@@ -52,6 +56,8 @@ impl Default for Settings {
             max_batch: 500,
             session_hours: 12,
             max_login_failures: 5,
+            payout_paise: 500,
+            silent_after_hours: 48,
         }
     }
 }

@@ -88,6 +88,21 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
             jurisdiction_name: place.name_en.clone(),
         });
     }
+    // Targets: about a third of each village's and ward's people, the campaign's usual aim.
+    let mut people: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let unit_of: std::collections::HashMap<_, _> = district
+        .families
+        .iter()
+        .map(|f| (f.family_id.clone(), f.unit_code.as_str()))
+        .collect();
+    for m in &district.members {
+        if let Some(unit) = unit_of.get(&m.family_id) {
+            *people.entry(unit).or_default() += 1;
+        }
+    }
+    for (unit, n) in people {
+        app.db.set_target(unit, (n / 3).max(1)).await?;
+    }
     let operator = app
         .db
         .user_with_hash("operator")

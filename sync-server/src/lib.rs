@@ -10,6 +10,7 @@
 //! | `packs` | building and signing camp packs, deltas |
 //! | `import` | parsing LGD and Samagra files |
 //! | `demo` | the synthetic demo district |
+//! | `rollup` | the progress rollup: counts per place, day, channel and state for the dashboards |
 //! | `notify` | SMS and voice messages to workers: templates, the outbox dispatcher, gateways |
 //! | `web` | server-rendered pages for officers and admins: sign-in, queue, decisions, audit |
 //! | `metrics`, `openapi`, `error` | /metrics, /api/openapi.json, the JSON error shape |
@@ -24,5 +25,6 @@ pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod packs;
+pub mod rollup;
 pub mod storage;
 pub mod web;

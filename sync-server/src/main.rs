@@ -50,6 +50,12 @@ enum Command {
         /// Send SMS and voice messages through this HTTP gateway instead of the file.
         #[arg(long)]
         sms_gateway_url: Option<String>,
+        /// What a gram panchayat or urban body is paid per approved registration, in paise.
+        #[arg(long, default_value_t = 500)]
+        payout_paise: i64,
+        /// A device not seen for this many hours while holding unsent data is flagged.
+        #[arg(long, default_value_t = 48)]
+        silent_after_hours: i64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -149,10 +155,14 @@ async fn run(cli: Cli) -> Result<(), Error> {
             max_body_bytes,
             notifications_file,
             sms_gateway_url,
+            payout_paise,
+            silent_after_hours,
         } => {
             let app = App::open(Settings {
                 number_format,
                 max_body_bytes,
+                payout_paise,
+                silent_after_hours,
                 ..settings
             })
             .await?;
@@ -200,14 +210,19 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 ),
             }
             let (stop, stopped) = tokio::sync::watch::channel(false);
-            let dispatcher =
-                tokio::spawn(panjiyan_server::notify::run(app.clone(), gateway, stopped));
+            let dispatcher = tokio::spawn(panjiyan_server::notify::run(
+                app.clone(),
+                gateway,
+                stopped.clone(),
+            ));
+            let rollup = tokio::spawn(panjiyan_server::rollup::run(app.clone(), stopped));
             launch(app, listener, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
             let _ = stop.send(true);
             let _ = dispatcher.await;
+            let _ = rollup.await;
         }
         Command::Migrate => {
             App::open(settings).await?;

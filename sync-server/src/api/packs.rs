@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::packs;
-use crate::storage::{Storage, UnitSummary};
+use crate::storage::{Storage, UnitSummary, now_ms};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -68,8 +68,21 @@ pub async fn download(
     else {
         return Err(ApiError::not_found("camp pack"));
     };
+    // A device that ends up holding the current version is recorded, for the camp calendar's
+    // readiness check: a 304, or an answer that carries the last byte.
+    let holds_current = async |app: &App| -> ApiResult<()> {
+        if let Caller::Device(d) = &caller {
+            app.db
+                .record_pack_download(&d.device_id, &code, version, now_ms())
+                .await?;
+        }
+        Ok(())
+    };
     let (bytes, etag) = match query.from {
-        Some(from) if from == version => return Ok(StatusCode::NOT_MODIFIED.into_response()),
+        Some(from) if from == version => {
+            holds_current(&app).await?;
+            return Ok(StatusCode::NOT_MODIFIED.into_response());
+        }
         Some(from) if from > version => {
             return Err(ApiError::bad_request(
                 "bad_version",
@@ -103,6 +116,7 @@ pub async fn download(
             .to_str()
             .is_ok_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
     {
+        holds_current(&app).await?;
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
     let total = bytes.len();
@@ -110,6 +124,9 @@ pub async fn download(
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .map(|v| parse_range(v, total));
+    if range.is_none() || matches!(range, Some(Some((_, end))) if end + 1 == total) {
+        holds_current(&app).await?;
+    }
     let mut response = match range {
         None => bytes.into_response(),
         Some(Some((start, end))) => {

@@ -11,6 +11,7 @@ use panjiyan_core::pack::PackContents;
 use panjiyan_core::samagra::{Family, Member};
 use panjiyan_core::wire::{BacklogReport, PushOutcome, StatusChange};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 pub use postgres::{PgStorage, create_scratch_database};
 pub use sqlite::SqliteStorage;
@@ -244,6 +245,97 @@ pub struct AuditRow {
     pub reason: Option<String>,
 }
 
+/// Registrations counted at one place (any level), one day (or a period), channel and state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProgressRow {
+    pub place_code: String,
+    /// Days since 1970-01-01 in India Standard Time; 0 when summed over a period.
+    pub day: i64,
+    pub channel: String,
+    pub state: String,
+    pub n: i64,
+}
+
+/// A device's sync backlog as it last reported it, with where it works.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceBacklog {
+    pub device_id: String,
+    pub enrolled_by: String,
+    pub jurisdiction: String,
+    pub district: Option<String>,
+    pub block: Option<String>,
+    pub last_seen_at: Option<i64>,
+    pub pending: i64,
+    pub oldest_pending_at: Option<i64>,
+    pub app_version: Option<String>,
+    pub last_error: Option<String>,
+    pub revoked: bool,
+}
+
+/// Pending approvals in one officer's area.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficerBacklog {
+    pub username: String,
+    pub jurisdiction: String,
+    pub pending: i64,
+    /// The earliest day (IST days since epoch) with a registration still pending.
+    pub oldest_day: Option<i64>,
+}
+
+/// A camp on the calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Camp {
+    pub id: String,
+    /// The block or urban body the camp serves.
+    pub area_code: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub venue: String,
+    pub units: Vec<String>,
+    /// User ids of the staff assigned.
+    pub staff: Vec<i64>,
+}
+
+/// For one unit of a camp and one device of its staff: the pack it holds against the current.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackReadiness {
+    pub unit_code: String,
+    pub username: String,
+    pub device_id: Option<String>,
+    pub downloaded_version: Option<i64>,
+    pub downloaded_at: Option<i64>,
+    pub current_version: Option<i64>,
+}
+
+/// A department's list, imported as a target group.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetGroup {
+    pub id: i64,
+    pub name: String,
+    pub department: String,
+    pub imported_at: i64,
+    pub members: i64,
+}
+
+/// How much of a target group is registered in one unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupCoverage {
+    pub unit_code: String,
+    pub name_hi: String,
+    pub name_en: String,
+    pub members: i64,
+    pub registered: i64,
+}
+
+/// A member of a target group who is not registered yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unregistered {
+    pub member_id: String,
+    pub unit_code: String,
+    pub name_hi: String,
+    pub name_en: String,
+}
+
 /// What a worker may learn with only a Samagra member ID.
 #[derive(Debug, Clone)]
 pub struct WorkerStatus {
@@ -260,6 +352,12 @@ pub struct WorkerStatus {
 pub struct StatusScope<'a> {
     pub device_id: &'a str,
     pub jurisdiction: &'a str,
+}
+
+/// The day of epoch milliseconds `ms` in India Standard Time, as days since 1970-01-01: the
+/// day a registration is counted under.
+pub fn india_day(ms: i64) -> i64 {
+    (ms + 19_800_000).div_euclid(86_400_000)
 }
 
 pub fn now_ms() -> i64 {
@@ -442,6 +540,81 @@ pub trait Storage: Send + Sync {
     /// The registration that counts for a member (else the newest rejected one).
     async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError>;
     /// Pending registrations within `area`, oldest first, and how many match in all.
+    /// Folds status changes after the rollup's cursor into `progress`, at most `limit` change
+    /// numbers per call; returns how many change numbers it consumed (0: up to date).
+    async fn catch_up_progress(&self, limit: i64) -> Result<i64, StorageError>;
+    /// Counts at `place` per day, channel and state.
+    async fn progress_by_day(&self, place: &str) -> Result<Vec<ProgressRow>, StorageError>;
+    /// Counts of each child of `place`, per channel and state, over received days in
+    /// `[from_day, to_day]` (either open).
+    async fn progress_of_children(
+        &self,
+        place: &str,
+        from_day: Option<i64>,
+        to_day: Option<i64>,
+    ) -> Result<Vec<ProgressRow>, StorageError>;
+    /// Counts of every place of `levels` within `area`, over a period (for payouts).
+    async fn progress_at_levels(
+        &self,
+        area: &str,
+        levels: &[&str],
+        from_day: Option<i64>,
+        to_day: Option<i64>,
+    ) -> Result<Vec<ProgressRow>, StorageError>;
+    async fn children_of(&self, code: &str) -> Result<Vec<Place>, StorageError>;
+    /// `code` and its ancestors, the top first.
+    async fn lineage(&self, code: &str) -> Result<Vec<Place>, StorageError>;
+    async fn places_at_levels(
+        &self,
+        area: &str,
+        levels: &[&str],
+    ) -> Result<Vec<Place>, StorageError>;
+    /// Effective targets of `place` (key `place`) and of its children: a place's own target
+    /// where one is set, otherwise the sum of the targets set below it.
+    async fn targets_around(&self, place: &str) -> Result<HashMap<String, i64>, StorageError>;
+    async fn device_backlog(&self, area: &str) -> Result<Vec<DeviceBacklog>, StorageError>;
+    /// Registrations received per minute since `since` (epoch ms): (minute start, count).
+    async fn ingest_per_minute(&self, since: i64) -> Result<Vec<(i64, i64)>, StorageError>;
+    /// Notifications by state (pending, sent, failed …).
+    async fn notification_counts(&self) -> Result<Vec<(String, i64)>, StorageError>;
+    async fn officer_backlog(&self, area: &str) -> Result<Vec<OfficerBacklog>, StorageError>;
+    async fn save_camp(&self, camp: &Camp, created_by: i64, now: i64) -> Result<(), StorageError>;
+    async fn camp(&self, id: &str) -> Result<Option<Camp>, StorageError>;
+    /// Camps within `area` starting in `[from, to)` (epoch ms), soonest first.
+    async fn camps_within(&self, area: &str, from: i64, to: i64)
+    -> Result<Vec<Camp>, StorageError>;
+    /// Camps a device's jurisdiction covers that have not ended, soonest first.
+    async fn camps_for(&self, area: &str, now: i64) -> Result<Vec<Camp>, StorageError>;
+    async fn camp_readiness(&self, id: &str) -> Result<Vec<PackReadiness>, StorageError>;
+    /// Registrations brought in by a camp, by state.
+    async fn camp_results(&self, id: &str) -> Result<Vec<(String, i64)>, StorageError>;
+    async fn record_pack_download(
+        &self,
+        device_id: &str,
+        unit: &str,
+        version: i64,
+        now: i64,
+    ) -> Result<(), StorageError>;
+    /// Imports (or replaces) a target group; returns its id and the member IDs not in Samagra.
+    async fn import_group(
+        &self,
+        name: &str,
+        department: &str,
+        member_ids: &[String],
+        now: i64,
+    ) -> Result<(i64, Vec<String>), StorageError>;
+    async fn target_groups(&self) -> Result<Vec<TargetGroup>, StorageError>;
+    async fn group_coverage(
+        &self,
+        group: i64,
+        area: &str,
+    ) -> Result<Vec<GroupCoverage>, StorageError>;
+    async fn group_unregistered(
+        &self,
+        group: i64,
+        area: &str,
+        limit: i64,
+    ) -> Result<Vec<Unregistered>, StorageError>;
     /// The registrations of one Samagra member, oldest first.
     async fn registrations_of_member(
         &self,
@@ -552,6 +725,29 @@ delegate! {
     async fn audit_for(&self, registration_id: &str) -> Result<Vec<AuditRow>, StorageError>;
     async fn status_lookups(&self, client: &str, now: i64, since: i64) -> Result<i64, StorageError>;
     async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError>;
+    async fn catch_up_progress(&self, limit: i64) -> Result<i64, StorageError>;
+    async fn progress_by_day(&self, place: &str) -> Result<Vec<ProgressRow>, StorageError>;
+    async fn progress_of_children(&self, place: &str, from_day: Option<i64>, to_day: Option<i64>) -> Result<Vec<ProgressRow>, StorageError>;
+    async fn progress_at_levels(&self, area: &str, levels: &[&str], from_day: Option<i64>, to_day: Option<i64>) -> Result<Vec<ProgressRow>, StorageError>;
+    async fn children_of(&self, code: &str) -> Result<Vec<Place>, StorageError>;
+    async fn lineage(&self, code: &str) -> Result<Vec<Place>, StorageError>;
+    async fn places_at_levels(&self, area: &str, levels: &[&str]) -> Result<Vec<Place>, StorageError>;
+    async fn targets_around(&self, place: &str) -> Result<HashMap<String, i64>, StorageError>;
+    async fn device_backlog(&self, area: &str) -> Result<Vec<DeviceBacklog>, StorageError>;
+    async fn ingest_per_minute(&self, since: i64) -> Result<Vec<(i64, i64)>, StorageError>;
+    async fn notification_counts(&self) -> Result<Vec<(String, i64)>, StorageError>;
+    async fn officer_backlog(&self, area: &str) -> Result<Vec<OfficerBacklog>, StorageError>;
+    async fn save_camp(&self, camp: &Camp, created_by: i64, now: i64) -> Result<(), StorageError>;
+    async fn camp(&self, id: &str) -> Result<Option<Camp>, StorageError>;
+    async fn camps_within(&self, area: &str, from: i64, to: i64) -> Result<Vec<Camp>, StorageError>;
+    async fn camps_for(&self, area: &str, now: i64) -> Result<Vec<Camp>, StorageError>;
+    async fn camp_readiness(&self, id: &str) -> Result<Vec<PackReadiness>, StorageError>;
+    async fn camp_results(&self, id: &str) -> Result<Vec<(String, i64)>, StorageError>;
+    async fn record_pack_download(&self, device_id: &str, unit: &str, version: i64, now: i64) -> Result<(), StorageError>;
+    async fn import_group(&self, name: &str, department: &str, member_ids: &[String], now: i64) -> Result<(i64, Vec<String>), StorageError>;
+    async fn target_groups(&self) -> Result<Vec<TargetGroup>, StorageError>;
+    async fn group_coverage(&self, group: i64, area: &str) -> Result<Vec<GroupCoverage>, StorageError>;
+    async fn group_unregistered(&self, group: i64, area: &str, limit: i64) -> Result<Vec<Unregistered>, StorageError>;
     async fn registrations_of_member(&self, member_id: &str) -> Result<Vec<RegistrationRow>, StorageError>;
     async fn registration_payload(&self, id: &str) -> Result<Option<String>, StorageError>;
     async fn audit_log(&self, area: &str, username: Option<&str>, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>, StorageError>;

@@ -42,7 +42,7 @@ macro_rules! impl_storage {
         use std::collections::{BTreeSet, HashMap};
         use $crate::storage::queries::format_number;
         use $crate::storage::{
-            AuditEntry, AuditRow, Decision, Device, IncomingRegistration, NotificationRow, PackRow, QueueFilter, QueueRow, SamagraUpsert, WorkerStatus, RegistrationRow, Role, StatusScope, Storage,
+            AuditEntry, AuditRow, Camp, Decision, DeviceBacklog, GroupCoverage, OfficerBacklog, PackReadiness, ProgressRow, TargetGroup, Unregistered, Device, IncomingRegistration, NotificationRow, PackRow, QueueFilter, QueueRow, SamagraUpsert, WorkerStatus, RegistrationRow, Role, StatusScope, Storage,
             StorageError, UnitSummary, User, level_text, parse_level,
         };
 
@@ -58,6 +58,55 @@ macro_rules! impl_storage {
                 role: Role::parse(&role).ok_or(StorageError::Corrupt("user role"))?,
                 jurisdiction: row.try_get("jurisdiction")?,
                 disabled: row.try_get("disabled")?,
+            })
+        }
+
+        fn place_from(r: &<$db as sqlx::Database>::Row) -> Result<Place, StorageError> {
+            let code: String = r.try_get("code")?;
+            let level: String = r.try_get("level")?;
+            let parent: Option<String> = r.try_get("parent")?;
+            Ok(Place {
+                code: LgdCode::parse(&code).map_err(|_| StorageError::Corrupt("place code"))?,
+                level: parse_level(&level).ok_or(StorageError::Corrupt("place level"))?,
+                name_hi: r.try_get("name_hi")?,
+                name_en: r.try_get("name_en")?,
+                parent: parent.map(|p| LgdCode::parse(&p)).transpose().map_err(|_| StorageError::Corrupt("place parent"))?,
+            })
+        }
+
+        fn progress_from(r: &<$db as sqlx::Database>::Row) -> Result<ProgressRow, StorageError> {
+            Ok(ProgressRow {
+                place_code: r.try_get("place_code")?,
+                day: r.try_get("day")?,
+                channel: r.try_get("channel")?,
+                state: r.try_get("state")?,
+                n: r.try_get("n")?,
+            })
+        }
+
+        /// `$first, $first+1, …` for `n` values: an IN list of bound parameters.
+        fn placeholders(first: usize, n: usize) -> String {
+            (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        }
+
+        async fn camp_with(pool: &sqlx::Pool<$db>, row: &<$db as sqlx::Database>::Row) -> Result<Camp, StorageError> {
+            let id: String = row.try_get("id")?;
+            let units: Vec<String> = sqlx::query_scalar("SELECT unit_code FROM camp_units WHERE camp_id = $1 ORDER BY unit_code")
+                .bind(&id)
+                .fetch_all(pool)
+                .await?;
+            let staff: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM camp_staff WHERE camp_id = $1 ORDER BY user_id")
+                .bind(&id)
+                .fetch_all(pool)
+                .await?;
+            Ok(Camp {
+                id,
+                area_code: row.try_get("area_code")?,
+                starts_at: row.try_get("starts_at")?,
+                ends_at: row.try_get("ends_at")?,
+                venue: row.try_get("venue")?,
+                units,
+                staff,
             })
         }
 
@@ -119,7 +168,13 @@ macro_rules! impl_storage {
                 // Parents before children, so the foreign key holds at every insert.
                 let mut ordered: Vec<&Place> = places.iter().collect();
                 ordered.sort_by_key(|p| p.level);
+                let mut moved = false;
                 for p in &ordered {
+                    let before: Option<Option<String>> = sqlx::query_scalar("SELECT parent FROM places WHERE code = $1")
+                        .bind(p.code.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    moved |= before.is_some_and(|b| b.as_deref() != p.parent.as_ref().map(|c| c.as_str()));
                     sqlx::query(
                         "INSERT INTO places(code, level, name_hi, name_en, parent) VALUES ($1, $2, $3, $4, $5)
                          ON CONFLICT(code) DO UPDATE SET level = excluded.level, name_hi = excluded.name_hi,
@@ -133,6 +188,24 @@ macro_rules! impl_storage {
                     .execute(&mut *tx)
                     .await?;
                 }
+                // The closure of the hierarchy, rebuilt whole (places change rarely).
+                sqlx::query("DELETE FROM place_ancestors").execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO place_ancestors(code, ancestor, depth)
+                     WITH RECURSIVE up(code, ancestor, depth) AS (
+                        SELECT code, code, 0 FROM places
+                        UNION ALL SELECT up.code, p.parent, up.depth + 1 FROM up JOIN places p ON p.code = up.ancestor
+                        WHERE p.parent IS NOT NULL)
+                     SELECT code, ancestor, depth FROM up",
+                )
+                .execute(&mut *tx)
+                .await?;
+                if moved {
+                    // A place moved: its counts belong to other ancestors now; count again.
+                    sqlx::query("DELETE FROM progress").execute(&mut *tx).await?;
+                    sqlx::query("UPDATE registrations SET counted_state = NULL").execute(&mut *tx).await?;
+                    sqlx::query("UPDATE counters SET value = 0 WHERE name = 'progress_cursor'").execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(ordered.len() as u64)
             }
@@ -142,19 +215,7 @@ macro_rules! impl_storage {
                     .bind(code)
                     .fetch_optional(&self.pool)
                     .await?;
-                row.map(|r| {
-                    let code: String = r.try_get("code")?;
-                    let level: String = r.try_get("level")?;
-                    let parent: Option<String> = r.try_get("parent")?;
-                    Ok(Place {
-                        code: LgdCode::parse(&code).map_err(|_| StorageError::Corrupt("place code"))?,
-                        level: parse_level(&level).ok_or(StorageError::Corrupt("place level"))?,
-                        name_hi: r.try_get("name_hi")?,
-                        name_en: r.try_get("name_en")?,
-                        parent: parent.map(|p| LgdCode::parse(&p)).transpose().map_err(|_| StorageError::Corrupt("place parent"))?,
-                    })
-                })
-                .transpose()
+                row.as_ref().map(place_from).transpose()
             }
 
             async fn is_within(&self, code: &str, area: &str) -> Result<bool, StorageError> {
@@ -635,8 +696,8 @@ macro_rules! impl_storage {
                     let insert = |state: &'static str, duplicate_of: Option<String>, on_conflict: &'static str| {
                         sqlx::query(sqlx::AssertSqlSafe(format!(
                             "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
-                                unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) {on_conflict}"
+                                unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) {on_conflict}"
                         )))
                         .bind(id.clone())
                         .bind(rec.content_hash.clone())
@@ -653,6 +714,7 @@ macro_rules! impl_storage {
                         .bind(now)
                         .bind(this_seq)
                         .bind(rec.camp_id.clone())
+                        .bind($crate::storage::india_day(now))
                     };
                     let first = match counting.get(&rec.member_id) {
                         Some(first) => Some(first.clone()),
@@ -999,6 +1061,465 @@ macro_rules! impl_storage {
                     })
                 })
                 .transpose()
+            }
+
+            async fn catch_up_progress(&self, limit: i64) -> Result<i64, StorageError> {
+                let mut tx = self.begin_write().await?;
+                // Taking the cursor row's lock makes the rollup one writer at a time.
+                let cursor: i64 = sqlx::query_scalar("UPDATE counters SET value = value WHERE name = 'progress_cursor' RETURNING value")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                // Change numbers are taken under the counter row's lock and committed in order,
+                // so every number up to the committed value is visible now.
+                let last: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'status_change'")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let upto = last.min(cursor + limit);
+                if upto <= cursor {
+                    return Ok(0);
+                }
+                for (state_column, sign, condition) in [
+                    ("r.counted_state", "-", "r.counted_state IS NOT NULL AND r.counted_state <> r.state"),
+                    ("r.state", "", "(r.counted_state IS NULL OR r.counted_state <> r.state)"),
+                ] {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "INSERT INTO progress(place_code, day, channel, state, n)
+                         SELECT a.ancestor, r.received_day, r.channel, {state_column}, {sign}count(*)
+                         FROM registrations r JOIN place_ancestors a ON a.code = r.unit_code
+                         WHERE r.change_seq > $1 AND r.change_seq <= $2 AND {condition}
+                         GROUP BY a.ancestor, r.received_day, r.channel, {state_column}
+                         ON CONFLICT(place_code, day, channel, state) DO UPDATE SET n = progress.n + excluded.n"
+                    )))
+                    .bind(cursor)
+                    .bind(upto)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "UPDATE registrations SET counted_state = state
+                     WHERE change_seq > $1 AND change_seq <= $2 AND (counted_state IS NULL OR counted_state <> state)",
+                )
+                .bind(cursor)
+                .bind(upto)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE counters SET value = $1 WHERE name = 'progress_cursor'").bind(upto).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(upto - cursor)
+            }
+
+            async fn progress_by_day(&self, place: &str) -> Result<Vec<ProgressRow>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT place_code, day, channel, state, n FROM progress WHERE place_code = $1 AND n <> 0 ORDER BY day, channel, state",
+                )
+                .bind(place)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(progress_from).collect()
+            }
+
+            async fn progress_of_children(&self, place: &str, from_day: Option<i64>, to_day: Option<i64>) -> Result<Vec<ProgressRow>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT g.place_code, CAST(0 AS BIGINT) AS day, g.channel, g.state, CAST(sum(g.n) AS BIGINT) AS n
+                     FROM progress g JOIN places p ON p.code = g.place_code
+                     WHERE p.parent = $1 AND ($2 IS NULL OR g.day >= $2) AND ($3 IS NULL OR g.day <= $3)
+                     GROUP BY g.place_code, g.channel, g.state",
+                )
+                .bind(place)
+                .bind(from_day)
+                .bind(to_day)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(progress_from).collect()
+            }
+
+            async fn progress_at_levels(&self, area: &str, levels: &[&str], from_day: Option<i64>, to_day: Option<i64>) -> Result<Vec<ProgressRow>, StorageError> {
+                let sql = format!(
+                    "SELECT g.place_code, CAST(0 AS BIGINT) AS day, g.channel, g.state, CAST(sum(g.n) AS BIGINT) AS n
+                     FROM progress g JOIN places p ON p.code = g.place_code
+                     JOIN place_ancestors a ON a.code = g.place_code AND a.ancestor = $1
+                     WHERE ($2 IS NULL OR g.day >= $2) AND ($3 IS NULL OR g.day <= $3) AND p.level IN ({})
+                     GROUP BY g.place_code, g.channel, g.state",
+                    placeholders(4, levels.len())
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(area).bind(from_day).bind(to_day);
+                for l in levels {
+                    q = q.bind(*l);
+                }
+                let rows = q.fetch_all(&self.pool).await?;
+                rows.iter().map(progress_from).collect()
+            }
+
+            async fn children_of(&self, code: &str) -> Result<Vec<Place>, StorageError> {
+                let rows = sqlx::query("SELECT code, level, name_hi, name_en, parent FROM places WHERE parent = $1 ORDER BY code")
+                    .bind(code)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(place_from).collect()
+            }
+
+            async fn lineage(&self, code: &str) -> Result<Vec<Place>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT p.code, p.level, p.name_hi, p.name_en, p.parent FROM place_ancestors a JOIN places p ON p.code = a.ancestor
+                     WHERE a.code = $1 ORDER BY a.depth DESC",
+                )
+                .bind(code)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(place_from).collect()
+            }
+
+            async fn places_at_levels(&self, area: &str, levels: &[&str]) -> Result<Vec<Place>, StorageError> {
+                let sql = format!(
+                    "SELECT p.code, p.level, p.name_hi, p.name_en, p.parent FROM places p JOIN place_ancestors a ON a.code = p.code
+                     WHERE a.ancestor = $1 AND p.level IN ({}) ORDER BY p.code",
+                    placeholders(2, levels.len())
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(area);
+                for l in levels {
+                    q = q.bind(*l);
+                }
+                let rows = q.fetch_all(&self.pool).await?;
+                rows.iter().map(place_from).collect()
+            }
+
+            async fn targets_around(&self, place: &str) -> Result<HashMap<String, i64>, StorageError> {
+                // The place and its children; for each, its own target or the sum below it.
+                let rows = sqlx::query(
+                    "WITH around(code) AS (SELECT CAST($1 AS TEXT) UNION ALL SELECT code FROM places WHERE parent = $1)
+                     SELECT around.code,
+                        (SELECT t.target FROM targets t WHERE t.unit_code = around.code) AS own,
+                        (SELECT CAST(sum(t.target) AS BIGINT) FROM targets t JOIN place_ancestors a ON a.code = t.unit_code
+                            WHERE a.ancestor = around.code AND a.depth > 0) AS below
+                     FROM around",
+                )
+                .bind(place)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = HashMap::new();
+                for r in &rows {
+                    let own: Option<i64> = r.try_get("own")?;
+                    let below: Option<i64> = r.try_get("below")?;
+                    if let Some(t) = own.or(below) {
+                        out.insert(r.try_get("code")?, t);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn device_backlog(&self, area: &str) -> Result<Vec<DeviceBacklog>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT d.device_id, u.username, d.jurisdiction, d.last_seen_at, d.pending, d.oldest_pending_at, d.app_version,
+                        d.last_error, d.revoked,
+                        (SELECT a.ancestor FROM place_ancestors a JOIN places p ON p.code = a.ancestor
+                            WHERE a.code = d.jurisdiction AND p.level = 'district') AS district,
+                        (SELECT a.ancestor FROM place_ancestors a JOIN places p ON p.code = a.ancestor
+                            WHERE a.code = d.jurisdiction AND p.level IN ('block', 'urban_body')) AS block
+                     FROM devices d JOIN users u ON u.id = d.enrolled_by
+                     JOIN place_ancestors w ON w.code = d.jurisdiction AND w.ancestor = $1
+                     ORDER BY district, block, coalesce(d.pending, 0) DESC, d.device_id",
+                )
+                .bind(area)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(DeviceBacklog {
+                            device_id: r.try_get("device_id")?,
+                            enrolled_by: r.try_get("username")?,
+                            jurisdiction: r.try_get("jurisdiction")?,
+                            district: r.try_get("district")?,
+                            block: r.try_get("block")?,
+                            last_seen_at: r.try_get("last_seen_at")?,
+                            pending: r.try_get::<Option<i64>, _>("pending")?.unwrap_or(0),
+                            oldest_pending_at: r.try_get("oldest_pending_at")?,
+                            app_version: r.try_get("app_version")?,
+                            last_error: r.try_get("last_error")?,
+                            revoked: r.try_get("revoked")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn ingest_per_minute(&self, since: i64) -> Result<Vec<(i64, i64)>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT (received_at / 60000) * 60000 AS minute, count(*) AS n FROM registrations
+                     WHERE received_at >= $1 GROUP BY (received_at / 60000) * 60000 ORDER BY minute",
+                )
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| Ok((r.try_get("minute")?, r.try_get("n")?))).collect()
+            }
+
+            async fn notification_counts(&self) -> Result<Vec<(String, i64)>, StorageError> {
+                let rows = sqlx::query("SELECT state, count(*) AS n FROM notifications GROUP BY state ORDER BY state")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
+            }
+
+            async fn officer_backlog(&self, area: &str) -> Result<Vec<OfficerBacklog>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT u.username, u.jurisdiction,
+                        (SELECT CAST(coalesce(sum(g.n), 0) AS BIGINT) FROM progress g
+                            WHERE g.place_code = u.jurisdiction AND g.state = 'pending_approval') AS pending,
+                        (SELECT min(g.day) FROM progress g
+                            WHERE g.place_code = u.jurisdiction AND g.state = 'pending_approval' AND g.n > 0) AS oldest_day
+                     FROM users u JOIN place_ancestors a ON a.code = u.jurisdiction AND a.ancestor = $1
+                     WHERE u.role = 'designated-officer' AND NOT u.disabled
+                     ORDER BY pending DESC, u.username",
+                )
+                .bind(area)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(OfficerBacklog {
+                            username: r.try_get("username")?,
+                            jurisdiction: r.try_get("jurisdiction")?,
+                            pending: r.try_get("pending")?,
+                            oldest_day: r.try_get("oldest_day")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn save_camp(&self, camp: &Camp, created_by: i64, now: i64) -> Result<(), StorageError> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO camps(id, area_code, starts_at, ends_at, venue, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT(id) DO UPDATE SET area_code = excluded.area_code, starts_at = excluded.starts_at,
+                        ends_at = excluded.ends_at, venue = excluded.venue, updated_at = excluded.updated_at",
+                )
+                .bind(&camp.id)
+                .bind(&camp.area_code)
+                .bind(camp.starts_at)
+                .bind(camp.ends_at)
+                .bind(&camp.venue)
+                .bind(created_by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM camp_units WHERE camp_id = $1").bind(&camp.id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM camp_staff WHERE camp_id = $1").bind(&camp.id).execute(&mut *tx).await?;
+                for unit in &camp.units {
+                    sqlx::query("INSERT INTO camp_units(camp_id, unit_code) VALUES ($1, $2)").bind(&camp.id).bind(unit).execute(&mut *tx).await?;
+                }
+                for user in &camp.staff {
+                    sqlx::query("INSERT INTO camp_staff(camp_id, user_id) VALUES ($1, $2)").bind(&camp.id).bind(user).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn camp(&self, id: &str) -> Result<Option<Camp>, StorageError> {
+                let row = sqlx::query("SELECT id, area_code, starts_at, ends_at, venue FROM camps WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(r) => Ok(Some(camp_with(&self.pool, &r).await?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn camps_within(&self, area: &str, from: i64, to: i64) -> Result<Vec<Camp>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT c.id, c.area_code, c.starts_at, c.ends_at, c.venue FROM camps c
+                     JOIN place_ancestors a ON a.code = c.area_code AND a.ancestor = $1
+                     WHERE c.starts_at >= $2 AND c.starts_at < $3 ORDER BY c.starts_at, c.id",
+                )
+                .bind(area)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push(camp_with(&self.pool, r).await?);
+                }
+                Ok(out)
+            }
+
+            async fn camps_for(&self, area: &str, now: i64) -> Result<Vec<Camp>, StorageError> {
+                // Camps with a unit inside `area`: a device of a gram panchayat sees the block's
+                // camps that cover its villages.
+                let rows = sqlx::query(
+                    "SELECT DISTINCT c.id, c.area_code, c.starts_at, c.ends_at, c.venue FROM camps c
+                     JOIN camp_units u ON u.camp_id = c.id JOIN place_ancestors a ON a.code = u.unit_code AND a.ancestor = $1
+                     WHERE c.ends_at > $2 ORDER BY c.starts_at, c.id",
+                )
+                .bind(area)
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push(camp_with(&self.pool, r).await?);
+                }
+                Ok(out)
+            }
+
+            async fn camp_readiness(&self, id: &str) -> Result<Vec<PackReadiness>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT cu.unit_code, u.username, d.device_id, pd.version AS downloaded_version, pd.at AS downloaded_at,
+                        ud.data_version AS current_version
+                     FROM camp_units cu JOIN camp_staff cs ON cs.camp_id = cu.camp_id JOIN users u ON u.id = cs.user_id
+                     LEFT JOIN devices d ON d.enrolled_by = u.id AND NOT d.revoked
+                     LEFT JOIN pack_downloads pd ON pd.device_id = d.device_id AND pd.unit_code = cu.unit_code
+                     LEFT JOIN unit_data ud ON ud.unit_code = cu.unit_code
+                     WHERE cu.camp_id = $1 ORDER BY cu.unit_code, u.username, d.device_id",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PackReadiness {
+                            unit_code: r.try_get("unit_code")?,
+                            username: r.try_get("username")?,
+                            device_id: r.try_get("device_id")?,
+                            downloaded_version: r.try_get("downloaded_version")?,
+                            downloaded_at: r.try_get("downloaded_at")?,
+                            current_version: r.try_get("current_version")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn camp_results(&self, id: &str) -> Result<Vec<(String, i64)>, StorageError> {
+                let rows = sqlx::query("SELECT state, count(*) AS n FROM registrations WHERE camp_id = $1 GROUP BY state ORDER BY state")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
+            }
+
+            async fn record_pack_download(&self, device_id: &str, unit: &str, version: i64, now: i64) -> Result<(), StorageError> {
+                sqlx::query(
+                    "INSERT INTO pack_downloads(device_id, unit_code, version, at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT(device_id, unit_code) DO UPDATE SET version = excluded.version, at = excluded.at
+                     WHERE excluded.version >= pack_downloads.version",
+                )
+                .bind(device_id)
+                .bind(unit)
+                .bind(version)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn import_group(&self, name: &str, department: &str, member_ids: &[String], now: i64) -> Result<(i64, Vec<String>), StorageError> {
+                let mut tx = self.begin_write().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO target_groups(name, department, imported_at) VALUES ($1, $2, $3)
+                     ON CONFLICT(name) DO UPDATE SET department = excluded.department, imported_at = excluded.imported_at
+                     RETURNING id",
+                )
+                .bind(name)
+                .bind(department)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM target_group_members WHERE group_id = $1").bind(id).execute(&mut *tx).await?;
+                let mut unknown = Vec::new();
+                for chunk in member_ids.chunks(500) {
+                    let sql = format!("SELECT member_id FROM members WHERE member_id IN ({})", placeholders(1, chunk.len()));
+                    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+                    for m in chunk {
+                        q = q.bind(m);
+                    }
+                    let known: BTreeSet<String> = q.fetch_all(&mut *tx).await?.into_iter().collect();
+                    for m in chunk {
+                        if known.contains(m) {
+                            sqlx::query("INSERT INTO target_group_members(group_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                                .bind(id)
+                                .bind(m)
+                                .execute(&mut *tx)
+                                .await?;
+                        } else {
+                            unknown.push(m.clone());
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok((id, unknown))
+            }
+
+            async fn target_groups(&self) -> Result<Vec<TargetGroup>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT g.id, g.name, g.department, g.imported_at,
+                        (SELECT count(*) FROM target_group_members m WHERE m.group_id = g.id) AS members
+                     FROM target_groups g ORDER BY g.name",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(TargetGroup {
+                            id: r.try_get("id")?,
+                            name: r.try_get("name")?,
+                            department: r.try_get("department")?,
+                            imported_at: r.try_get("imported_at")?,
+                            members: r.try_get("members")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn group_coverage(&self, group: i64, area: &str) -> Result<Vec<GroupCoverage>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT m.unit_code, p.name_hi, p.name_en, count(*) AS members,
+                        CAST(sum(CASE WHEN EXISTS (SELECT 1 FROM registrations r WHERE r.member_id = g.member_id
+                            AND r.state IN ('pending_approval', 'approved')) THEN 1 ELSE 0 END) AS BIGINT) AS registered
+                     FROM target_group_members g JOIN members m ON m.member_id = g.member_id JOIN places p ON p.code = m.unit_code
+                     JOIN place_ancestors a ON a.code = m.unit_code AND a.ancestor = $2
+                     WHERE g.group_id = $1 GROUP BY m.unit_code, p.name_hi, p.name_en ORDER BY m.unit_code",
+                )
+                .bind(group)
+                .bind(area)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(GroupCoverage {
+                            unit_code: r.try_get("unit_code")?,
+                            name_hi: r.try_get("name_hi")?,
+                            name_en: r.try_get("name_en")?,
+                            members: r.try_get("members")?,
+                            registered: r.try_get("registered")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn group_unregistered(&self, group: i64, area: &str, limit: i64) -> Result<Vec<Unregistered>, StorageError> {
+                let rows = sqlx::query(
+                    "SELECT m.member_id, m.unit_code, m.body FROM target_group_members g JOIN members m ON m.member_id = g.member_id
+                     JOIN place_ancestors a ON a.code = m.unit_code AND a.ancestor = $2
+                     WHERE g.group_id = $1 AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.member_id = g.member_id
+                        AND r.state IN ('pending_approval', 'approved'))
+                     ORDER BY m.unit_code, m.member_id LIMIT $3",
+                )
+                .bind(group)
+                .bind(area)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let body: String = r.try_get("body")?;
+                        let member: Member = serde_json::from_str(&body).map_err(|_| StorageError::Corrupt("member record"))?;
+                        Ok(Unregistered {
+                            member_id: r.try_get("member_id")?,
+                            unit_code: r.try_get("unit_code")?,
+                            name_hi: member.name_hi,
+                            name_en: member.name_en,
+                        })
+                    })
+                    .collect()
             }
 
             async fn registrations_of_member(&self, member_id: &str) -> Result<Vec<RegistrationRow>, StorageError> {

@@ -4,6 +4,8 @@
 //! screen. The JSON API under `/api/v1` offers the same data.
 
 mod audit;
+mod chart;
+mod progress;
 mod queue;
 mod registration;
 mod session;
@@ -35,6 +37,8 @@ pub fn routes() -> Router<App> {
             post(registration::decide),
         )
         .route("/admin/audit", get(audit::page))
+        .route("/admin/progress", get(progress::page))
+        .route("/admin/payout", get(progress::payout))
         .route("/assets/officer.css", get(stylesheet))
         .route("/assets/officer.js", get(script))
 }
@@ -81,6 +85,81 @@ pub(crate) fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// A CSV download: `rows` with the header first; fields quoted where they need it.
+pub(crate) fn csv(filename: &str, rows: &[Vec<String>]) -> Response {
+    let mut out = String::new();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .map(|f| {
+                if f.contains([',', '"', '\n', '\r']) {
+                    format!("\"{}\"", f.replace('"', "\"\""))
+                } else {
+                    f.clone()
+                }
+            })
+            .collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+/// An HTML table: header texts (already escaped) and rows of cells (already HTML).
+pub(crate) fn table(id: &str, head: &[String], rows: &[Vec<String>]) -> String {
+    let mut html = format!("<table id=\"{id}\"><thead><tr>");
+    for h in head {
+        html.push_str(&format!("<th>{h}</th>"));
+    }
+    html.push_str("</tr></thead><tbody>");
+    for r in rows {
+        html.push_str("<tr>");
+        for c in r {
+            html.push_str(&format!("<td>{c}</td>"));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table>");
+    html
+}
+
+/// `n` with Indian digit grouping (12,34,567).
+pub(crate) fn count(n: i64) -> String {
+    let text = panjiyan_core::messages::format_indian_number(n.unsigned_abs());
+    if n < 0 { format!("-{text}") } else { text }
+}
+
+/// IST days since 1970-01-01 as `DD-MM-YYYY`.
+pub(crate) fn day_text(day: i64) -> String {
+    date_time(day * 86_400_000 - 19_800_000)
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `YYYY-MM-DD` as IST days since 1970-01-01.
+pub(crate) fn parse_day(date: &str) -> Option<i64> {
+    day_start_ms(date, false).map(crate::storage::india_day)
+}
+
+/// IST days since 1970-01-01 as `YYYY-MM-DD` (what a date input shows).
+pub(crate) fn day_iso(day: i64) -> String {
+    time::Date::from_julian_day((day + 2_440_588) as i32)
+        .map(|d| d.to_string())
+        .unwrap_or_default()
 }
 
 /// A page text in `lang`, escaped.
@@ -245,14 +324,21 @@ pub(crate) fn layout(lang: Lang, user: Option<&PageUser>, title: &str, body: &st
     let header = match user {
         None => String::new(),
         Some(u) => {
-            let audit = if u.user.role.administers() {
-                format!(
-                    " <a href=\"/admin/audit\">{}</a>",
-                    t(lang, "page.nav.audit")
-                )
-            } else {
-                String::new()
-            };
+            let mut audit = format!(
+                " <a href=\"/admin/camps\">{}</a>",
+                t(lang, "page.nav.camps")
+            );
+            if u.user.role.administers() {
+                for (href, key) in [
+                    ("/admin/progress", "page.nav.progress"),
+                    ("/admin/groups", "page.nav.groups"),
+                    ("/admin/payout", "page.nav.payout"),
+                    ("/admin/backlog", "page.nav.backlog"),
+                    ("/admin/audit", "page.nav.audit"),
+                ] {
+                    audit.push_str(&format!(" <a href=\"{href}\">{}</a>", t(lang, key)));
+                }
+            }
             format!(
                 "<nav><a href=\"/officer/queue\">{queue}</a>{audit}\
                  <span class=\"who\">{who}</span>\
@@ -302,6 +388,23 @@ mod tests {
         assert_eq!(date_time(start), "22-11-2026 00:00");
         assert_eq!(day_start_ms("22/11/2026", false), None);
         assert_eq!(day_start_ms("2026-02-30", false), None);
+    }
+
+    #[test]
+    fn days_read_back_as_they_were_written() {
+        let day = parse_day("2026-11-22").unwrap();
+        assert_eq!(day_iso(day), "2026-11-22");
+        assert_eq!(day_text(day), "22-11-2026");
+        assert_eq!(count(1234567), "12,34,567");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_where_needed() {
+        let r = csv(
+            "x.csv",
+            &[vec!["a".into(), "b,c".into(), "say \"hi\"".into()]],
+        );
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     }
 
     #[test]
