@@ -52,6 +52,93 @@ impl Metrics {
     }
 }
 
+/// The sync-backlog figures as gauges: devices holding unsent data (and the silent ones among
+/// them), registrations still on devices, the notification queue by state, registrations
+/// received in the last minute, and pending approvals per officer.
+pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageError> {
+    use crate::storage::{Storage, now_ms};
+    crate::rollup::catch_up(app).await?;
+    let now = now_ms();
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, lines: Vec<(String, i64)>| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+        for (labels, value) in lines {
+            out.push_str(&format!("{name}{labels} {value}\n"));
+        }
+    };
+    let (mut holding, mut silent, mut unsent) = (0, 0, 0);
+    let mut officers = Vec::new();
+    for root in app.db.root_places().await? {
+        let devices = app.db.device_backlog(root.code.as_str()).await?;
+        for d in devices.iter().filter(|d| d.pending > 0 && !d.revoked) {
+            holding += 1;
+            unsent += d.pending;
+            if crate::web::is_silent(d, now, app.settings.silent_after_hours) {
+                silent += 1;
+            }
+        }
+        for o in app.db.officer_backlog(root.code.as_str()).await? {
+            let age_days = o
+                .oldest_day
+                .map_or(0, |d| crate::storage::india_day(now) - d);
+            officers.push((o.username, o.pending, age_days));
+        }
+    }
+    gauge(
+        "panjiyan_devices_with_unsent",
+        "Devices that last reported registrations not yet sent.",
+        vec![(String::new(), holding)],
+    );
+    gauge(
+        "panjiyan_devices_silent_with_unsent",
+        "Of those, devices not seen for longer than the silence setting.",
+        vec![(String::new(), silent)],
+    );
+    gauge(
+        "panjiyan_registrations_on_devices",
+        "Registrations devices last reported as not yet sent.",
+        vec![(String::new(), unsent)],
+    );
+    let queue = app.db.notification_counts().await?;
+    gauge(
+        "panjiyan_notifications",
+        "SMS and voice messages to workers, by state.",
+        queue
+            .into_iter()
+            .map(|(s, n)| (format!("{{state=\"{s}\"}}"), n))
+            .collect(),
+    );
+    let last_minute: i64 = app
+        .db
+        .ingest_per_minute(now - 60_000)
+        .await?
+        .iter()
+        .map(|m| m.1)
+        .sum();
+    gauge(
+        "panjiyan_registrations_received_last_minute",
+        "Registrations received in the last 60 seconds.",
+        vec![(String::new(), last_minute)],
+    );
+    gauge(
+        "panjiyan_officer_pending_approvals",
+        "Registrations waiting for each designated officer.",
+        officers
+            .iter()
+            .map(|(u, n, _)| (format!("{{officer=\"{u}\"}}"), *n))
+            .collect(),
+    );
+    gauge(
+        "panjiyan_officer_oldest_pending_days",
+        "Days the oldest registration has waited for each designated officer.",
+        officers
+            .iter()
+            .map(|(u, _, a)| (format!("{{officer=\"{u}\"}}"), *a))
+            .collect(),
+    );
+    Ok(out)
+}
+
 /// Middleware: counts each request under its route template (never its concrete path, which
 /// may hold an ID).
 pub async fn track(State(app): State<App>, request: Request, next: Next) -> Response {

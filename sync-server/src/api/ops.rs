@@ -26,10 +26,13 @@ pub async fn readyz(State(app): State<App>) -> Result<&'static str, ApiError> {
 }
 
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(),
-    )
+    let mut text = app.metrics.render();
+    // The figures of the sync-backlog page, read from the database (shared by every replica).
+    match crate::metrics::field_gauges(&app).await {
+        Ok(gauges) => text.push_str(&gauges),
+        Err(e) => tracing::warn!(error = %e, "backlog figures for /metrics failed"),
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
 pub async fn openapi() -> Json<serde_json::Value> {

@@ -562,6 +562,8 @@ pub trait Storage: Send + Sync {
         to_day: Option<i64>,
     ) -> Result<Vec<ProgressRow>, StorageError>;
     async fn children_of(&self, code: &str) -> Result<Vec<Place>, StorageError>;
+    /// Places with no parent: the states the server holds.
+    async fn root_places(&self) -> Result<Vec<Place>, StorageError>;
     /// `code` and its ancestors, the top first.
     async fn lineage(&self, code: &str) -> Result<Vec<Place>, StorageError>;
     async fn places_at_levels(
@@ -730,6 +732,7 @@ delegate! {
     async fn progress_of_children(&self, place: &str, from_day: Option<i64>, to_day: Option<i64>) -> Result<Vec<ProgressRow>, StorageError>;
     async fn progress_at_levels(&self, area: &str, levels: &[&str], from_day: Option<i64>, to_day: Option<i64>) -> Result<Vec<ProgressRow>, StorageError>;
     async fn children_of(&self, code: &str) -> Result<Vec<Place>, StorageError>;
+    async fn root_places(&self) -> Result<Vec<Place>, StorageError>;
     async fn lineage(&self, code: &str) -> Result<Vec<Place>, StorageError>;
     async fn places_at_levels(&self, area: &str, levels: &[&str]) -> Result<Vec<Place>, StorageError>;
     async fn targets_around(&self, place: &str) -> Result<HashMap<String, i64>, StorageError>;

@@ -1158,6 +1158,13 @@ macro_rules! impl_storage {
                 rows.iter().map(place_from).collect()
             }
 
+            async fn root_places(&self) -> Result<Vec<Place>, StorageError> {
+                let rows = sqlx::query("SELECT code, level, name_hi, name_en, parent FROM places WHERE parent IS NULL ORDER BY code")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(place_from).collect()
+            }
+
             async fn lineage(&self, code: &str) -> Result<Vec<Place>, StorageError> {
                 let rows = sqlx::query(
                     "SELECT p.code, p.level, p.name_hi, p.name_en, p.parent FROM place_ancestors a JOIN places p ON p.code = a.ancestor

@@ -4,6 +4,8 @@
 //! screen. The JSON API under `/api/v1` offers the same data.
 
 mod audit;
+mod backlog;
+mod camps;
 mod chart;
 mod progress;
 mod queue;
@@ -18,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use panjiyan_core::messages::{Lang, Message};
 
+pub use backlog::is_silent;
 pub use session::{PageUser, csrf_token};
 
 pub fn routes() -> Router<App> {
@@ -39,6 +42,12 @@ pub fn routes() -> Router<App> {
         .route("/admin/audit", get(audit::page))
         .route("/admin/progress", get(progress::page))
         .route("/admin/payout", get(progress::payout))
+        .route("/admin/backlog", get(backlog::page))
+        .route("/admin/camps", get(camps::list).post(camps::save))
+        .route("/admin/camps/new", get(camps::new))
+        .route("/admin/camps/{id}", get(camps::show))
+        .route("/admin/camps/{id}/edit", get(camps::edit))
+        .route("/api/v1/camps", get(camps::api_list))
         .route("/assets/officer.css", get(stylesheet))
         .route("/assets/officer.js", get(script))
 }
