@@ -109,7 +109,9 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
         .await?
         .map(|(u, _)| u)
         .ok_or(StorageError::NotFound("demo operator"))?;
-    let held = camp(app, &district, &operator, CAMP_REGISTRATIONS).await?;
+    let camp_id = plan_camps(app, &district, &operator).await?;
+    let held = camp(app, &district, &operator, &camp_id, CAMP_REGISTRATIONS).await?;
+    department_list(app, &district).await?;
     tracing::info!(
         members = district.members.len(),
         units = changed.len(),
@@ -129,6 +131,7 @@ async fn camp(
     app: &App,
     district: &panjiyan_core::generator::SyntheticDistrict,
     operator: &crate::storage::User,
+    camp_id: &str,
     count: usize,
 ) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let key = SigningKey::generate().map_err(|_| StorageError::Corrupt("demo device key"))?;
@@ -178,7 +181,7 @@ async fn camp(
                 bank_ifsc: None,
                 facts: ApplicantFacts::no_land(),
                 channel: Channel::Camp,
-                camp_id: Some(format!("demo-camp-{}", unit.as_str())),
+                camp_id: Some(camp_id.to_owned()),
                 operator_id: operator.username.clone(),
                 consent: true,
                 migrant: None,
@@ -200,4 +203,87 @@ async fn camp(
             .count();
     }
     Ok(held)
+}
+
+/// Today's camp for the operator's gram panchayat (where the demo phone registers) and
+/// tomorrow's for the next one, both staffed by the operator and the secretary.
+async fn plan_camps(
+    app: &App,
+    district: &panjiyan_core::generator::SyntheticDistrict,
+    operator: &crate::storage::User,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let gp: LgdCode = operator.jurisdiction.parse()?;
+    let block = district
+        .hierarchy
+        .get(&gp)
+        .and_then(|p| p.parent.clone())
+        .ok_or(StorageError::NotFound("the demo block"))?;
+    let gps: Vec<_> = district.hierarchy.children(&block).collect();
+    let staff: Vec<i64> = app
+        .db
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| {
+            matches!(u.role, Role::Operator | Role::Secretary)
+                && u.jurisdiction == operator.jurisdiction
+        })
+        .map(|u| u.id)
+        .collect();
+    let today = crate::storage::india_day(now_ms());
+    let mut first = String::new();
+    for (offset, gp) in gps.iter().take(2).enumerate() {
+        let day = today + offset as i64;
+        // 10:00 to 17:00 IST.
+        let start = day * 86_400_000 - 19_800_000 + 10 * 3_600_000;
+        let date = time::Date::from_julian_day((day + 2_440_588) as i32)?;
+        let id = format!("{}-{}-1", block.as_str(), date.to_string().replace('-', ""));
+        let camp = crate::storage::Camp {
+            id: id.clone(),
+            area_code: block.to_string(),
+            starts_at: start,
+            ends_at: start + 7 * 3_600_000,
+            venue: format!("Panchayat Bhawan, {}", gp.name_en),
+            units: district
+                .hierarchy
+                .children(&gp.code)
+                .map(|v| v.code.to_string())
+                .collect(),
+            staff: staff.clone(),
+        };
+        app.db.save_camp(&camp, operator.id, now_ms()).await?;
+        if first.is_empty() {
+            first = id;
+        }
+    }
+    Ok(first)
+}
+
+/// A department's list: the district's ASHA workers (women of working age in the first
+/// block), some registered at today's camp and most not yet.
+async fn department_list(
+    app: &App,
+    district: &panjiyan_core::generator::SyntheticDistrict,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let ids: Vec<String> = district
+        .members
+        .iter()
+        .filter(|m| {
+            m.gender == panjiyan_core::samagra::Gender::Female
+                && (25..=50).contains(&m.birth.age_on(today))
+        })
+        .step_by(7)
+        .take(120)
+        .map(|m| m.member_id.to_string())
+        .collect();
+    app.db
+        .import_group(
+            "ASHA workers",
+            "Public Health and Family Welfare",
+            &ids,
+            now_ms(),
+        )
+        .await?;
+    Ok(())
 }

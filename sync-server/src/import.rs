@@ -200,3 +200,56 @@ mod tests {
         );
     }
 }
+
+/// A department's list of workers: a CSV with a header row naming a `samagra_member_id`
+/// column (any other columns are ignored). Returns the member IDs in file order without
+/// repeats, and the rows that are not a valid ID (line numbers count the header as line 1).
+pub fn parse_member_list(text: &str) -> Result<(Vec<String>, Vec<BadRow>), String> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines.next().ok_or("the file is empty")?;
+    let column = csv_fields(header.trim_start_matches('\u{feff}'))
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case("samagra_member_id"))
+        .ok_or("the header has no samagra_member_id column")?;
+    let mut seen = std::collections::HashSet::new();
+    let (mut ids, mut bad) = (Vec::new(), Vec::new());
+    for (i, line) in lines {
+        let fields = csv_fields(line);
+        let raw = fields.get(column).map(|f| f.trim()).unwrap_or_default();
+        match SamagraMemberId::parse(raw) {
+            Ok(id) => {
+                if seen.insert(id.to_string()) {
+                    ids.push(id.to_string());
+                }
+            }
+            Err(e) => bad.push(BadRow {
+                line: i as u64 + 1,
+                reason: format!("samagra_member_id: {e}"),
+            }),
+        }
+    }
+    Ok((ids, bad))
+}
+
+#[cfg(test)]
+mod member_list_tests {
+    use super::parse_member_list;
+
+    #[test]
+    fn lists_are_read_by_their_header_and_bad_rows_named() {
+        let text = "\u{feff}Name,Samagra_Member_ID,village\nA,510000001,x\nB,51000000,y\nC,510000001,z\n\nD,510000002,w\n";
+        let (ids, bad) = parse_member_list(text).unwrap();
+        assert_eq!(ids, ["510000001", "510000002"], "repeats once, order kept");
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, 3);
+        assert!(
+            parse_member_list("name,id\nA,510000001\n")
+                .unwrap_err()
+                .contains("samagra_member_id")
+        );
+        assert!(parse_member_list("").is_err());
+    }
+}

@@ -75,6 +75,17 @@ enum Command {
         #[arg(long, default_value_t = 2_000)]
         chunk: usize,
     },
+    /// Import a department's list of workers (a CSV with a samagra_member_id column) as a
+    /// target group; importing the same name again replaces the list.
+    ImportGroup {
+        file: PathBuf,
+        /// The list's name, e.g. "ASHA workers 2026".
+        #[arg(long)]
+        name: String,
+        /// The department that keeps the list.
+        #[arg(long)]
+        department: String,
+    },
     /// Write a synthetic district (locations CSV and Samagra JSON Lines) for trials.
     Generate {
         /// Folder to write locations.csv and samagra.jsonl into.
@@ -305,6 +316,45 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::ImportSamagra { file, chunk } => {
             let app = App::open(settings).await?;
             import_samagra(&app, &file, chunk.max(1)).await?;
+        }
+        Command::ImportGroup {
+            file,
+            name,
+            department,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let (ids, bad) = panjiyan_server::import::parse_member_list(&text)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            for b in &bad {
+                eprintln!("{}:{}: {}", file.display(), b.line, b.reason);
+            }
+            if name.trim().is_empty() || department.trim().is_empty() {
+                return Err("give the list a --name and a --department".into());
+            }
+            let app = App::open(settings).await?;
+            let (_, unknown) = app
+                .db
+                .import_group(
+                    name.trim(),
+                    department.trim(),
+                    &ids,
+                    panjiyan_server::storage::now_ms(),
+                )
+                .await?;
+            for u in unknown.iter().take(20) {
+                eprintln!(
+                    "{}: member {u} is not in the Samagra records",
+                    file.display()
+                );
+            }
+            println!(
+                "{} members imported into \"{}\"; {} not in Samagra, {} rows not valid IDs",
+                ids.len() - unknown.len(),
+                name.trim(),
+                unknown.len(),
+                bad.len()
+            );
         }
         Command::Generate { out, seed, blocks } => {
             let spec = panjiyan_core::generator::DistrictSpec {

@@ -26,11 +26,27 @@ async fn the_demo_has_a_queue_for_its_officer() {
         total, 240,
         "the demo camp's registrations wait for the block officer"
     );
-    assert!(rows.iter().all(|r| {
-        r.camp_id
-            .as_deref()
-            .is_some_and(|c| c.starts_with("demo-camp-"))
-    }));
+    // They came from today's camp on the calendar, whose results show them.
+    let camp = rows[0].camp_id.clone().expect("a camp id");
+    assert!(
+        rows.iter()
+            .all(|r| r.camp_id.as_deref() == Some(camp.as_str()))
+    );
+    let planned = app
+        .db
+        .camp(&camp)
+        .await
+        .unwrap()
+        .expect("the camp is on the calendar");
+    assert_eq!(planned.staff.len(), 2, "the operator and the secretary");
+    assert_eq!(
+        app.db.camp_results(&camp).await.unwrap(),
+        vec![("pending_approval".to_owned(), 240)]
+    );
+    // A department list to compare against.
+    let groups = app.db.target_groups().await.unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].members, 120);
     assert!(
         rows.iter().all(|r| !r.name_hi.is_empty()),
         "names come from the Samagra records"

@@ -7,6 +7,7 @@ mod audit;
 mod backlog;
 mod camps;
 mod chart;
+mod groups;
 mod progress;
 mod queue;
 mod registration;
@@ -48,6 +49,8 @@ pub fn routes() -> Router<App> {
         .route("/admin/camps/{id}", get(camps::show))
         .route("/admin/camps/{id}/edit", get(camps::edit))
         .route("/api/v1/camps", get(camps::api_list))
+        .route("/admin/groups", get(groups::list).post(groups::import))
+        .route("/admin/groups/{id}", get(groups::show))
         .route("/assets/officer.css", get(stylesheet))
         .route("/assets/officer.js", get(script))
 }

@@ -12,6 +12,16 @@
       for (var i = 0; i < boxes.length; i++) { boxes[i].checked = all.checked; }
     });
   }
+  // Department lists: the chosen file's text goes into the form, which posts it as text.
+  var file = document.getElementById("g-file");
+  if (file && window.FileReader) {
+    file.addEventListener("change", function () {
+      if (!file.files.length) { return; }
+      var reader = new FileReader();
+      reader.onload = function () { document.getElementById("g-csv").value = reader.result; };
+      reader.readAsText(file.files[0]);
+    });
+  }
   var rows = document.querySelectorAll("table.queue tbody tr");
   var current = -1;
   function move(to) {
