@@ -222,6 +222,30 @@ impl Browser {
         );
     }
 
+    /// Chooses `file` in the file input matching `css`, as a person picking it would.
+    pub fn upload(&mut self, css: &str, file: &Path) {
+        let el = self.find(css);
+        let path = file.canonicalize().expect("the file to upload exists");
+        self.call(
+            "POST",
+            &format!("/element/{el}/value"),
+            json!({ "text": path.display().to_string() }),
+        );
+    }
+
+    /// Waits (bounded) until `script` returns true in the page.
+    pub fn wait_for_script(&mut self, script: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.run(script) != Value::Bool(true) {
+            assert!(
+                Instant::now() < deadline,
+                "never true on {}: {script}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Chooses the option with `value` in the select matching `css`.
     pub fn choose(&mut self, css: &str, value: &str) {
         self.click(&format!("{css} option[value=\"{value}\"]"));

@@ -5,5 +5,6 @@
 pub mod browser;
 pub mod link;
 pub mod loopback;
+pub mod phone;
 pub mod proxy;
 pub mod server;

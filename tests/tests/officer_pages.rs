@@ -5,58 +5,13 @@
 //! as a screenshot. Runs on SQLite and on PostgreSQL.
 
 use panjiyan_core::location::Level;
-use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::samagra::Member;
-use panjiyan_core::store::DeviceStore;
-use panjiyan_core::sync::{SyncClient, SyncConfig};
 use panjiyan_core::validate::LgdCode;
 use panjiyan_server::auth::hash_password;
 use panjiyan_server::storage::{Role, Storage};
 use panjiyan_tests::browser::{Browser, ENTER, screenshot_dir};
+use panjiyan_tests::phone::register;
 use panjiyan_tests::server::{Backend, E2eServer, PASSWORD, fresh_database};
-use std::sync::atomic::AtomicBool;
-
-/// A phone that enrols, downloads its packs and registers `members` at `camp`.
-fn register(
-    url: &str,
-    dir: &std::path::Path,
-    n: u8,
-    members: &[Member],
-    camp: &str,
-) -> Vec<String> {
-    let store = DeviceStore::open(dir.join(format!("phone-{n}.db")), &[n + 1; 32]).unwrap();
-    let client = SyncClient::new(SyncConfig::new(url, dir.join(format!("phone-{n}")))).unwrap();
-    client.enrol(&store, "operator", PASSWORD).unwrap();
-    for unit in client
-        .units(&store)
-        .unwrap()
-        .iter()
-        .filter(|u| u.needs_download())
-    {
-        client
-            .download(&store, unit, &|_, _| {}, &AtomicBool::new(false))
-            .unwrap();
-    }
-    let mut ids = Vec::new();
-    for m in members {
-        let form = RegistrationForm {
-            occupation_code: Some("brick_making".into()),
-            mobile: Some("9876543210".into()),
-            facts: ApplicantFacts::no_land(),
-            camp_id: Some(camp.into()),
-            consent: true,
-            ..RegistrationForm::new(m.member_id.clone(), "operator")
-        };
-        let id = store.create_draft(&form).unwrap();
-        store
-            .finalise(id, time::OffsetDateTime::now_utc(), true)
-            .unwrap();
-        ids.push(id.to_string());
-    }
-    let report = client.sync(&store, &|_, _| {}).unwrap();
-    assert_eq!(store.outbox_stats().unwrap().queued, 0, "{report:?}");
-    ids
-}
 
 async fn officer_works_the_queue(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
@@ -119,9 +74,17 @@ async fn officer_works_the_queue(backend: Backend) {
     let url = server.url();
     let path = dir.path().to_owned();
     let (ids_a, ids_b, dup) = tokio::task::spawn_blocking(move || {
-        let a = register(&url, &path, 0, &camp_a, "camp-a");
-        let b = register(&url, &path, 1, &camp_b, "camp-b");
-        let dup = register(&url, &path, 2, std::slice::from_ref(&first), "camp-b");
+        let a = register(&url, &path, 0, "operator", PASSWORD, &camp_a, "camp-a");
+        let b = register(&url, &path, 1, "operator", PASSWORD, &camp_b, "camp-b");
+        let dup = register(
+            &url,
+            &path,
+            2,
+            "operator",
+            PASSWORD,
+            std::slice::from_ref(&first),
+            "camp-b",
+        );
         (a, b, dup[0].clone())
     })
     .await

@@ -1,0 +1,53 @@
+//! A camp phone for page tests: a real device store and sync client that enrol, download
+//! every pack of their area, register workers at a camp and push, straight to the server.
+
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
+use panjiyan_core::samagra::Member;
+use panjiyan_core::store::DeviceStore;
+use panjiyan_core::sync::{SyncClient, SyncConfig};
+use std::sync::atomic::AtomicBool;
+
+/// Phone `n` (its own store under `dir`) enrols as `username`, downloads its packs, registers
+/// `members` at `camp` as brick-kiln workers and pushes; returns the registration ids in order.
+pub fn register(
+    url: &str,
+    dir: &std::path::Path,
+    n: u8,
+    username: &str,
+    password: &str,
+    members: &[Member],
+    camp: &str,
+) -> Vec<String> {
+    let store = DeviceStore::open(dir.join(format!("phone-{n}.db")), &[n + 1; 32]).unwrap();
+    let client = SyncClient::new(SyncConfig::new(url, dir.join(format!("phone-{n}")))).unwrap();
+    client.enrol(&store, username, password).unwrap();
+    for unit in client
+        .units(&store)
+        .unwrap()
+        .iter()
+        .filter(|u| u.needs_download())
+    {
+        client
+            .download(&store, unit, &|_, _| {}, &AtomicBool::new(false))
+            .unwrap();
+    }
+    let mut ids = Vec::new();
+    for m in members {
+        let form = RegistrationForm {
+            occupation_code: Some("brick_making".into()),
+            mobile: Some("9876543210".into()),
+            facts: ApplicantFacts::no_land(),
+            camp_id: Some(camp.into()),
+            consent: true,
+            ..RegistrationForm::new(m.member_id.clone(), username)
+        };
+        let id = store.create_draft(&form).unwrap();
+        store
+            .finalise(id, time::OffsetDateTime::now_utc(), true)
+            .unwrap();
+        ids.push(id.to_string());
+    }
+    let report = client.sync(&store, &|_, _| {}).unwrap();
+    assert_eq!(store.outbox_stats().unwrap().queued, 0, "{report:?}");
+    ids
+}

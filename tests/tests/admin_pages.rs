@@ -1,0 +1,296 @@
+//! The collector's and admin's pages in a real headless Chromium against a real server:
+//! progress against targets with drill-down, charts and CSV; the payout statement; planning a
+//! camp and watching its packs reach the staff's phone and its results come in; the sync
+//! backlog with a silent phone flagged (and the same figures on /metrics); a department list
+//! imported from a file and compared with who is registered. Every page is saved as a
+//! screenshot. Runs on SQLite and on PostgreSQL.
+
+use panjiyan_core::location::Level;
+use panjiyan_core::samagra::Member;
+use panjiyan_core::validate::LgdCode;
+use panjiyan_core::wire::BacklogReport;
+use panjiyan_server::auth::hash_password;
+use panjiyan_server::storage::{Role, Storage, now_ms};
+use panjiyan_tests::browser::{Browser, screenshot_dir};
+use panjiyan_tests::phone::register;
+use panjiyan_tests::server::{Backend, E2eServer, PASSWORD, fresh_database};
+
+/// A synchronous GET from inside the page (with its session cookie): what a CSV link downloads.
+fn fetch_in_page(b: &mut Browser, path: &str) -> String {
+    b.run(&format!(
+        "var x = new XMLHttpRequest(); x.open('GET', '{path}', false); x.send(); return x.status + '\\n' + x.responseText;"
+    ))
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+async fn admin_pages(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(db) = fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let server = E2eServer::start(db, 12).await;
+    let h = server.district.hierarchy.clone();
+    let level = |l: Level| -> Vec<LgdCode> {
+        h.places()
+            .iter()
+            .filter(|p| p.level == l)
+            .map(|p| p.code.clone())
+            .collect()
+    };
+    let (blocks, gps, villages) = (
+        level(Level::Block),
+        level(Level::GramPanchayat),
+        level(Level::Village),
+    );
+    let home = blocks[0].clone();
+    let gp = gps.iter().find(|g| h.is_within(g, &home)).unwrap().clone();
+    let gp_villages: Vec<LgdCode> = villages
+        .iter()
+        .filter(|v| h.is_within(v, &gp))
+        .cloned()
+        .collect();
+    let hash = hash_password(PASSWORD);
+    let db = server.app.db.clone();
+    db.add_user("sec", &hash, Role::Secretary, gp.as_str())
+        .await
+        .unwrap();
+    db.add_user("ceo", &hash, Role::DesignatedOfficer, home.as_str())
+        .await
+        .unwrap();
+    // A target of 10 for each village of the home block: 40 for the block and the district.
+    for v in villages.iter().filter(|v| h.is_within(v, &home)) {
+        db.set_target(v.as_str(), 10).await.unwrap();
+    }
+
+    let today = time::OffsetDateTime::now_utc().date();
+    let adults_in = |area: &LgdCode| -> Vec<Member> {
+        let mut m: Vec<Member> = server
+            .district
+            .members
+            .iter()
+            .filter(|m| (20..=55).contains(&m.birth.age_on(today)))
+            .filter(|m| {
+                let f = server
+                    .district
+                    .families
+                    .iter()
+                    .find(|f| f.family_id == m.family_id)
+                    .unwrap();
+                h.is_within(&f.unit_code, area)
+            })
+            .cloned()
+            .collect();
+        m.sort_by(|a, b| a.member_id.cmp(&b.member_id));
+        m
+    };
+    let (home_people, other_people) = (adults_in(&gp), adults_in(&blocks[1]));
+    let url = server.url();
+    let path = dir.path().to_owned();
+    let (home_batch, other_batch) = (home_people[..6].to_vec(), other_people[..3].to_vec());
+    let ids = tokio::task::spawn_blocking(move || {
+        let mut ids = register(&url, &path, 0, "operator", PASSWORD, &home_batch, "walk-in");
+        ids.extend(register(
+            &url,
+            &path,
+            1,
+            "operator",
+            PASSWORD,
+            &other_batch,
+            "walk-in",
+        ));
+        ids
+    })
+    .await
+    .unwrap();
+    let first_four: Vec<uuid::Uuid> = ids[..4].iter().map(|i| i.parse().unwrap()).collect();
+    assert_eq!(server.approve_all(&first_four).await, 4);
+
+    let base = server.url();
+    let label = match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let shots = screenshot_dir("admin");
+    let list_file = dir.path().join("asha.csv");
+    std::fs::write(
+        &list_file,
+        format!(
+            "name,samagra_member_id\nA,{}\nB,{}\nC,{}\nD,{}\nE,{}\nF,12345\nG,999999999\n",
+            home_people[0].member_id,
+            home_people[1].member_id,
+            home_people[2].member_id,
+            home_people[10].member_id,
+            home_people[11].member_id,
+        ),
+    )
+    .unwrap();
+    let tomorrow = (today + time::Duration::days(1)).to_string();
+    let (gp_code, villages_of_gp) = (gp.to_string(), gp_villages.clone());
+    let (url, path) = (server.url(), dir.path().to_owned());
+    let camp_people = home_people[20..22].to_vec();
+    let db2 = db.clone();
+    tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Handle::current();
+        let mut b = Browser::start(shots);
+        let shot = |b: &mut Browser, name: &str| b.screenshot(&format!("{label}-{name}"));
+        b.goto(&format!("{base}/admin/progress"));
+        b.fill("#username", "officer");
+        b.fill("#password", PASSWORD);
+        b.follow("button[type=submit]");
+        assert!(b.url().ends_with("/admin/progress"), "{}", b.url());
+
+        // The district: 9 registered against the 40 set below it, a projected date, charts.
+        let headline = b.text("#headline");
+        assert!(headline.starts_with("40 के लक्ष्य में से 9 पंजीकृत (22.5%)"), "{headline}");
+        assert!(b.text("#projection").contains("तक पूरा होगा"), "{}", b.text("#projection"));
+        assert!(b.exists("#daily-chart svg rect"), "daily bars");
+        assert!(b.exists("#cumulative-chart svg polyline"), "cumulative line");
+        let home_row = b.run(&format!(
+            "return document.querySelector('#by-area a[href$=\"place={home}\"]').closest('tr').innerText"
+        ));
+        let home_row = home_row.as_str().unwrap_or_default();
+        assert!(home_row.contains("40") && home_row.contains("15.0"), "{home_row}");
+        shot(&mut b, "01-progress-district");
+        // CSV of the same table.
+        let csv = fetch_in_page(&mut b, "/admin/progress?format=csv");
+        assert!(csv.starts_with("200\ncode,name_hi,name_en,level,target,registered"), "{csv}");
+        let block_line = csv.lines().find(|l| l.starts_with(&format!("{home},"))).unwrap_or_default();
+        assert!(block_line.ends_with(",block,40,6,15.0,4,2,0,0,6,0,0"), "{csv}");
+        // Drill down to the block, then the gram panchayat.
+        b.follow(&format!("#by-area a[href$=\"place={home}\"]"));
+        assert!(b.url().ends_with(&format!("place={home}")));
+        assert!(b.text("#crumbs").contains("›"));
+        b.follow(&format!("#by-area a[href$=\"{gp_code}\"]"));
+        assert!(b.text("#headline").starts_with("20 के लक्ष्य में से 6 पंजीकृत"), "{}", b.text("#headline"));
+        shot(&mut b, "02-progress-gram-panchayat");
+        // Outside the admin's area: nothing.
+        b.goto(&format!("{base}/admin/progress?place=99"));
+        assert!(b.text("main").contains("नहीं मिला"));
+
+        // Payout: 4 approved × Rs 5.
+        b.goto(&format!("{base}/admin/payout"));
+        assert!(b.text("#payout-total").contains("4 स्वीकृत, रु. 20.00"), "{}", b.text("#payout-total"));
+        let payout = fetch_in_page(&mut b, "/admin/payout?format=csv");
+        assert!(payout.contains(&format!("{gp_code},")) && payout.contains(",gram_panchayat,6,4,5.00,20.00"), "{payout}");
+        shot(&mut b, "03-payout");
+
+        // Plan a camp for tomorrow: a mistake first (ends before it starts), then right.
+        b.goto(&format!("{base}/admin/camps/new"));
+        b.choose("#area", home.as_str());
+        b.follow(".filters button[type=submit]");
+        // Date and time inputs take their value as the browser's locale shows it; set it as
+        // the picker would.
+        b.run(&format!("document.getElementById('date').value = '{tomorrow}';"));
+        b.run("document.getElementById('from').value = '16:00'; document.getElementById('to').value = '10:00';");
+        b.fill("#venue", "Panchayat Bhawan");
+        for v in &villages_of_gp {
+            b.click(&format!("input[name=unit][value=\"{v}\"]"));
+        }
+        b.click("fieldset:nth-of-type(2) input[name=staff]");
+        b.follow("#save-camp");
+        assert!(b.text(".error").contains("HH:MM"), "the mistake is named");
+        assert_eq!(b.run("return document.getElementById('venue').value"), "Panchayat Bhawan", "nothing typed is lost");
+        b.run("document.getElementById('from').value = '10:00'; document.getElementById('to').value = '16:00';");
+        b.follow("#save-camp");
+        assert!(b.exists("#saved"), "{}", b.text("main"));
+        let camp_id = b.text("h1");
+        assert!(camp_id.starts_with(&format!("{home}-")), "{camp_id}");
+        assert!(b.text("#readiness-summary").starts_with("कर्मचारियों के डिवाइस पर 2 में से 0"), "{}", b.text("#readiness-summary"));
+        shot(&mut b, "04-camp-planned");
+
+        // The secretary's phone downloads the camp's packs and registers two workers there.
+        let ids = register(&url, &path, 2, "sec", PASSWORD, &camp_people, &camp_id);
+        assert_eq!(ids.len(), 2);
+        b.goto(&format!("{base}/admin/camps/{camp_id}"));
+        assert!(b.text("#readiness-summary").contains("2 में से 2"), "{}", b.text("#readiness-summary"));
+        assert!(b.text("#results").contains("2"));
+        shot(&mut b, "05-camp-ready");
+        b.goto(&format!("{base}/admin/camps"));
+        assert!(b.text("#upcoming").contains(&camp_id));
+        shot(&mut b, "06-camps");
+
+        // A phone that went quiet three days ago holding five registrations.
+        let device = rt
+            .block_on(db2.device_backlog(&gp_code))
+            .unwrap()
+            .into_iter()
+            .find(|d| d.enrolled_by == "sec")
+            .unwrap();
+        let three_days_ago = now_ms() - 3 * 86_400_000;
+        rt.block_on(db2.record_backlog(
+            &device.device_id,
+            &BacklogReport {
+                pending: 5,
+                oldest_pending_at: Some(time::OffsetDateTime::now_utc() - time::Duration::days(4)),
+                app_version: "0.1.0-test".into(),
+                last_error: Some("connect_timeout".into()),
+            },
+            three_days_ago,
+        ))
+        .unwrap();
+        b.goto(&format!("{base}/admin/backlog"));
+        assert!(b.text("#backlog-summary").starts_with("1 डिवाइस पर 5 पंजीयन"), "{}", b.text("#backlog-summary"));
+        assert!(b.text("#backlog-summary").contains("इनमें से 1 डिवाइस 48 घंटे"));
+        assert!(b.exists("#devices .silent"));
+        assert!(b.text("#ingest-summary").starts_with("पिछले घंटे में 11 प्राप्त"), "{}", b.text("#ingest-summary"));
+        assert!(b.text("#officers").contains("ceo"));
+        shot(&mut b, "07-backlog");
+        let metrics = fetch_in_page(&mut b, "/metrics");
+        assert!(metrics.contains("panjiyan_devices_silent_with_unsent 1"), "{metrics}");
+        assert!(metrics.contains("panjiyan_registrations_on_devices 5"));
+        assert!(metrics.contains("panjiyan_officer_pending_approvals{officer=\"ceo\"} 4"), "{metrics}");
+
+        // A department list from a file: five known members, one bad row, one unknown ID.
+        b.goto(&format!("{base}/admin/groups"));
+        b.fill("#g-name", "ASHA workers");
+        b.fill("#g-department", "Health");
+        b.upload("#g-file", &list_file);
+        b.wait_for_script("return document.getElementById('g-csv').value.length > 0");
+        b.follow("#import");
+        assert!(
+            b.text("#imported").starts_with("सूची में 5 सदस्य आयात हुए; 1 आईडी समग्र में नहीं हैं और 1 पंक्तियाँ"),
+            "{}",
+            b.text("#imported")
+        );
+        assert_eq!(b.text("#bad-rows"), "7");
+        assert_eq!(b.text("#unknown-ids"), "999999999");
+        shot(&mut b, "08-list-imported");
+        b.follow("#open-group");
+        assert!(b.text("#coverage-summary").starts_with("आपके क्षेत्र में 5 में से 3 पंजीकृत"), "{}", b.text("#coverage-summary"));
+        assert_eq!(b.all("#unregistered tbody tr").len(), 2);
+        let group_path = b.url().replacen(&base, "", 1);
+        let missing = fetch_in_page(&mut b, &format!("{group_path}?format=csv&table=unregistered"));
+        assert!(missing.contains(home_people[10].member_id.as_str()), "{missing}");
+        shot(&mut b, "09-list");
+
+        // In English.
+        b.goto(&format!("{base}/admin/progress"));
+        b.follow("header a.lang");
+        assert!(b.text("#headline").starts_with("11 registered of a target of 40 (27.5%)"), "{}", b.text("#headline"));
+        shot(&mut b, "10-progress-english");
+
+        // A block officer plans camps but does not see the district's dashboards.
+        b.follow("header form button");
+        b.goto(&format!("{base}/admin/camps"));
+        b.fill("#username", "ceo");
+        b.fill("#password", PASSWORD);
+        b.follow("button[type=submit]");
+        assert!(b.text("#upcoming").contains(&camp_id));
+        b.goto(&format!("{base}/admin/progress"));
+        assert!(b.text("main").contains("cannot open"));
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_watches_the_campaign_in_chromium_on_sqlite() {
+    admin_pages(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_watches_the_campaign_in_chromium_on_postgres() {
+    admin_pages(Backend::Postgres).await;
+}
