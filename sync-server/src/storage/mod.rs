@@ -543,6 +543,9 @@ pub trait Storage: Send + Sync {
     /// Folds status changes after the rollup's cursor into `progress`, at most `limit` change
     /// numbers per call; returns how many change numbers it consumed (0: up to date).
     async fn catch_up_progress(&self, limit: i64) -> Result<i64, StorageError>;
+    /// Recounts `progress` from every registration in one pass and moves the cursor to the
+    /// last change (after a hierarchy move, or to load a large backlog at once).
+    async fn rebuild_progress(&self) -> Result<(), StorageError>;
     /// Counts at `place` per day, channel and state.
     async fn progress_by_day(&self, place: &str) -> Result<Vec<ProgressRow>, StorageError>;
     /// Counts of each child of `place`, per channel and state, over received days in
@@ -577,7 +580,7 @@ pub trait Storage: Send + Sync {
     async fn device_backlog(&self, area: &str) -> Result<Vec<DeviceBacklog>, StorageError>;
     /// Registrations received per minute since `since` (epoch ms): (minute start, count).
     async fn ingest_per_minute(&self, since: i64) -> Result<Vec<(i64, i64)>, StorageError>;
-    /// Notifications by state (pending, sent, failed …).
+    /// Messages still to deliver and those that failed, by state (pending, sending, failed).
     async fn notification_counts(&self) -> Result<Vec<(String, i64)>, StorageError>;
     async fn officer_backlog(&self, area: &str) -> Result<Vec<OfficerBacklog>, StorageError>;
     async fn save_camp(&self, camp: &Camp, created_by: i64, now: i64) -> Result<(), StorageError>;
@@ -728,6 +731,7 @@ delegate! {
     async fn status_lookups(&self, client: &str, now: i64, since: i64) -> Result<i64, StorageError>;
     async fn worker_status(&self, member_id: &str) -> Result<Option<WorkerStatus>, StorageError>;
     async fn catch_up_progress(&self, limit: i64) -> Result<i64, StorageError>;
+    async fn rebuild_progress(&self) -> Result<(), StorageError>;
     async fn progress_by_day(&self, place: &str) -> Result<Vec<ProgressRow>, StorageError>;
     async fn progress_of_children(&self, place: &str, from_day: Option<i64>, to_day: Option<i64>) -> Result<Vec<ProgressRow>, StorageError>;
     async fn progress_at_levels(&self, area: &str, levels: &[&str], from_day: Option<i64>, to_day: Option<i64>) -> Result<Vec<ProgressRow>, StorageError>;

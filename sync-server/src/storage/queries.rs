@@ -46,9 +46,9 @@ macro_rules! impl_storage {
             StorageError, UnitSummary, User, level_text, parse_level,
         };
 
-        const DESCENDANTS: &str = "WITH RECURSIVE sub(code) AS (
-                SELECT CAST($1 AS TEXT)
-                UNION ALL SELECT p.code FROM places p JOIN sub ON p.parent = sub.code)";
+        /// `sub`: the place `$1` and every place under it, read from the hierarchy's closure
+        /// (an index range, not a recursive walk: a state has tens of thousands of places).
+        const DESCENDANTS: &str = "WITH sub(code) AS (SELECT code FROM place_ancestors WHERE ancestor = CAST($1 AS TEXT))";
 
         fn user_from(row: &<$db as sqlx::Database>::Row) -> Result<User, StorageError> {
             let role: String = row.try_get("role")?;
@@ -82,6 +82,39 @@ macro_rules! impl_storage {
                 state: r.try_get("state")?,
                 n: r.try_get("n")?,
             })
+        }
+
+        /// Adds the registrations matching `condition` (an SQL condition on `r`) to `progress`
+        /// under `state_column`, with `sign` "-" to take them away: the one statement the
+        /// incremental rollup and the full rebuild share.
+        fn fold_into_progress(state_column: &str, sign: &str, condition: &str) -> String {
+            format!(
+                "INSERT INTO progress(place_code, day, channel, state, n)
+                 SELECT a.ancestor, r.received_day, r.channel, {state_column}, {sign}count(*)
+                 FROM registrations r JOIN place_ancestors a ON a.code = r.unit_code
+                 WHERE {condition}
+                 GROUP BY a.ancestor, r.received_day, r.channel, {state_column}
+                 ON CONFLICT(place_code, day, channel, state) DO UPDATE SET n = progress.n + excluded.n"
+            )
+        }
+
+        /// Counts every registration into an emptied `progress` and moves the rollup's cursor
+        /// to the last change: after the hierarchy moved, or to load a big backlog at once.
+        async fn rebuild_progress_in(tx: &mut sqlx::Transaction<'_, $db>) -> Result<(), StorageError> {
+            sqlx::query("UPDATE counters SET value = value WHERE name = 'progress_cursor'").execute(&mut **tx).await?;
+            sqlx::query("DELETE FROM progress").execute(&mut **tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(fold_into_progress("r.state", "", "r.received_day IS NOT NULL")))
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("UPDATE registrations SET counted_state = state WHERE counted_state IS NULL OR counted_state <> state")
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query(
+                "UPDATE counters SET value = (SELECT value FROM counters WHERE name = 'status_change') WHERE name = 'progress_cursor'",
+            )
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
         }
 
         /// `$first, $first+1, …` for `n` values: an IN list of bound parameters.
@@ -202,9 +235,7 @@ macro_rules! impl_storage {
                 .await?;
                 if moved {
                     // A place moved: its counts belong to other ancestors now; count again.
-                    sqlx::query("DELETE FROM progress").execute(&mut *tx).await?;
-                    sqlx::query("UPDATE registrations SET counted_state = NULL").execute(&mut *tx).await?;
-                    sqlx::query("UPDATE counters SET value = 0 WHERE name = 'progress_cursor'").execute(&mut *tx).await?;
+                    rebuild_progress_in(&mut tx).await?;
                 }
                 tx.commit().await?;
                 Ok(ordered.len() as u64)
@@ -219,7 +250,7 @@ macro_rules! impl_storage {
             }
 
             async fn is_within(&self, code: &str, area: &str) -> Result<bool, StorageError> {
-                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("{DESCENDANTS} SELECT count(*) FROM sub WHERE code = $2")))
+                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM place_ancestors WHERE ancestor = $1 AND code = $2")
                     .bind(area)
                     .bind(code)
                     .fetch_one(&self.pool)
@@ -1079,17 +1110,10 @@ macro_rules! impl_storage {
                     return Ok(0);
                 }
                 for (state_column, sign, condition) in [
-                    ("r.counted_state", "-", "r.counted_state IS NOT NULL AND r.counted_state <> r.state"),
-                    ("r.state", "", "(r.counted_state IS NULL OR r.counted_state <> r.state)"),
+                    ("r.counted_state", "-", "r.change_seq > $1 AND r.change_seq <= $2 AND r.counted_state IS NOT NULL AND r.counted_state <> r.state"),
+                    ("r.state", "", "r.change_seq > $1 AND r.change_seq <= $2 AND (r.counted_state IS NULL OR r.counted_state <> r.state)"),
                 ] {
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "INSERT INTO progress(place_code, day, channel, state, n)
-                         SELECT a.ancestor, r.received_day, r.channel, {state_column}, {sign}count(*)
-                         FROM registrations r JOIN place_ancestors a ON a.code = r.unit_code
-                         WHERE r.change_seq > $1 AND r.change_seq <= $2 AND {condition}
-                         GROUP BY a.ancestor, r.received_day, r.channel, {state_column}
-                         ON CONFLICT(place_code, day, channel, state) DO UPDATE SET n = progress.n + excluded.n"
-                    )))
+                    sqlx::query(sqlx::AssertSqlSafe(fold_into_progress(state_column, sign, condition)))
                     .bind(cursor)
                     .bind(upto)
                     .execute(&mut *tx)
@@ -1106,6 +1130,13 @@ macro_rules! impl_storage {
                 sqlx::query("UPDATE counters SET value = $1 WHERE name = 'progress_cursor'").bind(upto).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(upto - cursor)
+            }
+
+            async fn rebuild_progress(&self) -> Result<(), StorageError> {
+                let mut tx = self.begin_write().await?;
+                rebuild_progress_in(&mut tx).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn progress_by_day(&self, place: &str) -> Result<Vec<ProgressRow>, StorageError> {
@@ -1260,7 +1291,12 @@ macro_rules! impl_storage {
             }
 
             async fn notification_counts(&self) -> Result<Vec<(String, i64)>, StorageError> {
-                let rows = sqlx::query("SELECT state, count(*) AS n FROM notifications GROUP BY state ORDER BY state")
+                // The queue, not the history: sent messages are millions at state scale and are
+                // not counted here (the notifications_due index covers what is).
+                let rows = sqlx::query(
+                    "SELECT state, count(*) AS n FROM notifications WHERE state IN ('pending', 'sending', 'failed')
+                     GROUP BY state ORDER BY state",
+                )
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()

@@ -405,6 +405,7 @@ pub async fn page(
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct PayoutQuery {
+    place: Option<String>,
     from: Option<String>,
     to: Option<String>,
     format: Option<String>,
@@ -417,10 +418,15 @@ pub async fn payout(
     user: PageUser,
     Query(q): Query<PayoutQuery>,
 ) -> Result<Response, PageError> {
-    let area = admin_area(&app, &user, None).await?;
+    let area = admin_area(&app, &user, q.place.as_deref()).await?;
     crate::rollup::catch_up(&app).await?;
     let lang = user.lang;
     let today = india_day(now_ms());
+    let here = app
+        .db
+        .place(&area)
+        .await?
+        .ok_or_else(PageError::not_found)?;
     // Default: this month so far.
     let month_start = {
         let iso = day_iso(today);
@@ -433,13 +439,27 @@ pub async fn payout(
             .unwrap_or(today)
             .max(from);
     let levels = ["gram_panchayat", "urban_body"];
-    let places = app.db.places_at_levels(&area, &levels).await?;
+    // A state's page lists its districts (each opens its own statement); the CSV for accounts
+    // always has every gram panchayat and urban body.
+    let by_district =
+        here.level == panjiyan_core::location::Level::State && q.format.as_deref() != Some("csv");
+    let (places, counted) = if by_district {
+        (
+            app.db.children_of(&area).await?,
+            app.db
+                .progress_of_children(&area, Some(from), Some(to))
+                .await?,
+        )
+    } else {
+        (
+            app.db.places_at_levels(&area, &levels).await?,
+            app.db
+                .progress_at_levels(&area, &levels, Some(from), Some(to))
+                .await?,
+        )
+    };
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    for row in app
-        .db
-        .progress_at_levels(&area, &levels, Some(from), Some(to))
-        .await?
-    {
+    for row in counted {
         tallies.entry(row.place_code.clone()).or_default().add(&row);
     }
     let rate = app.settings.payout_paise;
@@ -486,10 +506,12 @@ pub async fn payout(
     let approved_total: i64 = rows.iter().map(|r| r[5].parse::<i64>().unwrap_or(0)).sum();
     let mut body = format!(
         "<h1>{title}</h1><form method=\"get\" action=\"/admin/payout\" class=\"filters\">\
+         <input type=\"hidden\" name=\"place\" value=\"{place}\">\
          <label for=\"f-from\">{from_label}</label><input type=\"date\" id=\"f-from\" name=\"from\" value=\"{from}\">\
          <label for=\"f-to\">{to_label}</label><input type=\"date\" id=\"f-to\" name=\"to\" value=\"{to}\">\
          <button type=\"submit\">{apply}</button></form><p>{explain}</p><p class=\"summary\" id=\"payout-total\">{total}</p>\
-         <p><a class=\"csv\" href=\"/admin/payout?from={from}&amp;to={to}&amp;format=csv\">{csv}</a></p>",
+         <p><a class=\"csv\" href=\"/admin/payout?place={place}&amp;from={from}&amp;to={to}&amp;format=csv\">{csv}</a></p>",
+        place = escape(&area),
         title = t(lang, "page.payout.title"),
         from_label = t(lang, "page.filter.from"),
         to_label = t(lang, "page.filter.to"),
@@ -526,8 +548,19 @@ pub async fn payout(
         .iter()
         .zip(&rows)
         .map(|(p, r)| {
+            let label = escape(name(lang, p));
+            let area = if by_district {
+                format!(
+                    "<a href=\"/admin/payout?place={}&amp;from={}&amp;to={}\">{label}</a>",
+                    escape(p.code.as_str()),
+                    day_iso(from),
+                    day_iso(to)
+                )
+            } else {
+                label
+            };
             vec![
-                escape(name(lang, p)),
+                area,
                 t(lang, &format!("page.level.{}", r[3])),
                 count(r[4].parse().unwrap_or(0)),
                 count(r[5].parse().unwrap_or(0)),

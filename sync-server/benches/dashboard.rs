@@ -1,0 +1,336 @@
+//! `dashboard_p95_ms`: the collector's and admin's pages at state scale. PostgreSQL is seeded
+//! with a state-sized hierarchy (52 districts, 312 blocks, about 23,000 gram panchayats and
+//! 55,000 villages, 400 urban bodies with 6,000 wards) and 10 million registrations
+//! (PANJIYAN_BENCH_REGISTRATIONS to change), the progress rollup is built, and the real server
+//! answers the pages over HTTP on loopback. The baseline is the same "by area" table counted
+//! straight from the registrations, measured in the same run. One JSON line per figure.
+//! Needs PANJIYAN_TEST_PG_URL (scripts/with-postgres).
+
+use panjiyan_core::location::{Level, Place};
+use panjiyan_core::validate::LgdCode;
+use panjiyan_server::app::{App, Settings, launch};
+use panjiyan_server::auth::hash_password;
+use panjiyan_server::storage::{Role, Storage, india_day, now_ms};
+use sqlx::Connection;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+const DISTRICTS: u32 = 52;
+const BLOCKS: u32 = 6;
+const GPS_PER_BLOCK: u32 = 75;
+const URBAN_BODIES: u32 = 8;
+const WARDS: u32 = 15;
+const SAMPLES: usize = 40;
+const PASSWORD: &str = "bench-password-1";
+
+fn emit(bench: &str, value: f64, unit: &str, baseline: Option<f64>) {
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    let ratio = baseline.filter(|b| *b > 0.0).map(|b| value / b);
+    let num = |x: Option<f64>| x.map_or_else(|| "null".to_owned(), |x| round(x).to_string());
+    println!(
+        "{{\"bench\": {}, \"value\": {}, \"unit\": {}, \"baseline\": {}, \"ratio\": {}}}",
+        serde_json::Value::from(bench),
+        round(value),
+        serde_json::Value::from(unit),
+        num(baseline),
+        num(ratio)
+    );
+}
+
+fn place(code: String, level: Level, en: String, hi: String, parent: Option<&str>) -> Place {
+    Place {
+        code: LgdCode::parse(&code).expect("bench codes are digits"),
+        level,
+        name_hi: hi,
+        name_en: en,
+        parent: parent.map(|p| LgdCode::parse(p).expect("digits")),
+    }
+}
+
+/// The state: codes grow by a digit per level so they never collide.
+fn state() -> (Vec<Place>, Vec<String>) {
+    let mut places = vec![place(
+        "23".into(),
+        Level::State,
+        "Bench State".into(),
+        "परीक्षण राज्य".into(),
+        None,
+    )];
+    let mut units = Vec::new();
+    for d in 0..DISTRICTS {
+        let district = (100 + d).to_string();
+        places.push(place(
+            district.clone(),
+            Level::District,
+            format!("District {d}"),
+            format!("ज़िला {d}"),
+            Some("23"),
+        ));
+        for b in 1..=BLOCKS {
+            let block = format!("{district}{b}");
+            places.push(place(
+                block.clone(),
+                Level::Block,
+                format!("Block {block}"),
+                format!("विकासखंड {block}"),
+                Some(&district),
+            ));
+            for g in 0..GPS_PER_BLOCK {
+                let gp = format!("{block}{g:02}");
+                places.push(place(
+                    gp.clone(),
+                    Level::GramPanchayat,
+                    format!("GP {gp}"),
+                    format!("ग्राम पंचायत {gp}"),
+                    Some(&block),
+                ));
+                for v in 0..(2 + (g % 3 == 0) as u32) {
+                    let village = format!("{gp}{v}");
+                    places.push(place(
+                        village.clone(),
+                        Level::Village,
+                        format!("Village {village}"),
+                        format!("गाँव {village}"),
+                        Some(&gp),
+                    ));
+                    units.push(village);
+                }
+            }
+        }
+        for u in 0..URBAN_BODIES {
+            let body = format!("{district}9{u:02}");
+            places.push(place(
+                body.clone(),
+                Level::UrbanBody,
+                format!("Town {body}"),
+                format!("नगर {body}"),
+                Some(&district),
+            ));
+            for w in 0..WARDS {
+                let ward = format!("{body}{w:02}");
+                places.push(place(
+                    ward.clone(),
+                    Level::Ward,
+                    format!("Ward {ward}"),
+                    format!("वार्ड {ward}"),
+                    Some(&body),
+                ));
+                units.push(ward);
+            }
+        }
+    }
+    (places, units)
+}
+
+/// Registrations `from..to` as COPY text: spread over the units and the last 100 days; 60%
+/// approved, 25% pending, 8% rejected, 7% duplicates; 80% from camps.
+fn registrations(from: u64, to: u64, units: &[String], now: i64, counted: bool) -> String {
+    let mut out = String::with_capacity(((to - from) * 200) as usize);
+    for i in from..to {
+        let unit = &units[(i as usize * 7919) % units.len()];
+        let received = now - (i % 100) as i64 * 86_400_000 - (i % 80_000) as i64 * 1_000;
+        let state = match i % 100 {
+            0..60 => "approved",
+            60..85 => "pending_approval",
+            85..93 => "rejected",
+            _ => "duplicate",
+        };
+        let channel = match i % 20 {
+            0..16 => "camp",
+            16..19 => "service_centre",
+            _ => "self_registered",
+        };
+        let number = if state == "approved" {
+            format!("23-B-{i}")
+        } else {
+            "\\N".into()
+        };
+        let reason = if state == "rejected" {
+            "not_a_worker"
+        } else {
+            "\\N"
+        };
+        let counted_state = if counted { state } else { "\\N" };
+        let _ = writeln!(
+            out,
+            "{id}\tx\t{{}}\tbench\t{i}\t{member}\t{family}\t{unit}\t{channel}\tagricultural_labour\t{state}\t{number}\t{reason}\t{received}\t{seq}\t{day}\t{counted_state}",
+            id = uuid::Uuid::from_u64_pair(0x0190_0000_0000_7000, i),
+            member = 100_000_000 + i,
+            family = 10_000_000 + i / 4,
+            seq = i + 1,
+            day = india_day(received),
+        );
+    }
+    out
+}
+
+async fn copy(conn: &mut sqlx::PgConnection, statement: &str, data: String) {
+    let mut c = conn.copy_in_raw(statement).await.unwrap();
+    c.send(data.into_bytes()).await.unwrap();
+    c.finish().await.unwrap();
+}
+
+const REGISTRATION_COLUMNS: &str = "COPY registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
+    unit_code, channel, occupation_code, state, registration_number, reason, received_at, change_seq, received_day,
+    counted_state) FROM STDIN";
+
+/// Signs in through the page and returns the session cookie.
+async fn sign_in(http: &reqwest::Client, url: &str, username: &str) -> String {
+    let r = http
+        .post(format!("{url}/officer/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username={username}&password={PASSWORD}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("panjiyan_session="))
+        .unwrap_or_else(|| panic!("{username} could not sign in: {}", r.status()));
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// The p95 of `SAMPLES` timed answers after a warm-up, in milliseconds, and the samples.
+async fn time_page(http: &reqwest::Client, url: &str, cookie: &str, path: &str) -> (f64, Vec<f64>) {
+    let get = || async {
+        let start = Instant::now();
+        let r = http
+            .get(format!("{url}{path}"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        let body = r.text().await.unwrap();
+        assert!(body.len() > 1_000, "{path} answered too little");
+        start.elapsed().as_secs_f64() * 1_000.0
+    };
+    for _ in 0..3 {
+        get().await;
+    }
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        samples.push(get().await);
+    }
+    (p95(&mut samples.clone()), samples)
+}
+
+fn p95(samples: &mut [f64]) -> f64 {
+    samples.sort_by(|a, b| a.total_cmp(b));
+    samples[((samples.len() as f64 * 0.95).ceil() as usize)
+        .saturating_sub(1)
+        .min(samples.len() - 1)]
+}
+
+fn main() {
+    let Ok(pg) = std::env::var("PANJIYAN_TEST_PG_URL") else {
+        eprintln!(
+            "dashboard bench skipped: PANJIYAN_TEST_PG_URL not set (run through scripts/with-postgres)"
+        );
+        return;
+    };
+    let total: u64 = std::env::var("PANJIYAN_BENCH_REGISTRATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let url = panjiyan_server::storage::create_scratch_database(&pg, "panjiyan_dash").await.unwrap();
+        let app = App::open(Settings { database_url: url.clone(), ..Settings::default() }).await.unwrap();
+        let (places, units) = state();
+        let started = Instant::now();
+        app.db.upsert_places(&places).await.unwrap();
+        let hash = hash_password(PASSWORD);
+        let admin = app.db.add_user("state-admin", &hash, Role::StateAdmin, "23").await.unwrap();
+        app.db.add_user("collector", &hash, Role::DistrictAdmin, "100").await.unwrap();
+        app.db.add_user("ceo", &hash, Role::DesignatedOfficer, "1001").await.unwrap();
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        // Devices: the bench phone, and 2,000 more reporting backlogs.
+        let mut devices = format!("bench\t\\\\x00\t\\\\x01\t{admin}\t23\t0\t\\N\t0\n");
+        for d in 0..2_000 {
+            let unit = &units[d * 17 % units.len()];
+            let _ = writeln!(
+                devices,
+                "dev{d}\t\\\\x00\t\\\\x{d:04x}02\t{admin}\t{unit}\t0\t{seen}\t{pending}",
+                seen = now_ms() - (d as i64 % 96) * 3_600_000,
+                pending = d % 7 * 3,
+            );
+        }
+        copy(&mut conn, "COPY devices(device_id, public_key, token_hash, enrolled_by, jurisdiction, enrolled_at, last_seen_at, pending) FROM STDIN", devices).await;
+        let targets: String = units.iter().map(|u| format!("{u}\t150\n")).collect();
+        copy(&mut conn, "COPY targets(unit_code, target) FROM STDIN", targets).await;
+        eprintln!("dashboard bench: {} places in {:.1} s; loading {total} registrations", places.len(), started.elapsed().as_secs_f64());
+        let now = now_ms();
+        let chunk = 250_000;
+        let load = Instant::now();
+        let mut from = 0;
+        while from < total {
+            let to = (from + chunk).min(total);
+            copy(&mut conn, REGISTRATION_COLUMNS, registrations(from, to, &units, now, true)).await;
+            from = to;
+        }
+        sqlx::query("UPDATE counters SET value = $1 WHERE name = 'status_change'").bind(total as i64).execute(&mut conn).await.unwrap();
+        sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
+        eprintln!("dashboard bench: loaded in {:.0} s", load.elapsed().as_secs_f64());
+
+        // The rollup, rebuilt in one pass over everything.
+        let start = Instant::now();
+        app.db.rebuild_progress().await.unwrap();
+        emit("progress_rebuild_s", start.elapsed().as_secs_f64(), "s", None);
+        sqlx::query("ANALYZE progress").execute(&mut conn).await.unwrap();
+
+        // Then kept current: 100,000 new registrations folded in by the incremental rollup.
+        let more = 100_000;
+        copy(&mut conn, REGISTRATION_COLUMNS, registrations(total, total + more, &units, now_ms(), false)).await;
+        sqlx::query("UPDATE counters SET value = $1 WHERE name = 'status_change'").bind((total + more) as i64).execute(&mut conn).await.unwrap();
+        let start = Instant::now();
+        let folded = panjiyan_server::rollup::catch_up(&app).await.unwrap();
+        assert_eq!(folded, more as i64);
+        emit("rollup_changes_per_s", more as f64 / start.elapsed().as_secs_f64(), "changes/s", None);
+
+        // The baseline: the state's "by area" table counted straight from the registrations.
+        let mut naive = Vec::new();
+        for _ in 0..3 {
+            let start = Instant::now();
+            let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                "SELECT a.ancestor, r.state, count(*) FROM registrations r JOIN place_ancestors a ON a.code = r.unit_code
+                 JOIN places p ON p.code = a.ancestor WHERE p.parent = '23' GROUP BY a.ancestor, r.state",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            assert!(rows.len() >= DISTRICTS as usize);
+            naive.push(start.elapsed().as_secs_f64() * 1_000.0);
+        }
+        let naive_p95 = p95(&mut naive);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(launch(app.clone(), listener, std::future::pending()));
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(120)).build().unwrap();
+        let state_admin = sign_in(&http, &base, "state-admin").await;
+        let officer = sign_in(&http, &base, "ceo").await;
+        let pages = [
+            ("dashboard_progress_state_p95_ms", &state_admin, "/admin/progress"),
+            ("dashboard_progress_district_p95_ms", &state_admin, "/admin/progress?place=100"),
+            ("dashboard_progress_block_p95_ms", &state_admin, "/admin/progress?place=1001"),
+            ("dashboard_payout_state_p95_ms", &state_admin, "/admin/payout"),
+            ("dashboard_backlog_state_p95_ms", &state_admin, "/admin/backlog"),
+            ("dashboard_queue_block_p95_ms", &officer, "/officer/queue"),
+        ];
+        let mut all = Vec::new();
+        for (name, cookie, path) in pages {
+            let (p, samples) = time_page(&http, &base, cookie, path).await;
+            emit(name, p, "ms", None);
+            all.extend(samples);
+        }
+        emit("dashboard_p95_ms", p95(&mut all), "ms", Some(naive_p95));
+        server.abort();
+    });
+}
