@@ -130,6 +130,11 @@ private fun EditForm(ui: RegisterUi, strings: Strings, act: RegisterActions) {
         Modifier.fillMaxWidth(), label = { Text(strings.landLabel) }, supportingText = { Text(strings.landHint) },
         singleLine = true, keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
     )
+    OutlinedTextField(
+        f.irrigatedAres, { v -> act.edit("facts") { it.copy(irrigatedAres = v.filter(Char::isDigit).take(6)) } },
+        Modifier.fillMaxWidth(), label = { Text(strings.irrigatedLandLabel) },
+        singleLine = true, keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+    )
 
     SectionTitle(strings.optionalTitle)
     OutlinedTextField(
@@ -220,6 +225,7 @@ private fun Review(ui: RegisterUi, strings: Strings, act: RegisterActions) {
         Line(strings.incomeTaxPayer, if (f.incomeTaxPayer) strings.yes else strings.no)
         Line(strings.epfoEsicMember, if (f.epfoEsicMember) strings.yes else strings.no)
         Line(strings.landLabel, f.landAres.ifBlank { strings.notGiven })
+        Line(strings.irrigatedLandLabel, f.irrigatedAres.ifBlank { strings.notGiven })
         // Aadhaar is shown masked even here: only its last four digits are kept.
         Line(strings.aadhaarLabel, f.aadhaar.filter(Char::isDigit).takeLast(4).let { if (it.isEmpty()) strings.notGiven else "XXXX XXXX $it" })
         Line(strings.ifscLabel, f.ifsc.ifBlank { strings.notGiven })

@@ -26,6 +26,7 @@ data class FormFields(
     val incomeTaxPayer: Boolean = false,
     val epfoEsicMember: Boolean = false,
     val landAres: String = "",
+    val irrigatedAres: String = "",
     val aadhaar: String = "",
     val ifsc: String = "",
     val messageLanguage: String = "hi",
@@ -97,7 +98,7 @@ class RegisterModel(private val app: AppContext) {
         incomeTaxPayer = f.incomeTaxPayer,
         epfoEsicMember = f.epfoEsicMember,
         landAres = f.landAres.trim().toUIntOrNull(),
-        irrigatedLandAres = null,
+        irrigatedLandAres = f.irrigatedAres.trim().toUIntOrNull(),
     )
 
     private fun fieldsOf(form: Form) = FormFields(
@@ -107,6 +108,7 @@ class RegisterModel(private val app: AppContext) {
         incomeTaxPayer = form.facts.incomeTaxPayer,
         epfoEsicMember = form.facts.epfoEsicMember,
         landAres = form.facts.landAres?.toString() ?: "",
+        irrigatedAres = form.facts.irrigatedLandAres?.toString() ?: "",
         aadhaar = form.aadhaar ?: "",
         ifsc = form.bankIfsc ?: "",
         messageLanguage = form.language,

@@ -90,6 +90,7 @@ val English = Strings(
     epfoEsicMember = "Is an EPFO or ESIC member",
     landLabel = "Land held (in ares)",
     landHint = "1 hectare = 100 ares; 0 if no land",
+    irrigatedLandLabel = "Of which irrigated (in ares)",
     optionalTitle = "Optional details",
     aadhaarLabel = "Aadhaar number (12 digits)",
     ifscLabel = "Bank IFSC code",

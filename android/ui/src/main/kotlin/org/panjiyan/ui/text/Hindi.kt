@@ -90,6 +90,7 @@ val Hindi = Strings(
     epfoEsicMember = "ईपीएफ़ओ या ईएसआईसी के सदस्य हैं",
     landLabel = "कुल ज़मीन (आर में)",
     landHint = "1 हेक्टेयर = 100 आर; ज़मीन नहीं है तो 0",
+    irrigatedLandLabel = "इसमें से सिंचित ज़मीन (आर में)",
     optionalTitle = "वैकल्पिक जानकारी",
     aadhaarLabel = "आधार नंबर (12 अंक)",
     ifscLabel = "बैंक का आईएफ़एससी कोड",

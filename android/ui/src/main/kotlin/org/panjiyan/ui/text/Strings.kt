@@ -102,6 +102,7 @@ class Strings(
     val epfoEsicMember: String,
     val landLabel: String,
     val landHint: String,
+    val irrigatedLandLabel: String,
     val optionalTitle: String,
     val aadhaarLabel: String,
     val ifscLabel: String,
