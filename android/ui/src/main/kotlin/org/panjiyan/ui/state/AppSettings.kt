@@ -14,7 +14,6 @@ class AppSettings(private val file: File) {
         if (file.exists()) file.inputStream().use { load(it) }
     }
 
-    @get:Synchronized @set:Synchronized
     var language: String
         get() = props.getProperty("language", "hi")
         set(v) = put("language", v)
