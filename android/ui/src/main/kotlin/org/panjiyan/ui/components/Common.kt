@@ -27,6 +27,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
@@ -84,7 +85,10 @@ fun Screen(
 @Composable
 fun LanguageSwitch(strings: Strings, onLanguage: (String) -> Unit) {
     val other = if (strings.code == "en") "hi" else "en"
-    TextButton(onClick = { onLanguage(other) }, modifier = Modifier.heightIn(min = TouchTarget)) {
+    TextButton(
+        onClick = { onLanguage(other) },
+        modifier = Modifier.heightIn(min = TouchTarget).semantics { contentDescription = strings.chooseLanguage },
+    ) {
         Text(if (other == "hi") "हिंदी" else "English", color = MaterialTheme.colorScheme.onPrimary)
     }
 }
