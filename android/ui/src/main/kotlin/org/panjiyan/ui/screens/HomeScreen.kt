@@ -39,13 +39,13 @@ fun HomeScreen(
         } else {
             Note(Tone.Neutral) {
                 home.units.forEach { u -> NoteText(strings.pick(u.nameHi, u.nameEn), strong = true) }
-                NoteText(strings.registeredToday(indianNumber(home.registeredToday)))
+                NoteText(strings.registeredToday(home.registeredToday.toLong()))
             }
         }
 
         Note(if (sync.refused > 0) Tone.Bad else if (sync.waiting) Tone.Waiting else Tone.Good) {
-            if (sync.queued > 0) NoteText(strings.dataWaiting(indianNumber(sync.queued)), strong = true)
-            if (sync.refused > 0) NoteText(strings.refusedWaiting(indianNumber(sync.refused)), strong = true)
+            if (sync.queued > 0) NoteText(strings.dataWaiting(sync.queued), strong = true)
+            if (sync.refused > 0) NoteText(strings.refusedWaiting(sync.refused), strong = true)
             if (!sync.waiting) NoteText(strings.nothingWaiting, strong = true)
             sync.oldestQueuedAt?.let { NoteText(strings.oldestUnsynced(strings.ago(it, now))) }
             NoteText(sync.lastSyncAt?.let { strings.lastSync(strings.dateTime(it)) } ?: strings.neverSynced)
@@ -55,7 +55,7 @@ fun HomeScreen(
             WarningButton(if (sync.running) strings.syncing else strings.syncNow, onSyncNow)
         }
         if (home.drafts > 0) {
-            Note(Tone.Waiting) { NoteText(strings.draftsWaiting(indianNumber(home.drafts))) }
+            Note(Tone.Waiting) { NoteText(strings.draftsWaiting(home.drafts.toLong())) }
         }
 
         BigButton(strings.findWorker, onFind)

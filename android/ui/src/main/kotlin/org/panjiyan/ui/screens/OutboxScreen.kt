@@ -39,8 +39,8 @@ fun OutboxScreen(
 ) {
     Screen(strings.outboxTitle, strings, onBack, onLanguage, busy = sync.running) {
         Note(if (sync.refused > 0) Tone.Bad else if (sync.waiting) Tone.Waiting else Tone.Good) {
-            NoteText(strings.waitingCount(indianNumber(sync.queued)), strong = true)
-            if (sync.refused > 0) NoteText(strings.refusedCount(indianNumber(sync.refused)), strong = true)
+            NoteText(strings.waitingCount(sync.queued), strong = true)
+            if (sync.refused > 0) NoteText(strings.refusedCount(sync.refused), strong = true)
             sync.oldestQueuedAt?.let { NoteText(strings.oldestUnsynced(strings.ago(it, now))) }
             NoteText(sync.lastSyncAt?.let { strings.lastSync(strings.dateTime(it)) } ?: strings.neverSynced)
             sync.report?.let { r ->

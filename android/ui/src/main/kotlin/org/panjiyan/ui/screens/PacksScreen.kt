@@ -37,9 +37,9 @@ fun PacksScreen(
         when {
             ui.lines.isEmpty() -> Note(Tone.Bad) { NoteText(strings.noPacksOnPhone, strong = true) }
             ui.ready -> Note(Tone.Good) {
-                NoteText(strings.readyForCamp(indianNumber(ui.lines.size), indianNumber(ui.people)), strong = true)
+                NoteText(strings.readyForCamp(ui.lines.size.toLong(), ui.people), strong = true)
             }
-            else -> Note(Tone.Waiting) { NoteText(strings.notReadyForCamp(indianNumber(ui.missing)), strong = true) }
+            else -> Note(Tone.Waiting) { NoteText(strings.notReadyForCamp(ui.missing.toLong()), strong = true) }
         }
         if (ui.offline) Note(Tone.Waiting) { NoteText(strings.packsNeedNetwork) }
         ui.error?.let { ErrorText(it.text(strings)) }
@@ -68,7 +68,7 @@ private fun PackCard(
                     line.importedAt?.let { strings.ago(it, now) } ?: "",
                 ),
             )
-            line.members?.let { NoteText(strings.packMembers(indianNumber(it))) }
+            line.members?.let { NoteText(strings.packMembers(it)) }
         } else {
             NoteText(strings.packNotOnPhone)
         }

@@ -21,14 +21,20 @@ val English = Strings(
     homeTitle = "Today",
     todaysCamp = "Today's camp",
     noPackYet = "The phone holds no village or ward yet. Download the camp packs first.",
-    registeredToday = { n -> "$n registered today" },
-    dataWaiting = { n -> "$n registrations are waiting to be sent. Send them when there is network." },
+    registeredToday = { n -> if (n == 1L) "1 worker registered today" else "${indianNumber(n)} workers registered today" },
+    dataWaiting = { n ->
+        if (n == 1L) "1 registration is waiting to be sent. Send it when there is network."
+        else "${indianNumber(n)} registrations are waiting to be sent. Send them when there is network."
+    },
     nothingWaiting = "Every registration has reached the server.",
-    refusedWaiting = { n -> "The server sent back $n registrations: fix them and send them again." },
+    refusedWaiting = { n ->
+        if (n == 1L) "The server sent back 1 registration: fix it and send it again."
+        else "The server sent back ${indianNumber(n)} registrations: fix them and send them again."
+    },
     lastSync = { w -> "Last sent: $w" },
     neverSynced = "Nothing has been sent yet.",
     oldestUnsynced = { a -> "Oldest waiting registration: $a" },
-    draftsWaiting = { n -> "$n unfinished registrations to complete." },
+    draftsWaiting = { n -> if (n == 1L) "1 unfinished registration to complete." else "${indianNumber(n)} unfinished registrations to complete." },
     findWorker = "Find a worker",
     campPacks = "Camp packs",
     outboxAndSync = "Waiting and sync",
@@ -43,15 +49,18 @@ val English = Strings(
     packNotOnPhone = "Not on the phone yet.",
     packUpToDate = "The data is the newest.",
     packUpdateAvailable = { v -> "A newer version $v is available." },
-    packMembers = { n -> "$n people" },
+    packMembers = { n -> if (n == 1L) "1 person" else "${indianNumber(n)} people" },
     download = "Download",
     update = "Get the new data",
     resume = "Resume the download",
     stop = "Stop",
     downloading = { d, t -> "$d of $t downloaded" },
     downloadAllNeeded = "Download every missing pack",
-    readyForCamp = { u, p -> "Ready for the camp: $u villages/wards, $p people, all data current." },
-    notReadyForCamp = { n -> "Not ready for the camp yet: $n packs still to download or update." },
+    readyForCamp = { u, p -> "Ready for the camp: ${indianNumber(u)} villages/wards, ${indianNumber(p)} people, all data current." },
+    notReadyForCamp = { n ->
+        if (n == 1L) "Not ready for the camp yet: 1 pack still to download or update."
+        else "Not ready for the camp yet: ${indianNumber(n)} packs still to download or update."
+    },
     noPacksOnPhone = "Not ready for the camp yet: the phone holds no pack.",
     packsNeedNetwork = "The list needs network. The packs on the phone are shown below.",
 
@@ -116,9 +125,9 @@ val English = Strings(
     no = "No",
     notGiven = "Not given",
 
-    outboxTitle = "Waiting and sync",
-    waitingCount = { n -> "$n registrations waiting to be sent" },
-    refusedCount = { n -> "$n registrations sent back by the server" },
+    outboxTitle = "To be sent",
+    waitingCount = { n -> if (n == 1L) "1 registration waiting to be sent" else "${indianNumber(n)} registrations waiting to be sent" },
+    refusedCount = { n -> if (n == 1L) "1 registration sent back by the server" else "${indianNumber(n)} registrations sent back by the server" },
     draftsTitle = "Unfinished registrations",
     continueDraft = "Finish",
     refusedTitle = "Sent back by the server",

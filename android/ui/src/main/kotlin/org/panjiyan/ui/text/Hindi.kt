@@ -21,14 +21,20 @@ val Hindi = Strings(
     homeTitle = "आज का काम",
     todaysCamp = "आज का कैंप",
     noPackYet = "अभी फ़ोन में किसी गाँव या वार्ड का डेटा नहीं है। पहले कैंप पैक डाउनलोड करें।",
-    registeredToday = { n -> "आज $n पंजीयन हुए" },
-    dataWaiting = { n -> "$n पंजीयन भेजने बाकी हैं। नेटवर्क मिलते ही भेजें।" },
+    registeredToday = { n -> "आज ${indianNumber(n)} पंजीयन हुए" },
+    dataWaiting = { n ->
+        if (n == 1L) "1 पंजीयन भेजना बाकी है। नेटवर्क मिलते ही भेजें।"
+        else "${indianNumber(n)} पंजीयन भेजने बाकी हैं। नेटवर्क मिलते ही भेजें।"
+    },
     nothingWaiting = "सारे पंजीयन सर्वर पर पहुँच गए हैं।",
-    refusedWaiting = { n -> "सर्वर ने $n पंजीयन लौटाए हैं: उन्हें सुधारकर फिर भेजें।" },
+    refusedWaiting = { n ->
+        if (n == 1L) "सर्वर ने 1 पंजीयन लौटाया है: उसे सुधारकर फिर भेजें।"
+        else "सर्वर ने ${indianNumber(n)} पंजीयन लौटाए हैं: उन्हें सुधारकर फिर भेजें।"
+    },
     lastSync = { w -> "पिछली बार भेजा: $w" },
     neverSynced = "अभी तक कुछ नहीं भेजा गया।",
     oldestUnsynced = { a -> "सबसे पुराना बाकी पंजीयन: $a" },
-    draftsWaiting = { n -> "$n अधूरे पंजीयन पूरे करने हैं।" },
+    draftsWaiting = { n -> if (n == 1L) "1 अधूरा पंजीयन पूरा करना है।" else "${indianNumber(n)} अधूरे पंजीयन पूरे करने हैं।" },
     findWorker = "श्रमिक खोजें",
     campPacks = "कैंप पैक",
     outboxAndSync = "भेजना बाकी और सिंक",
@@ -43,15 +49,15 @@ val Hindi = Strings(
     packNotOnPhone = "अभी फ़ोन में नहीं है।",
     packUpToDate = "सबसे नया डेटा है।",
     packUpdateAvailable = { v -> "नया संस्करण $v उपलब्ध है।" },
-    packMembers = { n -> "$n लोग" },
+    packMembers = { n -> if (n == 1L) "1 व्यक्ति" else "${indianNumber(n)} लोग" },
     download = "डाउनलोड करें",
     update = "नया डेटा लें",
     resume = "डाउनलोड जारी रखें",
     stop = "रोकें",
     downloading = { d, t -> "$t में से $d डाउनलोड हुआ" },
     downloadAllNeeded = "सारे बाकी पैक डाउनलोड करें",
-    readyForCamp = { u, p -> "कैंप के लिए तैयार: $u गाँव/वार्ड, $p लोग, सब नया डेटा।" },
-    notReadyForCamp = { n -> "कैंप के लिए अभी तैयार नहीं: $n पैक डाउनलोड या नया करना बाकी है।" },
+    readyForCamp = { u, p -> "कैंप के लिए तैयार: ${indianNumber(u)} गाँव/वार्ड, ${indianNumber(p)} लोग, सब नया डेटा।" },
+    notReadyForCamp = { n -> "कैंप के लिए अभी तैयार नहीं: ${indianNumber(n)} पैक डाउनलोड या नया करना बाकी है।" },
     noPacksOnPhone = "कैंप के लिए अभी तैयार नहीं: फ़ोन में कोई पैक नहीं है।",
     packsNeedNetwork = "सूची लाने के लिए नेटवर्क चाहिए। फ़ोन में रखे पैक नीचे दिखाए गए हैं।",
 
@@ -116,9 +122,9 @@ val Hindi = Strings(
     no = "नहीं",
     notGiven = "नहीं दिया",
 
-    outboxTitle = "भेजना बाकी और सिंक",
-    waitingCount = { n -> "$n पंजीयन भेजने बाकी" },
-    refusedCount = { n -> "$n पंजीयन सर्वर ने लौटाए" },
+    outboxTitle = "भेजना बाकी",
+    waitingCount = { n -> if (n == 1L) "1 पंजीयन भेजना बाकी" else "${indianNumber(n)} पंजीयन भेजने बाकी" },
+    refusedCount = { n -> if (n == 1L) "1 पंजीयन सर्वर ने लौटाया" else "${indianNumber(n)} पंजीयन सर्वर ने लौटाए" },
     draftsTitle = "अधूरे पंजीयन",
     continueDraft = "पूरा करें",
     refusedTitle = "सर्वर ने लौटाए",

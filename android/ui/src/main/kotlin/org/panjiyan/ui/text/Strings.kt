@@ -2,8 +2,9 @@ package org.panjiyan.ui.text
 
 /**
  * Every text the app shows in one language: whole sentences, never fragments glued together.
- * A sentence with a number or a name takes it as an argument, already formatted (Indian digit
- * grouping, local dates), so each language puts it where its grammar wants it. Texts that the
+ * A sentence with a name or a date takes it as an argument, already formatted; a sentence with
+ * a count takes the number, so that each language chooses its own singular or plural sentence
+ * and writes the number the Indian way (1,16,124). Texts that the
  * core owns (form problems, eligibility rules, refusals, occupations) come from the core in
  * both languages and are not repeated here.
  */
@@ -30,14 +31,14 @@ class Strings(
     val homeTitle: String,
     val todaysCamp: String,
     val noPackYet: String,
-    val registeredToday: (count: String) -> String,
-    val dataWaiting: (count: String) -> String,
+    val registeredToday: (count: Long) -> String,
+    val dataWaiting: (count: Long) -> String,
     val nothingWaiting: String,
-    val refusedWaiting: (count: String) -> String,
+    val refusedWaiting: (count: Long) -> String,
     val lastSync: (whenText: String) -> String,
     val neverSynced: String,
     val oldestUnsynced: (age: String) -> String,
-    val draftsWaiting: (count: String) -> String,
+    val draftsWaiting: (count: Long) -> String,
     val findWorker: String,
     val campPacks: String,
     val outboxAndSync: String,
@@ -53,15 +54,15 @@ class Strings(
     val packNotOnPhone: String,
     val packUpToDate: String,
     val packUpdateAvailable: (version: String) -> String,
-    val packMembers: (count: String) -> String,
+    val packMembers: (count: Long) -> String,
     val download: String,
     val update: String,
     val resume: String,
     val stop: String,
     val downloading: (done: String, total: String) -> String,
     val downloadAllNeeded: String,
-    val readyForCamp: (units: String, people: String) -> String,
-    val notReadyForCamp: (count: String) -> String,
+    val readyForCamp: (units: Long, people: Long) -> String,
+    val notReadyForCamp: (count: Long) -> String,
     val noPacksOnPhone: String,
     val packsNeedNetwork: String,
 
@@ -130,8 +131,8 @@ class Strings(
 
     // Outbox and sync.
     val outboxTitle: String,
-    val waitingCount: (count: String) -> String,
-    val refusedCount: (count: String) -> String,
+    val waitingCount: (count: Long) -> String,
+    val refusedCount: (count: Long) -> String,
     val draftsTitle: String,
     val continueDraft: String,
     val refusedTitle: String,
