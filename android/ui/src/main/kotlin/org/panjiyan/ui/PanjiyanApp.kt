@@ -51,7 +51,7 @@ fun PanjiyanApp(model: AppModel) {
                     onPacks = { model.go(Route.Packs) },
                     onOutbox = { model.go(Route.Outbox) },
                     onStatus = { model.go(Route.Status) },
-                    onSyncNow = { scope.launch { model.sync.syncNow(); model.home.refresh() } },
+                    onSyncNow = { if (!sync.running) scope.launch { model.sync.syncNow(); model.home.refresh() } },
                 )
             }
             Route.Packs -> {
@@ -105,7 +105,7 @@ fun PanjiyanApp(model: AppModel) {
                 val sync by model.sync.ui.collectAsState()
                 OutboxScreen(
                     ui, sync, strings, Instant.now(), back, lang,
-                    onSyncNow = { scope.launch { model.sync.syncNow(); model.registrations.refresh() } },
+                    onSyncNow = { if (!sync.running) scope.launch { model.sync.syncNow(); model.registrations.refresh() } },
                     onContinue = { id ->
                         scope.launch { model.register.resume(id) }
                         model.go(Route.Register)

@@ -4,6 +4,8 @@ import java.time.Instant
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
 import org.panjiyan.ui.text.parseInstant
 import uniffi.panjiyan_ffi.PanjiyanException
@@ -29,6 +31,7 @@ data class SyncUi(
 class SyncModel(private val app: AppContext) {
     private val state = MutableStateFlow(SyncUi(lastSyncAt = app.settings.lastSyncAt))
     val ui: StateFlow<SyncUi> = state
+    private val one = Mutex()
 
     suspend fun refresh() {
         try {
@@ -46,9 +49,11 @@ class SyncModel(private val app: AppContext) {
         }
     }
 
-    /** Pushes the outbox and pulls status now; true when the server answered. */
-    suspend fun syncNow(): Boolean {
-        if (state.value.running) return false
+    /**
+     * Pushes the outbox and pulls status now; true when the server answered. A sync asked for
+     * while another runs (the background worker and "send now") waits for it, then runs.
+     */
+    suspend fun syncNow(): Boolean = one.withLock {
         state.update { it.copy(running = true, error = null, sent = 0, total = 0) }
         val ok = try {
             val report = withContext(app.io) {
@@ -69,6 +74,6 @@ class SyncModel(private val app: AppContext) {
             state.update { it.copy(running = false) }
         }
         refresh()
-        return ok
+        ok
     }
 }
