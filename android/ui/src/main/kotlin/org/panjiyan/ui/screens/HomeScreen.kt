@@ -16,7 +16,6 @@ import org.panjiyan.ui.state.SyncUi
 import org.panjiyan.ui.text.Strings
 import org.panjiyan.ui.text.ago
 import org.panjiyan.ui.text.dateTime
-import org.panjiyan.ui.text.indianNumber
 
 /** Today's camp, today's count, and whether data is waiting to go: the first thing seen. */
 @Composable
@@ -55,7 +54,10 @@ fun HomeScreen(
             WarningButton(if (sync.running) strings.syncing else strings.syncNow, onSyncNow)
         }
         if (home.drafts > 0) {
-            Note(Tone.Waiting) { NoteText(strings.draftsWaiting(home.drafts.toLong())) }
+            Note(Tone.Waiting) {
+                NoteText(strings.draftsWaiting(home.drafts.toLong()))
+                SecondButton(strings.continueDraft, onOutbox)
+            }
         }
 
         BigButton(strings.findWorker, onFind)
