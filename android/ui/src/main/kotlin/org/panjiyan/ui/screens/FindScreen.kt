@@ -103,6 +103,6 @@ private fun MemberCard(
         if (onRegister != null && onPhone == null && (onServer == null || onServer == "rejected")) {
             BigButton(strings.registerThisWorker, { onRegister(m.memberId) })
         }
-        if (onShow != null) SecondButton(strings.familyTitle(m.familyId), { onShow(m.memberId) })
+        if (onShow != null) SecondButton(strings.showFamily, { onShow(m.memberId) })
     }
 }

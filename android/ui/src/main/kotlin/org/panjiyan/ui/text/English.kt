@@ -77,6 +77,7 @@ val English = Strings(
     notInPacks = "This ID is not in the phone's packs. Check the ID, or download that village's pack.",
     idLengthWrong = "A Samagra member ID has 9 digits and a family ID has 8.",
     familyTitle = { f -> "Family ID $f" },
+    showFamily = "Show the whole family",
     memberLine = { r, g, a -> "$r · $g · $a years" },
     ageEstimated = { a -> "about $a" },
     samagraMemberId = { id -> "Samagra member ID $id" },

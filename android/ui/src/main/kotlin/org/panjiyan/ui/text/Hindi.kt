@@ -74,6 +74,7 @@ val Hindi = Strings(
     notInPacks = "यह आईडी फ़ोन के पैक में नहीं है। आईडी जाँचें, या उस गाँव का पैक डाउनलोड करें।",
     idLengthWrong = "समग्र सदस्य आईडी 9 अंकों की और परिवार आईडी 8 अंकों की होती है।",
     familyTitle = { f -> "परिवार आईडी $f" },
+    showFamily = "पूरा परिवार देखें",
     memberLine = { r, g, a -> "$r · $g · $a वर्ष" },
     ageEstimated = { a -> "लगभग $a" },
     samagraMemberId = { id -> "समग्र सदस्य आईडी $id" },

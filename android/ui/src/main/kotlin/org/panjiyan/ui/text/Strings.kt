@@ -80,6 +80,7 @@ class Strings(
     val notInPacks: String,
     val idLengthWrong: String,
     val familyTitle: (familyId: String) -> String,
+    val showFamily: String,
     val memberLine: (relation: String, gender: String, age: String) -> String,
     val ageEstimated: (age: String) -> String,
     val samagraMemberId: (id: String) -> String,
