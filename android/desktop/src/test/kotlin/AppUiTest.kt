@@ -3,6 +3,7 @@
 // and the language switch. What is asserted is what the operator would see on the screen.
 
 import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.assertHeightIsAtLeast
 import androidx.compose.ui.test.filterToOne
 import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.onAllNodesWithText
@@ -10,6 +11,7 @@ import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.runComposeUiTest
+import androidx.compose.ui.unit.dp
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
@@ -43,10 +45,13 @@ class AppUiTest {
                 }
 
                 waitFor(Hindi.nothingWaiting)
+                // Big targets for fingers new to smartphones: nothing pressable under 56 dp.
+                onNodeWithText(Hindi.findWorker).assertHeightIsAtLeast(56.dp)
                 onNodeWithText(Hindi.findWorker).assertExistsAndClick()
 
                 // The keypad: each digit is a big key.
                 waitFor(Hindi.samagraIdLabel)
+                onAllNodesWithText("5").filterToOne(hasClickAction()).assertHeightIsAtLeast(64.dp)
                 worker.memberId.forEach { d ->
                     onAllNodesWithText(d.toString()).filterToOne(hasClickAction()).performClick()
                 }
