@@ -81,7 +81,8 @@ class AppUiTest {
                 onNodeWithText(English.registerTitle).assertExists()
             }
             assertTrue(phone.store.registrations("draft").size == 1, "opening the form saved a draft")
-            assertTrue(phone.settings.language == "en", "the language choice is kept")
+            val reread = org.panjiyan.ui.state.AppSettings(java.io.File(phone.dir, "settings.properties"))
+            assertTrue(reread.language == "en", "the language choice is kept for the next start")
         } finally {
             phone.close()
         }
