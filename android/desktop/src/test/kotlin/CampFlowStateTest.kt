@@ -85,6 +85,13 @@ class CampFlowStateTest {
             assertTrue(model.register.ui.value.problems.isEmpty(), "nothing left to fix")
             model.register.review()
             assertEquals(Step.Review, model.register.ui.value.step)
+            // Back from the review goes to the form, not away from the registration.
+            model.reset(Route.Home)
+            model.go(Route.Register)
+            assertTrue(model.back())
+            assertEquals(Route.Register, model.route.value.last())
+            assertEquals(Step.Edit, model.register.ui.value.step)
+            model.register.review()
             assertTrue(model.register.finalise())
             assertEquals(Step.Saved, model.register.ui.value.step)
             assertEquals(1, phone.syncRequests, "saving asks the platform for a background sync")

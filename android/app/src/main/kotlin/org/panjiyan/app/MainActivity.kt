@@ -1,11 +1,15 @@
 package org.panjiyan.app
 
+import android.graphics.Color
 import android.os.Bundle
+import androidx.activity.SystemBarStyle
 import androidx.activity.ComponentActivity
 import androidx.activity.OnBackPressedCallback
 import androidx.activity.compose.setContent
+import androidx.activity.enableEdgeToEdge
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.material3.Text
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
@@ -18,6 +22,8 @@ import uniffi.panjiyan_ffi.PanjiyanException
 /** The one activity: the shared Compose app, with the system back button wired to its stack. */
 class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
+        // Light status bar icons over the app's dark blue title bar; the screens pad themselves.
+        enableEdgeToEdge(statusBarStyle = SystemBarStyle.dark(Color.TRANSPARENT))
         super.onCreate(savedInstanceState)
         val app = application as PanjiyanApplication
         val model = try {
@@ -30,7 +36,7 @@ class MainActivity : ComponentActivity() {
                 PanjiyanTheme {
                     Text(
                         trouble.text(Strings.of("hi")) + "\n\n" + trouble.text(Strings.of("en")),
-                        Modifier.fillMaxSize().padding(24.dp),
+                        Modifier.fillMaxSize().safeDrawingPadding().padding(24.dp),
                     )
                 }
             }

@@ -44,6 +44,11 @@ class AppModel(val app: AppContext) {
 
     /** False when there is nowhere to go back to (the platform may then close the app). */
     fun back(): Boolean {
+        // From the review of a registration, back means "change something", not "leave".
+        if (stack.value.last() == Route.Register && register.ui.value.step == Step.Review) {
+            register.backToEdit()
+            return true
+        }
         if (stack.value.size <= 1) return false
         stack.update { it.dropLast(1) }
         return true
