@@ -8,7 +8,9 @@ use crate::records::*;
 use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::messages::Lang;
 use panjiyan_core::occupation::OccupationList;
-use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm, RegistrationState};
+use panjiyan_core::registration::{
+    ApplicantFacts, Channel, RegistrationForm, RegistrationState, check_form,
+};
 use panjiyan_core::store::{DeviceStore, MemberView};
 use panjiyan_core::sync::{SyncClient, SyncConfig};
 use panjiyan_core::validate::{LgdCode, SamagraFamilyId, SamagraMemberId};
@@ -106,6 +108,28 @@ fn form(f: Form) -> Result<RegistrationForm, PanjiyanError> {
         migrant: None,
         language: lang(&f.language),
     })
+}
+
+fn form_record(f: RegistrationForm) -> Form {
+    Form {
+        member_id: f.member_id.to_string(),
+        occupation_code: f.occupation_code,
+        mobile: f.mobile,
+        aadhaar: f.aadhaar,
+        bank_ifsc: f.bank_ifsc,
+        facts: Facts {
+            government_servant: f.facts.government_servant,
+            income_tax_payer: f.facts.income_tax_payer,
+            epfo_esic_member: f.facts.epfo_esic_member,
+            land_ares: f.facts.land_ares,
+            irrigated_land_ares: f.facts.irrigated_land_ares,
+        },
+        channel: text_of(f.channel),
+        camp_id: f.camp_id,
+        operator_id: f.operator_id,
+        consent: f.consent,
+        language: text_of(f.language),
+    }
 }
 
 impl CampStore {
@@ -324,6 +348,48 @@ impl CampStore {
 
     pub fn update_draft(&self, id: String, draft: Form) -> Result<(), PanjiyanError> {
         Ok(self.store()?.update_draft(uuid(&id)?, &form(draft)?)?)
+    }
+
+    /// The form of a registration on this device (a draft to go on with after the app was
+    /// killed, or a refused one being fixed).
+    pub fn registration_form(&self, id: String) -> Result<Option<Form>, PanjiyanError> {
+        Ok(self
+            .store()?
+            .registration(uuid(&id)?)?
+            .map(|r| form_record(r.form)))
+    }
+
+    /// Every problem of a form as the operator types it, with the same checks and texts as
+    /// `finalise` (validation and eligibility), without saving anything.
+    pub fn form_problems(&self, draft: Form) -> Result<Vec<Problem>, PanjiyanError> {
+        let form = form(draft)?;
+        let store = self.store()?;
+        let view = store
+            .member(&form.member_id)?
+            .ok_or(PanjiyanError::NotFound {
+                code: "member_not_found".into(),
+            })?;
+        // The rules of the member's pack, as finalise uses them.
+        let rules = store
+            .unit(&view.unit_code)?
+            .and_then(|u| RuleSet::builtin(&u.rules_id))
+            .unwrap_or_else(RuleSet::mp_2018);
+        let problems = check_form(
+            &form,
+            &view.member,
+            &OccupationList::builtin(),
+            &rules,
+            time::OffsetDateTime::now_utc().date(),
+        )
+        .err()
+        .unwrap_or_default();
+        Ok(problems.into_iter().map(Into::into).collect())
+    }
+
+    /// Puts a registration the server refused back into drafts (under a new id, returned)
+    /// so that the operator can fix and save it again.
+    pub fn reopen_refused(&self, id: String) -> Result<String, PanjiyanError> {
+        Ok(self.store()?.reopen_refused(uuid(&id)?)?.to_string())
     }
 
     pub fn discard_draft(&self, id: String) -> Result<(), PanjiyanError> {

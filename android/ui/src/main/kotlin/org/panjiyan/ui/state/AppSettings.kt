@@ -1,0 +1,54 @@
+package org.panjiyan.ui.state
+
+import java.io.File
+import java.time.Instant
+import java.util.Properties
+
+/**
+ * The app's few settings that are not personal data: language, server, user name, the last
+ * sync. A properties file next to the store (plain file I/O, the same on Android and desktop);
+ * written whole to a temporary file and renamed, so a killed app never leaves half a file.
+ */
+class AppSettings(private val file: File) {
+    private val props = Properties().apply {
+        if (file.exists()) file.inputStream().use { load(it) }
+    }
+
+    var language: String
+        get() = props.getProperty("language", "hi")
+        set(v) = put("language", v)
+
+    var serverUrl: String?
+        get() = props.getProperty("server")
+        set(v) = put("server", v)
+
+    var userName: String?
+        get() = props.getProperty("user")
+        set(v) = put("user", v)
+
+    /** The jurisdiction the server enrolled this phone for; null until enrolled. */
+    var jurisdiction: String?
+        get() = props.getProperty("jurisdiction")
+        set(v) = put("jurisdiction", v)
+
+    var lastSyncAt: Instant?
+        get() = props.getProperty("lastSyncAt")?.let { runCatching { Instant.parse(it) }.getOrNull() }
+        set(v) = put("lastSyncAt", v?.toString())
+
+    val enrolled: Boolean get() = jurisdiction != null
+
+    @Synchronized
+    private fun put(key: String, value: String?) {
+        if (value == null) props.remove(key) else props.setProperty(key, value)
+        file.parentFile?.mkdirs()
+        val tmp = File(file.path + ".tmp")
+        tmp.outputStream().use { out ->
+            props.store(out, "Panjiyan app settings")
+            out.fd.sync()
+        }
+        if (!tmp.renameTo(file)) {
+            file.delete()
+            tmp.renameTo(file)
+        }
+    }
+}
