@@ -98,12 +98,12 @@ impl DeviceStore {
                         let have = have.map_or_else(|| "none".to_owned(), |v| v.to_string());
                         return Err(StoreError::WrongBaseVersion { have, need });
                     }
+                    let unit = manifest.unit_code.as_str();
                     for id in &delta.removed_members {
-                        delete_member(tx, id.as_str())?;
+                        delete_member(tx, id.as_str(), unit)?;
                     }
                     for id in &delta.removed_families {
-                        tx.execute("DELETE FROM members WHERE family_id = ?1", [id.as_str()])?;
-                        tx.execute("DELETE FROM families WHERE family_id = ?1", [id.as_str()])?;
+                        delete_family(tx, id.as_str(), unit)?;
                     }
                     for f in &delta.upsert_families {
                         put_family(tx, &self.cipher, f)?;
@@ -246,9 +246,35 @@ fn clear_unit(tx: &Transaction<'_>, code: &LgdCode) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn delete_member(tx: &Transaction<'_>, id: &str) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM name_tokens WHERE member_id = ?1", [id])?;
-    tx.execute("DELETE FROM members WHERE member_id = ?1", [id])?;
+/// Removes a member of `unit` and their search tokens; a delta signed for one unit never
+/// reaches into another.
+fn delete_member(tx: &Transaction<'_>, id: &str, unit: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM name_tokens WHERE member_id = ?1 AND unit_code = ?2",
+        [id, unit],
+    )?;
+    tx.execute(
+        "DELETE FROM members WHERE member_id = ?1 AND unit_code = ?2",
+        [id, unit],
+    )?;
+    Ok(())
+}
+
+/// Removes a family of `unit` with every member still filed under it.
+fn delete_family(tx: &Transaction<'_>, id: &str, unit: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM name_tokens WHERE unit_code = ?2
+            AND member_id IN (SELECT member_id FROM members WHERE family_id = ?1)",
+        [id, unit],
+    )?;
+    tx.execute(
+        "DELETE FROM members WHERE family_id = ?1 AND unit_code = ?2",
+        [id, unit],
+    )?;
+    tx.execute(
+        "DELETE FROM families WHERE family_id = ?1 AND unit_code = ?2",
+        [id, unit],
+    )?;
     Ok(())
 }
 

@@ -156,7 +156,11 @@ impl DeviceStore {
     }
 
     /// Applies status changes pulled from the server to this device's registrations and to
-    /// the camp's view of who is registered. Returns how many local registrations changed.
+    /// the camp's view of who is registered, and moves the status cursor, in one transaction.
+    /// A change about a registration still queued here is itself the server's acknowledgement
+    /// (its answer to the push was lost on the way): the record leaves the outbox rather than
+    /// miss the change, which the cursor will not bring again. Returns how many local
+    /// registrations changed.
     pub fn apply_status_changes(
         &self,
         changes: &[StatusChange],
@@ -167,8 +171,9 @@ impl DeviceStore {
             for ch in changes {
                 changed += tx.execute(
                     "UPDATE registrations SET state = ?2, registration_number = ?3, reason = ?4,
-                        duplicate_of = ?5, updated_at = ?6
-                     WHERE id = ?1 AND state != 'draft' AND coalesce(outbox, '') != 'queued'",
+                        duplicate_of = ?5, outbox = NULL, refusal = NULL,
+                        acknowledged_at = coalesce(acknowledged_at, ?6), updated_at = ?6
+                     WHERE id = ?1 AND state != 'draft'",
                     params![
                         ch.id.to_string(),
                         ch.state.as_str(),

@@ -1,7 +1,7 @@
 //! Registrations on the device: drafts that survive restarts, and finalising, which checks the
 //! form again, signs it with the device key and queues it, all in one transaction.
 
-use super::{DeviceStore, StoreError, now_rfc3339, parse_rfc3339, rfc3339};
+use super::{DeviceStore, StoreError, meta_get, meta_set, now_rfc3339, parse_rfc3339, rfc3339};
 use crate::eligibility::RuleSet;
 use crate::messages::Message;
 use crate::occupation::OccupationList;
@@ -128,8 +128,7 @@ impl DeviceStore {
             if !warnings.is_empty() && !acknowledge_warnings {
                 return Err(StoreError::NeedsConfirmation(warnings));
             }
-            let seq: i64 =
-                tx.query_row("SELECT coalesce(max(device_seq), 0) + 1 FROM registrations", [], |r| r.get(0))?;
+            let seq = next_device_seq(tx)?;
             let created_at: String =
                 tx.query_row("SELECT created_at FROM registrations WHERE id = ?1", [id.to_string()], |r| r.get(0))?;
             let payload = RegistrationPayload {
@@ -267,6 +266,26 @@ impl DeviceStore {
 const SELECT_VIEW: &str =
     "SELECT id, state, device_seq, form, refusal, registration_number, reason, duplicate_of,
     created_at, finalised_at FROM registrations";
+
+/// The next device sequence number. Numbers are never reused, not even when a refused record
+/// is reopened and so gives its number up: a number names one signed record, for good.
+fn next_device_seq(tx: &Transaction<'_>) -> Result<i64, StoreError> {
+    let recorded = match meta_get(tx, "last_device_seq")? {
+        Some(v) => std::str::from_utf8(&v)
+            .ok()
+            .and_then(|t| t.parse::<i64>().ok())
+            .ok_or(StoreError::Corrupt)?,
+        None => 0,
+    };
+    let held: i64 = tx.query_row(
+        "SELECT coalesce(max(device_seq), 0) FROM registrations",
+        [],
+        |r| r.get(0),
+    )?;
+    let next = recorded.max(held) + 1;
+    meta_set(tx, "last_device_seq", next.to_string().as_bytes())?;
+    Ok(next)
+}
 
 fn member_exists(c: &Connection, member_id: &str) -> Result<bool, StoreError> {
     Ok(c.query_row(

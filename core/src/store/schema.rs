@@ -29,13 +29,20 @@ pub fn upgrade(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// One step: from `version` to `version + 1`, in its own transaction.
+/// One step: from `version` to `version + 1`, in its own transaction. There is no step from
+/// the current version, so asking for one is `NewerSchema`, not a panic.
 pub fn upgrade_from(conn: &mut Connection, version: u32) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
     match version {
-        // Each arm runs its migration file; data changes that a step needs go here too.
-        0 | 1 => tx.execute_batch(MIGRATIONS[version as usize])?,
-        _ => unreachable!("upgrade_from is only called below CURRENT_VERSION"),
+        // One arm per step, so a step that must also move data has a place to do it.
+        0 => tx.execute_batch(MIGRATIONS[0])?,
+        1 => tx.execute_batch(MIGRATIONS[1])?,
+        found => {
+            return Err(StoreError::NewerSchema {
+                found,
+                known: CURRENT_VERSION,
+            });
+        }
     }
     tx.pragma_update(None, "user_version", version + 1)?;
     tx.commit()?;
