@@ -346,7 +346,12 @@ fn a_member_the_pack_says_is_registered_needs_confirmation() {
     let id = c.store.create_draft(&form(&m)).unwrap();
     match c.store.finalise(id, NOW, false) {
         Err(StoreError::NeedsConfirmation(w)) => {
-            assert_eq!(w[0].key, "registration.already_registered_in_pack")
+            assert_eq!(w[0].key, "registration.already_applied_in_pack");
+            assert!(
+                !w[0]
+                    .text(panjiyan_core::messages::Lang::Hi)
+                    .contains("pending")
+            );
         }
         other => panic!("expected a warning, got {other:?}"),
     }

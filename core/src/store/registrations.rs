@@ -340,7 +340,11 @@ fn warnings(c: &Connection, form: &RegistrationForm) -> Result<Vec<Message>, Sto
         .optional()?;
     Ok(registered
         .filter(|s| s != "rejected")
-        .map(|s| Message::new("registration.already_registered_in_pack").with("state", s))
+        // One whole sentence per state: a state code never appears inside a Hindi sentence.
+        .map(|s| match s.as_str() {
+            "pending_approval" => Message::new("registration.already_applied_in_pack"),
+            _ => Message::new("registration.already_registered_in_pack"),
+        })
         .into_iter()
         .collect())
 }
