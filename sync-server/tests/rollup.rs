@@ -1,0 +1,170 @@
+//! The progress rollup on both backends: after pushes and decisions its counts at every level
+//! equal the registrations themselves, decisions move counts between states without losing
+//! any, and when a village moves to another gram panchayat the counts follow it.
+
+mod common;
+
+use common::{Backend, fresh_database};
+use panjiyan_core::location::Level;
+use panjiyan_server::app::{App, Settings};
+use panjiyan_server::storage::{Decision, ProgressRow, QueueFilter, Storage, now_ms};
+use std::collections::BTreeMap;
+
+/// state → count, summed over days and channels.
+fn by_state(rows: &[ProgressRow]) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for r in rows {
+        *out.entry(r.state.clone()).or_default() += r.n;
+    }
+    out.retain(|_, n| *n != 0);
+    out
+}
+
+/// place → state → count.
+fn by_place(rows: &[ProgressRow]) -> BTreeMap<String, BTreeMap<String, i64>> {
+    let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.n != 0) {
+        *out.entry(r.place_code.clone())
+            .or_default()
+            .entry(r.state.clone())
+            .or_default() += r.n;
+    }
+    out
+}
+
+async fn counts_follow_registrations(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let app = App::open(Settings {
+        database_url: url,
+        ..Settings::default()
+    })
+    .await
+    .unwrap();
+    let users = panjiyan_server::demo::seed(&app).await.unwrap();
+    let collector = users.iter().find(|u| u.username == "collector").unwrap();
+    let district = collector.jurisdiction.clone();
+    let officer = app.db.user_with_hash("collector").await.unwrap().unwrap().0;
+    panjiyan_server::rollup::catch_up(&app).await.unwrap();
+    let day = app.db.progress_by_day(&district).await.unwrap();
+    assert_eq!(
+        by_state(&day),
+        BTreeMap::from([("pending_approval".into(), 240)])
+    );
+
+    // Decide on some: 30 approved, 10 rejected, the rest still pending.
+    let (_, queue) = app
+        .db
+        .pending_queue(&district, &QueueFilter::default(), 1_000)
+        .await
+        .unwrap();
+    let mut expected: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (i, r) in queue.iter().enumerate() {
+        let decision = match i {
+            0..30 => Some(Decision::Approve),
+            30..40 => Some(Decision::Reject {
+                reason: "not_resident".into(),
+                note: None,
+            }),
+            _ => None,
+        };
+        let state = match &decision {
+            Some(Decision::Approve) => "approved",
+            Some(Decision::Reject { .. }) => "rejected",
+            None => "pending_approval",
+        };
+        if let Some(d) = decision {
+            app.db
+                .decide(&r.id, &d, officer.id, &app.settings.number_format, now_ms())
+                .await
+                .unwrap();
+        }
+        *expected
+            .entry(r.unit_code.clone())
+            .or_default()
+            .entry(state.into())
+            .or_default() += 1;
+    }
+    // Twice: the second finds nothing new and changes nothing.
+    assert!(panjiyan_server::rollup::catch_up(&app).await.unwrap() > 0);
+    assert_eq!(panjiyan_server::rollup::catch_up(&app).await.unwrap(), 0);
+    let totals = by_state(&app.db.progress_by_day(&district).await.unwrap());
+    assert_eq!(
+        totals,
+        BTreeMap::from([
+            ("approved".into(), 30),
+            ("pending_approval".into(), 200),
+            ("rejected".into(), 10)
+        ])
+    );
+    // Village by village, exactly what was decided there.
+    let units: Vec<&String> = expected.keys().collect();
+    let gp = app
+        .db
+        .place(units[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .parent
+        .unwrap()
+        .to_string();
+    let villages = by_place(&app.db.progress_of_children(&gp, None, None).await.unwrap());
+    for (unit, states) in &villages {
+        assert_eq!(Some(states), expected.get(unit), "{unit}");
+    }
+    // A period that excludes today has nothing.
+    assert!(
+        app.db
+            .progress_of_children(&gp, Some(0), Some(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A village moves to another gram panchayat: its counts go with it.
+    let moving = units[0].clone();
+    let mut place = app.db.place(&moving).await.unwrap().unwrap();
+    let block = app.db.place(&gp).await.unwrap().unwrap().parent.unwrap();
+    let other_gp = app
+        .db
+        .children_of(block.as_str())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.level == Level::GramPanchayat && p.code.as_str() != gp)
+        .unwrap();
+    place.parent = Some(other_gp.code.clone());
+    app.db.upsert_places(&[place]).await.unwrap();
+    let moved = by_place(
+        &app.db
+            .progress_of_children(other_gp.code.as_str(), None, None)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        moved.get(&moving),
+        expected.get(&moving),
+        "counted under its new gram panchayat"
+    );
+    let left = by_place(&app.db.progress_of_children(&gp, None, None).await.unwrap());
+    assert!(
+        !left.contains_key(&moving),
+        "and no longer under the old one"
+    );
+    let totals_after = by_state(&app.db.progress_by_day(&district).await.unwrap());
+    assert_eq!(totals_after, totals, "nothing lost or doubled by the move");
+    assert!(
+        app.db
+            .is_within(&moving, other_gp.code.as_str())
+            .await
+            .unwrap()
+    );
+    assert!(!app.db.is_within(&moving, &gp).await.unwrap());
+}
+
+on_both_backends!(
+    progress_counts_follow_registrations,
+    counts_follow_registrations
+);
