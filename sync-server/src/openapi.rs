@@ -59,6 +59,11 @@ pub fn document() -> Value {
             "/api/v1/status": { "get": op("Status changes after a cursor, for what the device sent and its units", "device", None, "200 a page of changes", &[400, 401]) },
             "/api/v1/registrations/{id}": { "get": op("A registration in the caller's area", "user", None, "200 the registration", &[401, 404]) },
             "/api/v1/registrations/{id}/decision": { "post": op("Approve (allocates the registration number) or reject with a reason", "user", Some("Decision"), "200 the decided registration", &[400, 401, 403, 404, 409]) },
+            "/api/v1/camps": { "get": {
+                "summary": "Camps covering the caller's villages and wards that have not ended, soonest first (id, area, start and end in epoch ms, venue, units, staff user ids): what a phone shows as today's camp",
+                "security": [{ "user": [] }, { "device": [] }],
+                "responses": { "200": { "description": "camps" }, "401": { "$ref": "#/components/responses/Error" } }
+            } },
             "/api/v1/queue": { "get": op("The officer's queue: pending registrations of the officer's area, oldest first; filters unit, camp, occupation, from, to (epoch ms); limit", "user", None, "200 the queue with its total and oldest age", &[400, 401, 403]) },
             "/api/v1/registrations/{id}/history": { "get": op("The audit log of a registration and the SMS/voice messages sent to the worker (officers and admins)", "user", None, "200 history", &[401, 403, 404]) },
             "/api/v1/worker-status/{member_id}": { "get": op("A worker's own status by 9-digit Samagra member ID: approved (number, date), pending, rejected (reason) or not_found; name masked; rate-limited per client", "none", None, "200 status", &[400, 429]) },

@@ -789,6 +789,8 @@ async fn health_readiness_metrics_and_openapi_answer() {
         "/api/v1/status",
         "/api/v1/units/{code}/pack",
         "/api/v1/registrations/{id}/decision",
+        "/api/v1/camps",
+        "/api/v1/queue",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
