@@ -7,6 +7,14 @@ use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig};
 use std::sync::atomic::AtomicBool;
 
+/// The device id of phone `n` under `dir` (its key id), as the server knows it.
+pub fn device_id(dir: &std::path::Path, n: u8) -> String {
+    DeviceStore::open(dir.join(format!("phone-{n}.db")), &[n + 1; 32])
+        .unwrap()
+        .device_id()
+        .to_owned()
+}
+
 /// Phone `n` (its own store under `dir`) enrols as `username`, downloads its packs, registers
 /// `members` at `camp` as brick-kiln workers and pushes; returns the registration ids in order.
 pub fn register(

@@ -12,7 +12,7 @@ use panjiyan_core::wire::BacklogReport;
 use panjiyan_server::auth::hash_password;
 use panjiyan_server::storage::{Role, Storage, now_ms};
 use panjiyan_tests::browser::{Browser, screenshot_dir};
-use panjiyan_tests::phone::register;
+use panjiyan_tests::phone::{device_id, register};
 use panjiyan_tests::server::{Backend, E2eServer, PASSWORD, fresh_database};
 
 /// A synchronous GET from inside the page (with its session cookie): what a CSV link downloads.
@@ -212,15 +212,10 @@ async fn admin_pages(backend: Backend) {
         shot(&mut b, "06-camps");
 
         // A phone that went quiet three days ago holding five registrations.
-        let device = rt
-            .block_on(db2.device_backlog(&gp_code))
-            .unwrap()
-            .into_iter()
-            .find(|d| d.enrolled_by == "sec")
-            .unwrap();
+        let device = device_id(&path, 2);
         let three_days_ago = now_ms() - 3 * 86_400_000;
         rt.block_on(db2.record_backlog(
-            &device.device_id,
+            &device,
             &BacklogReport {
                 pending: 5,
                 oldest_pending_at: Some(time::OffsetDateTime::now_utc() - time::Duration::days(4)),

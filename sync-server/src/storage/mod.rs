@@ -263,7 +263,11 @@ pub struct DeviceBacklog {
     pub enrolled_by: String,
     pub jurisdiction: String,
     pub district: Option<String>,
+    /// (Hindi, English)
+    pub district_name: (Option<String>, Option<String>),
     pub block: Option<String>,
+    /// (Hindi, English)
+    pub block_name: (Option<String>, Option<String>),
     pub last_seen_at: Option<i64>,
     pub pending: i64,
     pub oldest_pending_at: Option<i64>,
@@ -577,6 +581,7 @@ pub trait Storage: Send + Sync {
     /// Effective targets of `place` (key `place`) and of its children: a place's own target
     /// where one is set, otherwise the sum of the targets set below it.
     async fn targets_around(&self, place: &str) -> Result<HashMap<String, i64>, StorageError>;
+    /// Devices within `area` that last reported registrations not yet sent (not revoked).
     async fn device_backlog(&self, area: &str) -> Result<Vec<DeviceBacklog>, StorageError>;
     /// Registrations received per minute since `since` (epoch ms): (minute start, count).
     async fn ingest_per_minute(&self, since: i64) -> Result<Vec<(i64, i64)>, StorageError>;

@@ -103,6 +103,14 @@ macro_rules! impl_storage {
         async fn rebuild_progress_in(tx: &mut sqlx::Transaction<'_, $db>) -> Result<(), StorageError> {
             sqlx::query("UPDATE counters SET value = value WHERE name = 'progress_cursor'").execute(&mut **tx).await?;
             sqlx::query("DELETE FROM progress").execute(&mut **tx).await?;
+            sqlx::query("DELETE FROM target_sums").execute(&mut **tx).await?;
+            sqlx::query(
+                "INSERT INTO target_sums(place_code, below)
+                 SELECT a.ancestor, sum(t.target) FROM targets t JOIN place_ancestors a ON a.code = t.unit_code
+                 WHERE a.depth > 0 GROUP BY a.ancestor",
+            )
+            .execute(&mut **tx)
+            .await?;
             sqlx::query(sqlx::AssertSqlSafe(fold_into_progress("r.state", "", "r.received_day IS NOT NULL")))
                 .execute(&mut **tx)
                 .await?;
@@ -1225,11 +1233,8 @@ macro_rules! impl_storage {
                 // The place and its children; for each, its own target or the sum below it.
                 let rows = sqlx::query(
                     "WITH around(code) AS (SELECT CAST($1 AS TEXT) UNION ALL SELECT code FROM places WHERE parent = $1)
-                     SELECT around.code,
-                        (SELECT t.target FROM targets t WHERE t.unit_code = around.code) AS own,
-                        (SELECT CAST(sum(t.target) AS BIGINT) FROM targets t JOIN place_ancestors a ON a.code = t.unit_code
-                            WHERE a.ancestor = around.code AND a.depth > 0) AS below
-                     FROM around",
+                     SELECT around.code, t.target AS own, s.below FROM around
+                     LEFT JOIN targets t ON t.unit_code = around.code LEFT JOIN target_sums s ON s.place_code = around.code",
                 )
                 .bind(place)
                 .fetch_all(&self.pool)
@@ -1248,14 +1253,16 @@ macro_rules! impl_storage {
             async fn device_backlog(&self, area: &str) -> Result<Vec<DeviceBacklog>, StorageError> {
                 let rows = sqlx::query(
                     "SELECT d.device_id, u.username, d.jurisdiction, d.last_seen_at, d.pending, d.oldest_pending_at, d.app_version,
-                        d.last_error, d.revoked,
-                        (SELECT a.ancestor FROM place_ancestors a JOIN places p ON p.code = a.ancestor
-                            WHERE a.code = d.jurisdiction AND p.level = 'district') AS district,
-                        (SELECT a.ancestor FROM place_ancestors a JOIN places p ON p.code = a.ancestor
-                            WHERE a.code = d.jurisdiction AND p.level IN ('block', 'urban_body')) AS block
+                        d.last_error, d.revoked, pd.code AS district, pd.name_hi AS district_hi, pd.name_en AS district_en,
+                        pb.code AS block, pb.name_hi AS block_hi, pb.name_en AS block_en
                      FROM devices d JOIN users u ON u.id = d.enrolled_by
                      JOIN place_ancestors w ON w.code = d.jurisdiction AND w.ancestor = $1
-                     ORDER BY district, block, coalesce(d.pending, 0) DESC, d.device_id",
+                     LEFT JOIN (place_ancestors ad JOIN places pd ON pd.code = ad.ancestor AND pd.level = 'district')
+                        ON ad.code = d.jurisdiction
+                     LEFT JOIN (place_ancestors ab JOIN places pb ON pb.code = ab.ancestor AND pb.level IN ('block', 'urban_body'))
+                        ON ab.code = d.jurisdiction
+                     WHERE d.pending > 0 AND NOT d.revoked
+                     ORDER BY pd.code, pb.code, d.pending DESC, d.device_id",
                 )
                 .bind(area)
                 .fetch_all(&self.pool)
@@ -1267,7 +1274,9 @@ macro_rules! impl_storage {
                             enrolled_by: r.try_get("username")?,
                             jurisdiction: r.try_get("jurisdiction")?,
                             district: r.try_get("district")?,
+                            district_name: (r.try_get::<Option<String>, _>("district_hi")?, r.try_get::<Option<String>, _>("district_en")?),
                             block: r.try_get("block")?,
+                            block_name: (r.try_get::<Option<String>, _>("block_hi")?, r.try_get::<Option<String>, _>("block_en")?),
                             last_seen_at: r.try_get("last_seen_at")?,
                             pending: r.try_get::<Option<i64>, _>("pending")?.unwrap_or(0),
                             oldest_pending_at: r.try_get("oldest_pending_at")?,
@@ -1672,13 +1681,29 @@ macro_rules! impl_storage {
             }
 
             async fn set_target(&self, unit: &str, target: i64) -> Result<(), StorageError> {
+                let mut tx = self.begin_write().await?;
+                let before: Option<i64> = sqlx::query_scalar("SELECT target FROM targets WHERE unit_code = $1")
+                    .bind(unit)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 sqlx::query(
                     "INSERT INTO targets(unit_code, target) VALUES ($1, $2) ON CONFLICT(unit_code) DO UPDATE SET target = excluded.target",
                 )
                 .bind(unit)
                 .bind(target)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                // Every place above gains the difference.
+                sqlx::query(
+                    "INSERT INTO target_sums(place_code, below)
+                     SELECT ancestor, $2 FROM place_ancestors WHERE code = $1 AND depth > 0
+                     ON CONFLICT(place_code) DO UPDATE SET below = target_sums.below + excluded.below",
+                )
+                .bind(unit)
+                .bind(target - before.unwrap_or(0))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
                 Ok(())
             }
         }

@@ -72,25 +72,6 @@ pub async fn page(
         return Ok(csv("sync-backlog.csv", &rows));
     }
 
-    // Names of the districts and blocks the devices work in.
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
-    let codes: std::collections::BTreeSet<String> = devices
-        .iter()
-        .flat_map(|d| [d.district.clone(), d.block.clone()])
-        .flatten()
-        .collect();
-    for code in codes {
-        if let Some(p) = app.db.place(&code).await? {
-            names.insert(
-                code,
-                if lang == Lang::Hi {
-                    p.name_hi
-                } else {
-                    p.name_en
-                },
-            );
-        }
-    }
     let holding: Vec<&DeviceBacklog> = devices.iter().filter(|d| d.pending > 0).collect();
     let silent = holding.iter().filter(|d| is_silent(d, now, hours)).count();
     let mut body = format!(
@@ -124,10 +105,12 @@ pub async fn page(
     .iter()
     .map(|k| t(lang, k))
     .collect();
-    let place = |code: &Option<String>| {
-        code.as_ref()
-            .map(|c| escape(names.get(c).map_or(c.as_str(), String::as_str)))
-            .unwrap_or_default()
+    let place = |(hi, en): &(Option<String>, Option<String>)| {
+        escape(
+            if lang == Lang::Hi { hi } else { en }
+                .as_deref()
+                .unwrap_or_default(),
+        )
     };
     let rows: Vec<Vec<String>> = devices
         .iter()
@@ -141,8 +124,8 @@ pub async fn page(
                 String::new()
             };
             vec![
-                place(&d.district),
-                place(&d.block),
+                place(&d.district_name),
+                place(&d.block_name),
                 format!("<code>{}</code>{flag}", escape(&d.device_id)),
                 escape(&d.enrolled_by),
                 d.last_seen_at.map(date_time).unwrap_or_else(|| "—".into()),
