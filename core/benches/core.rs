@@ -1,6 +1,7 @@
 //! Core benchmarks (`scripts/bench`): one JSON line per figure, each with a baseline measured
 //! in the same run on the same data where one exists. Run: `cargo bench -p panjiyan-core --bench core`.
 
+use panjiyan_core::bench_line::emit;
 use panjiyan_core::generator::generate_unit;
 use panjiyan_core::keys::SigningKey;
 use panjiyan_core::location::Level;
@@ -11,24 +12,6 @@ use panjiyan_core::validate::LgdCode;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn emit(bench: &str, value: f64, unit: &str, baseline: Option<f64>) {
-    let ratio = baseline.filter(|b| *b > 0.0).map(|b| value / b);
-    let num = |x: Option<f64>| x.map_or_else(|| "null".to_owned(), |x| round(x).to_string());
-    // Field order as documented: bench, value, unit, baseline, ratio.
-    println!(
-        "{{\"bench\": {}, \"value\": {}, \"unit\": {}, \"baseline\": {}, \"ratio\": {}}}",
-        serde_json::Value::from(bench),
-        round(value),
-        serde_json::Value::from(unit),
-        num(baseline),
-        num(ratio)
-    );
-}
-
-fn round(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
 
 /// Runs `f` repeatedly for at least `min` and returns the mean time per call.
 fn time_per_call(min: Duration, mut f: impl FnMut()) -> Duration {

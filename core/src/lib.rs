@@ -2,6 +2,7 @@
 //! with it on: the domain, validation and eligibility rules, camp packs, the device store, the
 //! registration outbox and the wire types of sync. No FFI and no HTTP server code lives here.
 
+pub mod bench_line;
 pub mod eligibility;
 pub mod generator;
 pub mod keys;

@@ -6,6 +6,7 @@
 //! straight from the registrations, measured in the same run. One JSON line per figure.
 //! Needs PANJIYAN_TEST_PG_URL (scripts/with-postgres).
 
+use panjiyan_core::bench_line::emit;
 use panjiyan_core::location::{Level, Place};
 use panjiyan_core::validate::LgdCode;
 use panjiyan_server::app::{App, Settings, launch};
@@ -22,20 +23,6 @@ const URBAN_BODIES: u32 = 8;
 const WARDS: u32 = 15;
 const SAMPLES: usize = 40;
 const PASSWORD: &str = "bench-password-1";
-
-fn emit(bench: &str, value: f64, unit: &str, baseline: Option<f64>) {
-    let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    let ratio = baseline.filter(|b| *b > 0.0).map(|b| value / b);
-    let num = |x: Option<f64>| x.map_or_else(|| "null".to_owned(), |x| round(x).to_string());
-    println!(
-        "{{\"bench\": {}, \"value\": {}, \"unit\": {}, \"baseline\": {}, \"ratio\": {}}}",
-        serde_json::Value::from(bench),
-        round(value),
-        serde_json::Value::from(unit),
-        num(baseline),
-        num(ratio)
-    );
-}
 
 fn place(code: String, level: Level, en: String, hi: String, parent: Option<&str>) -> Place {
     Place {

@@ -4,6 +4,7 @@
 //! Needs PANJIYAN_TEST_PG_URL (scripts/with-postgres) for the PostgreSQL figures.
 
 use base64::Engine;
+use panjiyan_core::bench_line::emit;
 use panjiyan_core::generator::{DistrictSpec, generate_district};
 use panjiyan_core::location::Level;
 use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
@@ -18,20 +19,6 @@ const DEVICES: usize = 4;
 const PER_DEVICE: usize = 1_000;
 const BATCH: usize = 200;
 const PER_RECORD: usize = 800;
-
-fn emit(bench: &str, value: f64, unit: &str, baseline: Option<f64>) {
-    let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    let ratio = baseline.filter(|b| *b > 0.0).map(|b| value / b);
-    let num = |x: Option<f64>| x.map_or_else(|| "null".to_owned(), |x| round(x).to_string());
-    println!(
-        "{{\"bench\": {}, \"value\": {}, \"unit\": {}, \"baseline\": {}, \"ratio\": {}}}",
-        serde_json::Value::from(bench),
-        round(value),
-        serde_json::Value::from(unit),
-        num(baseline),
-        num(ratio)
-    );
-}
 
 struct Server {
     app: App,

@@ -5,12 +5,7 @@ use panjiyan_tests::link::camp_over;
 use panjiyan_tests::proxy::LinkProfile;
 
 fn emit(bench: &str, value: f64, unit: &str) {
-    println!(
-        "{{\"bench\": {}, \"value\": {}, \"unit\": {}, \"baseline\": null, \"ratio\": null}}",
-        serde_json::Value::from(bench),
-        (value * 1000.0).round() / 1000.0,
-        serde_json::Value::from(unit)
-    );
+    panjiyan_core::bench_line::emit(bench, value, unit, None);
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

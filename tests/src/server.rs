@@ -4,6 +4,7 @@
 
 use panjiyan_core::generator::{DistrictSpec, SyntheticDistrict, generate_district};
 use panjiyan_core::location::Level;
+use panjiyan_core::samagra::Member;
 use panjiyan_server::app::{App, Settings, launch};
 use panjiyan_server::auth::hash_password;
 use panjiyan_server::storage::{Role, Storage, now_ms};
@@ -146,6 +147,31 @@ impl E2eServer {
         self.addr = addr;
         self.task = task;
         self.restarts += 1;
+    }
+
+    /// Working-age members (20 to 55 today) whose family lives within `area`, by member ID.
+    pub fn adults_within(&self, area: &panjiyan_core::validate::LgdCode) -> Vec<Member> {
+        let today = time::OffsetDateTime::now_utc().date();
+        let unit_of: std::collections::HashMap<_, _> = self
+            .district
+            .families
+            .iter()
+            .map(|f| (&f.family_id, &f.unit_code))
+            .collect();
+        let mut adults: Vec<Member> = self
+            .district
+            .members
+            .iter()
+            .filter(|m| (20..=55).contains(&m.birth.age_on(today)))
+            .filter(|m| {
+                unit_of
+                    .get(&m.family_id)
+                    .is_some_and(|u| self.district.hierarchy.is_within(u, area))
+            })
+            .cloned()
+            .collect();
+        adults.sort_by(|a, b| a.member_id.cmp(&b.member_id));
+        adults
     }
 
     /// Approves every pending registration through the HTTP API, as the officer would.

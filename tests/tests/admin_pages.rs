@@ -6,7 +6,6 @@
 //! screenshot. Runs on SQLite and on PostgreSQL.
 
 use panjiyan_core::location::Level;
-use panjiyan_core::samagra::Member;
 use panjiyan_core::validate::LgdCode;
 use panjiyan_core::wire::BacklogReport;
 use panjiyan_server::auth::hash_password;
@@ -65,27 +64,7 @@ async fn admin_pages(backend: Backend) {
     }
 
     let today = time::OffsetDateTime::now_utc().date();
-    let adults_in = |area: &LgdCode| -> Vec<Member> {
-        let mut m: Vec<Member> = server
-            .district
-            .members
-            .iter()
-            .filter(|m| (20..=55).contains(&m.birth.age_on(today)))
-            .filter(|m| {
-                let f = server
-                    .district
-                    .families
-                    .iter()
-                    .find(|f| f.family_id == m.family_id)
-                    .unwrap();
-                h.is_within(&f.unit_code, area)
-            })
-            .cloned()
-            .collect();
-        m.sort_by(|a, b| a.member_id.cmp(&b.member_id));
-        m
-    };
-    let (home_people, other_people) = (adults_in(&gp), adults_in(&blocks[1]));
+    let (home_people, other_people) = (server.adults_within(&gp), server.adults_within(&blocks[1]));
     let url = server.url();
     let path = dir.path().to_owned();
     let (home_batch, other_batch) = (home_people[..6].to_vec(), other_people[..3].to_vec());

@@ -41,28 +41,7 @@ async fn officer_works_the_queue(backend: Backend) {
 
     // Working-age members: five from each block at camp A, three more from the home block at
     // camp B; a second phone registers the first one again.
-    let today = time::OffsetDateTime::now_utc().date();
-    let adults = |block: &LgdCode| -> Vec<Member> {
-        let mut m: Vec<Member> = server
-            .district
-            .members
-            .iter()
-            .filter(|m| (20..=55).contains(&m.birth.age_on(today)))
-            .filter(|m| {
-                let family = server
-                    .district
-                    .families
-                    .iter()
-                    .find(|f| f.family_id == m.family_id)
-                    .unwrap();
-                hierarchy.is_within(&family.unit_code, block)
-            })
-            .cloned()
-            .collect();
-        m.sort_by(|a, b| a.member_id.cmp(&b.member_id));
-        m
-    };
-    let (home_people, other_people) = (adults(&home), adults(&other));
+    let (home_people, other_people) = (server.adults_within(&home), server.adults_within(&other));
     let camp_a: Vec<Member> = home_people[..5]
         .iter()
         .chain(&other_people[..5])
