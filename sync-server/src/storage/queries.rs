@@ -87,15 +87,25 @@ macro_rules! impl_storage {
         /// Adds the registrations matching `condition` (an SQL condition on `r`) to `progress`
         /// under `state_column`, with `sign` "-" to take them away: the one statement the
         /// incremental rollup and the full rebuild share.
-        fn fold_into_progress(state_column: &str, sign: &str, condition: &str) -> String {
-            format!(
-                "INSERT INTO progress(place_code, day, channel, state, n)
-                 SELECT a.ancestor, r.received_day, r.channel, {state_column}, {sign}count(*)
-                 FROM registrations r JOIN place_ancestors a ON a.code = r.unit_code
-                 WHERE {condition}
-                 GROUP BY a.ancestor, r.received_day, r.channel, {state_column}
-                 ON CONFLICT(place_code, day, channel, state) DO UPDATE SET n = progress.n + excluded.n"
-            )
+        fn fold_into_progress(state_column: &str, sign: &str, condition: &str) -> [String; 2] {
+            [
+                format!(
+                    "INSERT INTO progress(place_code, day, channel, state, n)
+                     SELECT a.ancestor, r.received_day, r.channel, {state_column}, {sign}count(*)
+                     FROM registrations r JOIN place_ancestors a ON a.code = r.unit_code
+                     WHERE {condition}
+                     GROUP BY a.ancestor, r.received_day, r.channel, {state_column}
+                     ON CONFLICT(place_code, day, channel, state) DO UPDATE SET n = progress.n + excluded.n"
+                ),
+                format!(
+                    "INSERT INTO progress_totals(place_code, channel, state, n)
+                     SELECT a.ancestor, r.channel, {state_column}, {sign}count(*)
+                     FROM registrations r JOIN place_ancestors a ON a.code = r.unit_code
+                     WHERE {condition}
+                     GROUP BY a.ancestor, r.channel, {state_column}
+                     ON CONFLICT(place_code, channel, state) DO UPDATE SET n = progress_totals.n + excluded.n"
+                ),
+            ]
         }
 
         /// Counts every registration into an emptied `progress` and moves the rollup's cursor
@@ -103,6 +113,7 @@ macro_rules! impl_storage {
         async fn rebuild_progress_in(tx: &mut sqlx::Transaction<'_, $db>) -> Result<(), StorageError> {
             sqlx::query("UPDATE counters SET value = value WHERE name = 'progress_cursor'").execute(&mut **tx).await?;
             sqlx::query("DELETE FROM progress").execute(&mut **tx).await?;
+            sqlx::query("DELETE FROM progress_totals").execute(&mut **tx).await?;
             sqlx::query("DELETE FROM target_sums").execute(&mut **tx).await?;
             sqlx::query(
                 "INSERT INTO target_sums(place_code, below)
@@ -111,9 +122,9 @@ macro_rules! impl_storage {
             )
             .execute(&mut **tx)
             .await?;
-            sqlx::query(sqlx::AssertSqlSafe(fold_into_progress("r.state", "", "r.received_day IS NOT NULL")))
-                .execute(&mut **tx)
-                .await?;
+            for statement in fold_into_progress("r.state", "", "r.received_day IS NOT NULL") {
+                sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut **tx).await?;
+            }
             sqlx::query("UPDATE registrations SET counted_state = state WHERE counted_state IS NULL OR counted_state <> state")
                 .execute(&mut **tx)
                 .await?;
@@ -1121,11 +1132,9 @@ macro_rules! impl_storage {
                     ("r.counted_state", "-", "r.change_seq > $1 AND r.change_seq <= $2 AND r.counted_state IS NOT NULL AND r.counted_state <> r.state"),
                     ("r.state", "", "r.change_seq > $1 AND r.change_seq <= $2 AND (r.counted_state IS NULL OR r.counted_state <> r.state)"),
                 ] {
-                    sqlx::query(sqlx::AssertSqlSafe(fold_into_progress(state_column, sign, condition)))
-                    .bind(cursor)
-                    .bind(upto)
-                    .execute(&mut *tx)
-                    .await?;
+                    for statement in fold_into_progress(state_column, sign, condition) {
+                        sqlx::query(sqlx::AssertSqlSafe(statement)).bind(cursor).bind(upto).execute(&mut *tx).await?;
+                    }
                 }
                 sqlx::query(
                     "UPDATE registrations SET counted_state = state
@@ -1158,17 +1167,29 @@ macro_rules! impl_storage {
             }
 
             async fn progress_of_children(&self, place: &str, from_day: Option<i64>, to_day: Option<i64>) -> Result<Vec<ProgressRow>, StorageError> {
-                let rows = sqlx::query(
-                    "SELECT g.place_code, CAST(0 AS BIGINT) AS day, g.channel, g.state, CAST(sum(g.n) AS BIGINT) AS n
-                     FROM progress g JOIN places p ON p.code = g.place_code
-                     WHERE p.parent = $1 AND ($2 IS NULL OR g.day >= $2) AND ($3 IS NULL OR g.day <= $3)
-                     GROUP BY g.place_code, g.channel, g.state",
-                )
-                .bind(place)
-                .bind(from_day)
-                .bind(to_day)
-                .fetch_all(&self.pool)
-                .await?;
+                let rows = if from_day.is_none() && to_day.is_none() {
+                    // All days: the totals, a dozen rows per child.
+                    sqlx::query(
+                        "SELECT g.place_code, CAST(0 AS BIGINT) AS day, g.channel, g.state, g.n
+                         FROM progress_totals g JOIN places p ON p.code = g.place_code
+                         WHERE p.parent = $1 AND g.n <> 0",
+                    )
+                    .bind(place)
+                    .fetch_all(&self.pool)
+                    .await?
+                } else {
+                    sqlx::query(
+                        "SELECT g.place_code, CAST(0 AS BIGINT) AS day, g.channel, g.state, CAST(sum(g.n) AS BIGINT) AS n
+                         FROM progress g JOIN places p ON p.code = g.place_code
+                         WHERE p.parent = $1 AND ($2 IS NULL OR g.day >= $2) AND ($3 IS NULL OR g.day <= $3)
+                         GROUP BY g.place_code, g.channel, g.state",
+                    )
+                    .bind(place)
+                    .bind(from_day)
+                    .bind(to_day)
+                    .fetch_all(&self.pool)
+                    .await?
+                };
                 rows.iter().map(progress_from).collect()
             }
 
@@ -1256,12 +1277,12 @@ macro_rules! impl_storage {
                         d.last_error, d.revoked, pd.code AS district, pd.name_hi AS district_hi, pd.name_en AS district_en,
                         pb.code AS block, pb.name_hi AS block_hi, pb.name_en AS block_en
                      FROM devices d JOIN users u ON u.id = d.enrolled_by
-                     JOIN place_ancestors w ON w.code = d.jurisdiction AND w.ancestor = $1
                      LEFT JOIN (place_ancestors ad JOIN places pd ON pd.code = ad.ancestor AND pd.level = 'district')
                         ON ad.code = d.jurisdiction
                      LEFT JOIN (place_ancestors ab JOIN places pb ON pb.code = ab.ancestor AND pb.level IN ('block', 'urban_body'))
                         ON ab.code = d.jurisdiction
                      WHERE d.pending > 0 AND NOT d.revoked
+                        AND EXISTS (SELECT 1 FROM place_ancestors w WHERE w.code = d.jurisdiction AND w.ancestor = $1)
                      ORDER BY pd.code, pb.code, d.pending DESC, d.device_id",
                 )
                 .bind(area)
@@ -1314,7 +1335,7 @@ macro_rules! impl_storage {
             async fn officer_backlog(&self, area: &str) -> Result<Vec<OfficerBacklog>, StorageError> {
                 let rows = sqlx::query(
                     "SELECT u.username, u.jurisdiction,
-                        (SELECT CAST(coalesce(sum(g.n), 0) AS BIGINT) FROM progress g
+                        (SELECT CAST(coalesce(sum(g.n), 0) AS BIGINT) FROM progress_totals g
                             WHERE g.place_code = u.jurisdiction AND g.state = 'pending_approval') AS pending,
                         (SELECT min(g.day) FROM progress g
                             WHERE g.place_code = u.jurisdiction AND g.state = 'pending_approval' AND g.n > 0) AS oldest_day
