@@ -9,7 +9,7 @@ use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::messages::Lang;
 use panjiyan_core::occupation::OccupationList;
 use panjiyan_core::registration::{
-    ApplicantFacts, Channel, RegistrationForm, RegistrationState, check_form,
+    ApplicantFacts, Channel, RegistrationForm, RegistrationState, check_form, reject_reason_text,
 };
 use panjiyan_core::store::{DeviceStore, MemberView};
 use panjiyan_core::sync::{SyncClient, SyncConfig};
@@ -442,6 +442,11 @@ impl CampStore {
                 member_id: r.form.member_id.to_string(),
                 state: r.status.state.as_str().to_owned(),
                 registration_number: r.status.registration_number,
+                reason_text: r.status.reason.as_deref().map(|code| Text {
+                    key: format!("reject.{code}"),
+                    hi: reject_reason_text(code, Lang::Hi),
+                    en: reject_reason_text(code, Lang::En),
+                }),
                 reason: r.status.reason,
                 duplicate_of: r.status.duplicate_of.map(|d| d.to_string()),
                 device_seq: r.device_seq,

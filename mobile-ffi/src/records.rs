@@ -163,7 +163,10 @@ pub struct Registration {
     pub member_id: String,
     pub state: String,
     pub registration_number: Option<String>,
+    /// A rejection's reason code (e.g. `not_resident`).
     pub reason: Option<String>,
+    /// The reason as the worker is told it, in Hindi and English.
+    pub reason_text: Option<Text>,
     pub duplicate_of: Option<String>,
     pub device_seq: Option<u64>,
     pub refusal: Vec<Text>,

@@ -296,6 +296,10 @@ impl From<crate::error::ApiError> for PageError {
         match e.status {
             StatusCode::NOT_FOUND => Self::not_found(),
             StatusCode::FORBIDDEN => Self::forbidden(),
+            StatusCode::BAD_REQUEST => Self {
+                status: e.status,
+                key: "page.error.bad_form",
+            },
             _ => Self {
                 status: e.status,
                 key: "page.error.server",

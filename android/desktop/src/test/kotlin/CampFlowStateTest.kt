@@ -123,7 +123,7 @@ class CampFlowStateTest {
             // The officer approves one and rejects the other; the next sync brings both back.
             decide(draftId, """{"decision":"approve"}""")
             val otherId = phone.store.registrations(null).first { it.memberId == other.memberId }.id
-            decide(otherId, """{"decision":"reject","reason":"paper form not received"}""")
+            decide(otherId, """{"decision":"reject","reason":"details_mismatch","note":"paper form not received"}""")
             assertTrue(model.sync.syncNow())
             model.registrations.refresh()
             val results = model.registrations.ui.value.results
@@ -133,7 +133,9 @@ class CampFlowStateTest {
             assertEquals(worker.nameHi, approved.nameHi)
             val rejected = results.first { it.memberId == other.memberId }
             assertEquals("rejected", rejected.state)
-            assertEquals("paper form not received", rejected.reason)
+            // The worker is told the reason in their words; the officer's note stays on the server.
+            assertEquals("reject.details_mismatch", rejected.reason?.key)
+            assertEquals("विवरण समग्र अभिलेख से मेल नहीं खाते", rejected.reason?.hi)
             model.registrations.filter(worker.memberId)
             assertEquals(listOf(approved), model.registrations.ui.value.results)
             model.registrations.filter("")

@@ -116,7 +116,7 @@ object Samples {
     )
     val registerSaved = registerReview.copy(step = Step.Saved)
 
-    private fun line(id: String, m: Member, state: String, minutes: Long, number: String? = null, refusal: List<Text> = emptyList(), reason: String? = null) =
+    private fun line(id: String, m: Member, state: String, minutes: Long, number: String? = null, refusal: List<Text> = emptyList(), reason: Text? = null) =
         RegistrationLine(id, m.memberId, m.nameHi, m.nameEn, state, number, reason, refusal, ago(minutes))
 
     val registrations = RegistrationsUi(
@@ -126,7 +126,8 @@ object Samples {
             line("c", family.members[2], "queued", 185),
             line("d", family.members[0], "approved", 60 * 50, number = "MP-401-2026-000117"),
             line("e", member("401001301", "कमला बाई", "Kamla Bai", "head", "female", 45), "pending_approval", 60 * 30),
-            line("f", member("401001302", "गीता अहिरवार", "Gita Ahirwar", "head", "female", 38), "rejected", 60 * 30, reason = "paper form missing"),
+            line("f", member("401001302", "गीता अहिरवार", "Gita Ahirwar", "head", "female", 38), "rejected", 60 * 30,
+                reason = Text("reject.details_mismatch", "विवरण समग्र अभिलेख से मेल नहीं खाते", "the details do not match the Samagra record")),
             line("g", member("401001303", "सुरेश पटेल", "Suresh Patel", "head", "male", 41), "duplicate", 60 * 30),
         ),
     )

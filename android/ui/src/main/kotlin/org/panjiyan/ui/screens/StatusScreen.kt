@@ -40,7 +40,7 @@ fun StatusScreen(
                 NoteText(strings.samagraMemberId(line.memberId))
                 Badge(strings.state(line.state), toneOf(line.state))
                 line.registrationNumber?.let { NoteText(strings.registrationNumberIs(it), strong = true) }
-                if (line.state == "rejected") line.reason?.let { NoteText(strings.rejectedBecause(it)) }
+                if (line.state == "rejected") line.reason?.let { NoteText(strings.rejectedBecause(strings.pick(it.hi, it.en))) }
                 if (line.state == "duplicate") NoteText(strings.duplicateOf)
             }
         }

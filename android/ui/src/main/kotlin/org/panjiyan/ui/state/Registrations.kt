@@ -18,7 +18,8 @@ data class RegistrationLine(
     /** The core's state, or "refused" while the server's refusal waits for a fix. */
     val state: String,
     val registrationNumber: String?,
-    val reason: String?,
+    /** Why it was rejected, as the worker is told it (from the core, both languages). */
+    val reason: Text?,
     val refusal: List<Text>,
     val createdAt: Instant?,
 )
@@ -53,7 +54,7 @@ class RegistrationsModel(private val app: AppContext) {
                     RegistrationLine(
                         id = r.id, memberId = r.memberId, nameHi = hi, nameEn = en,
                         state = if (r.refusal.isNotEmpty()) "refused" else r.state,
-                        registrationNumber = r.registrationNumber, reason = r.reason,
+                        registrationNumber = r.registrationNumber, reason = r.reasonText,
                         refusal = r.refusal, createdAt = parseInstant(r.createdAt),
                     )
                 }

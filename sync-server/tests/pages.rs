@@ -1,0 +1,134 @@
+//! The officer pages' edges, over HTTP without a browser: where an unsigned visitor is sent,
+//! the session cookie's flags (Secure behind an HTTPS proxy), a form without this session's
+//! token refused with nothing changed, a role the pages do not serve, a tampered reason code.
+
+mod common;
+
+use common::{Backend, PASSWORD, TestServer};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in(s: &TestServer, username: &str, https: bool) -> reqwest::Response {
+    let mut r = client()
+        .post(format!("{}/officer/sign-in", s.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "username={username}&password={PASSWORD}&next=%2Fofficer%2Fqueue"
+        ));
+    if https {
+        r = r.header("x-forwarded-proto", "https");
+    }
+    r.send().await.unwrap()
+}
+
+fn session_cookie(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("panjiyan_session="))
+        .unwrap_or_else(|| panic!("no session cookie ({})", r.status()))
+        .to_owned()
+}
+
+async fn edges(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    // Not signed in: to the sign-in page, with the way back.
+    let r = client()
+        .get(format!("{}/officer/queue?unit=1", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        "/officer/sign-in?next=%2Fofficer%2Fqueue%3Funit%3D1"
+    );
+
+    // The cookie: HttpOnly and SameSite=Strict always, Secure behind HTTPS.
+    let plain = session_cookie(&sign_in(&s, "officer", false).await);
+    assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Strict"));
+    assert!(!plain.contains("Secure"));
+    let behind_https = sign_in(&s, "officer", true).await;
+    assert_eq!(behind_https.headers()["location"], "/officer/queue");
+    assert!(session_cookie(&behind_https).contains("; Secure"));
+
+    // An operator signs in on the phone, not here: refused, and that session is ended.
+    let r = sign_in(&s, "operator", false).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("पदाभिहित अधिकारियों"));
+
+    // A form without this session's token changes nothing, and says so.
+    let cookie = plain.split(';').next().unwrap().to_owned();
+    let r = client()
+        .post(format!("{}/officer/sign-out", s.url))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("csrf=not-the-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let queue = client()
+        .get(format!("{}/officer/queue", s.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queue.status(), StatusCode::OK, "still signed in");
+    let page = queue.text().await.unwrap();
+    let token = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        token,
+        panjiyan_server::web::csrf_token(cookie.split('=').nth(1).unwrap())
+    );
+
+    // A reason code that is not one of the list (a tampered form): a clear refusal.
+    let r = client()
+        .post(format!(
+            "{}/officer/registrations/00000000-0000-7000-8000-000000000000/decide",
+            s.url
+        ))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={token}&action=reject&reason=made_up"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("nothing was changed"));
+
+    // Signing out ends the session on the server, not only in the browser.
+    let r = client()
+        .post(format!("{}/officer/sign-out", s.url))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let again = client()
+        .get(format!("{}/officer/queue", s.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+}
+
+on_both_backends!(officer_page_edges, edges);
