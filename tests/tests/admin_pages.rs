@@ -132,6 +132,8 @@ async fn admin_pages(backend: Backend) {
         let home_row = home_row.as_str().unwrap_or_default();
         assert!(home_row.contains("40") && home_row.contains("15.0"), "{home_row}");
         shot(&mut b, "01-progress-district");
+        let summary = fetch_in_page(&mut b, "/admin/progress?format=csv&table=summary");
+        assert!(summary.contains("state,approved,4") && summary.contains("channel,camp,9"), "{summary}");
         // CSV of the same table.
         let csv = fetch_in_page(&mut b, "/admin/progress?format=csv");
         assert!(csv.starts_with("200\ncode,name_hi,name_en,level,target,registered"), "{csv}");
@@ -186,6 +188,10 @@ async fn admin_pages(backend: Backend) {
         assert!(b.text("#readiness-summary").contains("2 में से 2"), "{}", b.text("#readiness-summary"));
         assert!(b.text("#results").contains("2"));
         shot(&mut b, "05-camp-ready");
+        let results = fetch_in_page(&mut b, &format!("/admin/camps/{camp_id}?format=csv&table=results"));
+        assert!(results.contains("pending_approval,2"), "{results}");
+        let readiness = fetch_in_page(&mut b, &format!("/admin/camps/{camp_id}?format=csv"));
+        assert_eq!(readiness.lines().filter(|l| l.contains(",sec,")).count(), 2, "{readiness}");
         b.goto(&format!("{base}/admin/camps"));
         assert!(b.text("#upcoming").contains(&camp_id));
         shot(&mut b, "06-camps");
@@ -211,6 +217,8 @@ async fn admin_pages(backend: Backend) {
         assert!(b.text("#ingest-summary").starts_with("पिछले घंटे में 11 प्राप्त"), "{}", b.text("#ingest-summary"));
         assert!(b.text("#officers").contains("ceo"));
         shot(&mut b, "07-backlog");
+        let officers = fetch_in_page(&mut b, "/admin/backlog?format=csv&table=officers");
+        assert!(officers.contains(&format!("ceo,{home},4,")), "{officers}");
         let metrics = fetch_in_page(&mut b, "/metrics");
         assert!(metrics.contains("panjiyan_devices_silent_with_unsent 1"), "{metrics}");
         assert!(metrics.contains("panjiyan_registrations_on_devices 5"));

@@ -22,6 +22,15 @@ pub fn is_silent(d: &DeviceBacklog, now: i64, silent_after_hours: i64) -> bool {
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct BacklogQuery {
     format: Option<String>,
+    /// devices (the default), ingest, notifications or officers.
+    table: Option<String>,
+}
+
+/// A small table's CSV: a header and rows of values.
+fn small_csv(name: &str, head: &[&str], rows: Vec<Vec<String>>) -> Response {
+    let mut all = vec![head.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
+    all.extend(rows);
+    csv(name, &all)
 }
 
 pub async fn page(
@@ -34,6 +43,49 @@ pub async fn page(
     let lang = user.lang;
     let now = now_ms();
     let hours = app.settings.silent_after_hours;
+    let start = (now / 60_000 - 59) * 60_000;
+    if q.format.as_deref() == Some("csv") {
+        match q.table.as_deref() {
+            Some("ingest") => {
+                let rows = app.db.ingest_per_minute(start).await?;
+                return Ok(small_csv(
+                    "ingest-per-minute.csv",
+                    &["minute", "received"],
+                    rows.into_iter()
+                        .map(|(m, n)| vec![date_time(m), n.to_string()])
+                        .collect(),
+                ));
+            }
+            Some("notifications") => {
+                let rows = app.db.notification_counts().await?;
+                return Ok(small_csv(
+                    "notification-queue.csv",
+                    &["state", "messages"],
+                    rows.into_iter()
+                        .map(|(s, n)| vec![s, n.to_string()])
+                        .collect(),
+                ));
+            }
+            Some("officers") => {
+                let rows = app.db.officer_backlog(&area).await?;
+                return Ok(small_csv(
+                    "pending-approvals.csv",
+                    &["officer", "jurisdiction", "pending", "oldest_waiting_since"],
+                    rows.into_iter()
+                        .map(|o| {
+                            vec![
+                                o.username,
+                                o.jurisdiction,
+                                o.pending.to_string(),
+                                o.oldest_day.map(day_text).unwrap_or_default(),
+                            ]
+                        })
+                        .collect(),
+                ));
+            }
+            _ => {}
+        }
+    }
     let devices = app.db.device_backlog(&area).await?;
     if q.format.as_deref() == Some("csv") {
         let mut rows = vec![
@@ -139,7 +191,6 @@ pub async fn page(
     body.push_str(&table("devices", &head, &rows));
 
     // Ingest: the last hour, minute by minute.
-    let start = (now / 60_000 - 59) * 60_000;
     let per_minute: BTreeMap<i64, i64> =
         app.db.ingest_per_minute(start).await?.into_iter().collect();
     let minutes: Vec<(String, i64)> = (0..60)
@@ -154,8 +205,9 @@ pub async fn page(
         })
         .collect();
     body.push_str(&format!(
-        "<h2>{}</h2><p id=\"ingest-summary\">{}</p><figure id=\"ingest-chart\">{}</figure>",
+        "<h2>{} <a class=\"csv\" href=\"/admin/backlog?format=csv&amp;table=ingest\">{}</a></h2><p id=\"ingest-summary\">{}</p><figure id=\"ingest-chart\">{}</figure>",
         t(lang, "page.backlog.ingest"),
+        t(lang, "page.csv"),
         tm(
             lang,
             Message::new("page.backlog.ingest_summary")
@@ -173,8 +225,9 @@ pub async fn page(
         .map(|(state, n)| vec![t(lang, &format!("page.notification.{state}")), count(n)])
         .collect();
     body.push_str(&format!(
-        "<div class=\"columns\"><section><h2>{}</h2>",
-        t(lang, "page.backlog.notifications")
+        "<div class=\"columns\"><section><h2>{} <a class=\"csv\" href=\"/admin/backlog?format=csv&amp;table=notifications\">{}</a></h2>",
+        t(lang, "page.backlog.notifications"),
+        t(lang, "page.csv")
     ));
     body.push_str(&table(
         "notifications",
@@ -182,8 +235,9 @@ pub async fn page(
         &notifications,
     ));
     body.push_str(&format!(
-        "</section><section><h2>{}</h2>",
-        t(lang, "page.backlog.officers")
+        "</section><section><h2>{} <a class=\"csv\" href=\"/admin/backlog?format=csv&amp;table=officers\">{}</a></h2>",
+        t(lang, "page.backlog.officers"),
+        t(lang, "page.csv")
     ));
     let officers: Vec<Vec<String>> = app
         .db

@@ -506,6 +506,9 @@ pub async fn save(
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ShowQuery {
     saved: Option<u8>,
+    format: Option<String>,
+    /// readiness (the default) or results.
+    table: Option<String>,
 }
 
 pub async fn show(
@@ -516,6 +519,48 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let lang = user.lang;
     let camp = visible_camp(&app, &user, &id).await?;
+    if q.format.as_deref() == Some("csv") {
+        let rows: Vec<Vec<String>> = if q.table.as_deref() == Some("results") {
+            std::iter::once(vec!["state".to_owned(), "registrations".to_owned()])
+                .chain(
+                    app.db
+                        .camp_results(&camp.id)
+                        .await?
+                        .into_iter()
+                        .map(|(s, n)| vec![s, n.to_string()]),
+                )
+                .collect()
+        } else {
+            std::iter::once(
+                [
+                    "unit_code",
+                    "staff",
+                    "device_id",
+                    "downloaded_version",
+                    "current_version",
+                    "downloaded_at",
+                ]
+                .iter()
+                .map(|h| (*h).to_owned())
+                .collect(),
+            )
+            .chain(app.db.camp_readiness(&camp.id).await?.into_iter().map(|r| {
+                vec![
+                    r.unit_code,
+                    r.username,
+                    r.device_id.unwrap_or_default(),
+                    r.downloaded_version
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
+                    r.current_version.map(|v| v.to_string()).unwrap_or_default(),
+                    r.downloaded_at.map(date_time).unwrap_or_default(),
+                ]
+            }))
+            .collect()
+        };
+        let which = q.table.as_deref().unwrap_or("readiness");
+        return Ok(csv(&format!("camp-{}-{which}.csv", camp.id), &rows));
+    }
     let area = app
         .db
         .place(&camp.area_code)
@@ -565,14 +610,16 @@ pub async fn show(
         .filter(|r| r.downloaded_version.is_some() && r.downloaded_version == r.current_version)
         .count();
     body.push_str(&format!(
-        "<h2>{}</h2><p class=\"summary\" id=\"readiness-summary\">{}</p>",
+        "<h2>{} <a class=\"csv\" href=\"/admin/camps/{id}?format=csv\">{}</a></h2><p class=\"summary\" id=\"readiness-summary\">{}</p>",
         t(lang, "page.camps.readiness"),
+        t(lang, "page.csv"),
         tm(
             lang,
             Message::new("page.camps.ready_summary")
                 .with("ready", ready)
                 .with("total", readiness.len())
         ),
+        id = escape(&camp.id),
     ));
     let rows: Vec<Vec<String>> = readiness
         .iter()
@@ -624,7 +671,12 @@ pub async fn show(
         &rows,
     ));
     let results = app.db.camp_results(&camp.id).await?;
-    body.push_str(&format!("<h2>{}</h2>", t(lang, "page.camps.results")));
+    body.push_str(&format!(
+        "<h2>{} <a class=\"csv\" href=\"/admin/camps/{id}?format=csv&amp;table=results\">{}</a></h2>",
+        t(lang, "page.camps.results"),
+        t(lang, "page.csv"),
+        id = escape(&camp.id)
+    ));
     let rows: Vec<Vec<String>> = results
         .iter()
         .map(|(s, n)| vec![t(lang, &format!("page.state.{s}")), count(*n)])

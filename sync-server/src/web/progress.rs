@@ -180,6 +180,25 @@ pub async fn page(
             row
         })
         .collect();
+    if q.format.as_deref() == Some("csv") && q.table.as_deref() == Some("summary") {
+        // The place's own counts: by status, and (pending and approved) by channel.
+        let mut all = vec![vec![
+            "by".to_owned(),
+            "name".to_owned(),
+            "registrations".to_owned(),
+        ]];
+        all.extend(
+            STATES
+                .iter()
+                .map(|s| vec!["state".into(), (*s).into(), total.state(s).to_string()]),
+        );
+        all.extend(
+            CHANNELS
+                .iter()
+                .map(|c| vec!["channel".into(), (*c).into(), total.channel(c).to_string()]),
+        );
+        return Ok(csv(&format!("progress-{code}-summary.csv"), &all));
+    }
     if q.format.as_deref() == Some("csv") {
         let (name, head, rows) = if q.table.as_deref() == Some("daily") {
             (
@@ -266,6 +285,11 @@ pub async fn page(
             count(total.state(s)),
         ]);
     }
+    body.push_str(&format!(
+        "<p><a class=\"csv\" href=\"/admin/progress?place={}&amp;format=csv&amp;table=summary\">{}</a></p>",
+        escape(&code),
+        t(lang, "page.csv")
+    ));
     body.push_str("<div class=\"columns\"><section>");
     body.push_str(&table(
         "by-status",
