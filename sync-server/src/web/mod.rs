@@ -99,20 +99,28 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
-/// A CSV download: `rows` with the header first; fields quoted where they need it.
+/// One CSV field: quoted where it needs it, and a text that a spreadsheet would run as a
+/// formula (`=`, `+`, `@`, or `-` before a non-digit) opened with `'` so it stays text.
+fn csv_field(f: &str) -> String {
+    let formula = f.starts_with(['=', '+', '@', '\t', '\r'])
+        || (f.starts_with('-') && !f[1..].starts_with(|c: char| c.is_ascii_digit()));
+    let f = if formula {
+        format!("'{f}")
+    } else {
+        f.to_owned()
+    };
+    if f.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f
+    }
+}
+
+/// A CSV download: `rows` with the header first.
 pub(crate) fn csv(filename: &str, rows: &[Vec<String>]) -> Response {
     let mut out = String::new();
     for row in rows {
-        let line: Vec<String> = row
-            .iter()
-            .map(|f| {
-                if f.contains([',', '"', '\n', '\r']) {
-                    format!("\"{}\"", f.replace('"', "\"\""))
-                } else {
-                    f.clone()
-                }
-            })
-            .collect();
+        let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
@@ -415,11 +423,14 @@ mod tests {
     }
 
     #[test]
-    fn csv_fields_are_quoted_where_needed() {
-        let r = csv(
-            "x.csv",
-            &[vec!["a".into(), "b,c".into(), "say \"hi\"".into()]],
-        );
+    fn csv_fields_are_quoted_where_needed_and_never_formulas() {
+        assert_eq!(csv_field("b,c"), "\"b,c\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("-5"), "-5");
+        assert_eq!(csv_field("लक्ष्मी"), "लक्ष्मी");
+        let r = csv("x.csv", &[vec!["a".into()]]);
         assert_eq!(r.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     }
 
