@@ -26,13 +26,6 @@ pub struct BacklogQuery {
     table: Option<String>,
 }
 
-/// A small table's CSV: a header and rows of values.
-fn small_csv(name: &str, head: &[&str], rows: Vec<Vec<String>>) -> Response {
-    let mut all = vec![head.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
-    all.extend(rows);
-    csv(name, &all)
-}
-
 pub async fn page(
     State(app): State<App>,
     user: PageUser,
@@ -48,39 +41,34 @@ pub async fn page(
         match q.table.as_deref() {
             Some("ingest") => {
                 let rows = app.db.ingest_per_minute(start).await?;
-                return Ok(small_csv(
+                return Ok(csv(
                     "ingest-per-minute.csv",
                     &["minute", "received"],
                     rows.into_iter()
-                        .map(|(m, n)| vec![date_time(m), n.to_string()])
-                        .collect(),
+                        .map(|(m, n)| vec![date_time(m), n.to_string()]),
                 ));
             }
             Some("notifications") => {
                 let rows = app.db.notification_counts().await?;
-                return Ok(small_csv(
+                return Ok(csv(
                     "notification-queue.csv",
                     &["state", "messages"],
-                    rows.into_iter()
-                        .map(|(s, n)| vec![s, n.to_string()])
-                        .collect(),
+                    rows.into_iter().map(|(s, n)| vec![s, n.to_string()]),
                 ));
             }
             Some("officers") => {
                 let rows = app.db.officer_backlog(&area).await?;
-                return Ok(small_csv(
+                return Ok(csv(
                     "pending-approvals.csv",
                     &["officer", "jurisdiction", "pending", "oldest_waiting_since"],
-                    rows.into_iter()
-                        .map(|o| {
-                            vec![
-                                o.username,
-                                o.jurisdiction,
-                                o.pending.to_string(),
-                                o.oldest_day.map(day_text).unwrap_or_default(),
-                            ]
-                        })
-                        .collect(),
+                    rows.into_iter().map(|o| {
+                        vec![
+                            o.username,
+                            o.jurisdiction,
+                            o.pending.to_string(),
+                            o.oldest_day.map(day_text).unwrap_or_default(),
+                        ]
+                    }),
                 ));
             }
             _ => {}
@@ -88,25 +76,20 @@ pub async fn page(
     }
     let devices = app.db.device_backlog(&area).await?;
     if q.format.as_deref() == Some("csv") {
-        let mut rows = vec![
-            [
-                "device_id",
-                "enrolled_by",
-                "jurisdiction",
-                "district",
-                "block",
-                "last_seen",
-                "pending",
-                "oldest_pending",
-                "app_version",
-                "last_error",
-                "silent",
-            ]
-            .iter()
-            .map(|h| (*h).to_owned())
-            .collect::<Vec<_>>(),
+        let head = [
+            "device_id",
+            "enrolled_by",
+            "jurisdiction",
+            "district",
+            "block",
+            "last_seen",
+            "pending",
+            "oldest_pending",
+            "app_version",
+            "last_error",
+            "silent",
         ];
-        rows.extend(devices.iter().map(|d| {
+        let rows = devices.iter().map(|d| {
             vec![
                 d.device_id.clone(),
                 d.enrolled_by.clone(),
@@ -120,8 +103,8 @@ pub async fn page(
                 d.last_error.clone().unwrap_or_default(),
                 is_silent(d, now, hours).to_string(),
             ]
-        }));
-        return Ok(csv("sync-backlog.csv", &rows));
+        });
+        return Ok(csv("sync-backlog.csv", &head, rows));
     }
 
     let holding: Vec<&DeviceBacklog> = devices.iter().filter(|d| d.pending > 0).collect();

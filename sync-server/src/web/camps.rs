@@ -82,16 +82,8 @@ pub async fn list(
         .camps_within(area, now - 60 * DAY_MS, now - DAY_MS)
         .await?;
     if q.format.as_deref() == Some("csv") {
-        let mut rows = vec![
-            [
-                "camp_id", "area", "starts", "ends", "venue", "units", "staff",
-            ]
-            .iter()
-            .map(|h| (*h).to_owned())
-            .collect::<Vec<_>>(),
-        ];
-        for c in past.iter().chain(&upcoming) {
-            rows.push(vec![
+        let rows = past.iter().chain(&upcoming).map(|c| {
+            vec![
                 c.id.clone(),
                 c.area_code.clone(),
                 date_time(c.starts_at),
@@ -99,9 +91,15 @@ pub async fn list(
                 c.venue.clone(),
                 c.units.join(" "),
                 c.staff.len().to_string(),
-            ]);
-        }
-        return Ok(csv("camps.csv", &rows));
+            ]
+        });
+        return Ok(csv(
+            "camps.csv",
+            &[
+                "camp_id", "area", "starts", "ends", "venue", "units", "staff",
+            ],
+            rows,
+        ));
     }
     let mut places: BTreeMap<String, Place> = BTreeMap::new();
     for code in upcoming
@@ -520,31 +518,27 @@ pub async fn show(
     let lang = user.lang;
     let camp = visible_camp(&app, &user, &id).await?;
     if q.format.as_deref() == Some("csv") {
-        let rows: Vec<Vec<String>> = if q.table.as_deref() == Some("results") {
-            std::iter::once(vec!["state".to_owned(), "registrations".to_owned()])
-                .chain(
-                    app.db
-                        .camp_results(&camp.id)
-                        .await?
-                        .into_iter()
-                        .map(|(s, n)| vec![s, n.to_string()]),
-                )
-                .collect()
-        } else {
-            std::iter::once(
-                [
-                    "unit_code",
-                    "staff",
-                    "device_id",
-                    "downloaded_version",
-                    "current_version",
-                    "downloaded_at",
-                ]
-                .iter()
-                .map(|h| (*h).to_owned())
-                .collect(),
-            )
-            .chain(app.db.camp_readiness(&camp.id).await?.into_iter().map(|r| {
+        let name = |which: &str| format!("camp-{}-{which}.csv", camp.id);
+        if q.table.as_deref() == Some("results") {
+            let rows = app.db.camp_results(&camp.id).await?;
+            return Ok(csv(
+                &name("results"),
+                &["state", "registrations"],
+                rows.into_iter().map(|(s, n)| vec![s, n.to_string()]),
+            ));
+        }
+        let rows = app.db.camp_readiness(&camp.id).await?;
+        return Ok(csv(
+            &name("readiness"),
+            &[
+                "unit_code",
+                "staff",
+                "device_id",
+                "downloaded_version",
+                "current_version",
+                "downloaded_at",
+            ],
+            rows.into_iter().map(|r| {
                 vec![
                     r.unit_code,
                     r.username,
@@ -555,11 +549,8 @@ pub async fn show(
                     r.current_version.map(|v| v.to_string()).unwrap_or_default(),
                     r.downloaded_at.map(date_time).unwrap_or_default(),
                 ]
-            }))
-            .collect()
-        };
-        let which = q.table.as_deref().unwrap_or("readiness");
-        return Ok(csv(&format!("camp-{}-{which}.csv", camp.id), &rows));
+            }),
+        ));
     }
     let area = app
         .db

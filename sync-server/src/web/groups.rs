@@ -214,29 +214,19 @@ pub async fn show(
         .ok_or_else(PageError::not_found)?;
     let coverage = app.db.group_coverage(id, &area).await?;
     if q.format.as_deref() == Some("csv") {
-        let rows: Vec<Vec<String>> = if q.table.as_deref() == Some("unregistered") {
-            std::iter::once(vec![
-                "samagra_member_id".into(),
-                "unit_code".into(),
-                "name_hi".into(),
-                "name_en".into(),
-            ])
-            .chain(
-                app.db
-                    .group_unregistered(id, &area, 10_000_000)
-                    .await?
-                    .into_iter()
+        if q.table.as_deref() == Some("unregistered") {
+            let rows = app.db.group_unregistered(id, &area, 10_000_000).await?;
+            return Ok(csv(
+                &format!("list-{id}-unregistered.csv"),
+                &["samagra_member_id", "unit_code", "name_hi", "name_en"],
+                rows.into_iter()
                     .map(|u| vec![u.member_id, u.unit_code, u.name_hi, u.name_en]),
-            )
-            .collect()
-        } else {
-            std::iter::once(
-                ["unit_code", "name_hi", "name_en", "members", "registered"]
-                    .iter()
-                    .map(|h| (*h).to_owned())
-                    .collect(),
-            )
-            .chain(coverage.iter().map(|c| {
+            ));
+        }
+        return Ok(csv(
+            &format!("list-{id}-coverage.csv"),
+            &["unit_code", "name_hi", "name_en", "members", "registered"],
+            coverage.iter().map(|c| {
                 vec![
                     c.unit_code.clone(),
                     c.name_hi.clone(),
@@ -244,11 +234,8 @@ pub async fn show(
                     c.members.to_string(),
                     c.registered.to_string(),
                 ]
-            }))
-            .collect()
-        };
-        let which = q.table.as_deref().unwrap_or("coverage");
-        return Ok(csv(&format!("list-{id}-{which}.csv"), &rows));
+            }),
+        ));
     }
     let members: i64 = coverage.iter().map(|c| c.members).sum();
     let registered: i64 = coverage.iter().map(|c| c.registered).sum();

@@ -116,9 +116,13 @@ fn csv_field(f: &str) -> String {
     }
 }
 
-/// A CSV download: `rows` with the header first.
-pub(crate) fn csv(filename: &str, rows: &[Vec<String>]) -> Response {
-    let mut out = String::new();
+/// A CSV download: the header, then `rows`.
+pub(crate) fn csv(
+    filename: &str,
+    head: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Response {
+    let mut out = head.join(",") + "\r\n";
     for row in rows {
         let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
         out.push_str(&line.join(","));
@@ -430,7 +434,7 @@ mod tests {
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_field("-5"), "-5");
         assert_eq!(csv_field("लक्ष्मी"), "लक्ष्मी");
-        let r = csv("x.csv", &[vec!["a".into()]]);
+        let r = csv("x.csv", &["a"], [vec!["1".into()]]);
         assert_eq!(r.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     }
 

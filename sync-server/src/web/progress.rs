@@ -180,42 +180,26 @@ pub async fn page(
             row
         })
         .collect();
-    if q.format.as_deref() == Some("csv") && q.table.as_deref() == Some("summary") {
-        // The place's own counts: by status, and (pending and approved) by channel.
-        let mut all = vec![vec![
-            "by".to_owned(),
-            "name".to_owned(),
-            "registrations".to_owned(),
-        ]];
-        all.extend(
-            STATES
-                .iter()
-                .map(|s| vec!["state".into(), (*s).into(), total.state(s).to_string()]),
-        );
-        all.extend(
-            CHANNELS
-                .iter()
-                .map(|c| vec!["channel".into(), (*c).into(), total.channel(c).to_string()]),
-        );
-        return Ok(csv(&format!("progress-{code}-summary.csv"), &all));
-    }
     if q.format.as_deref() == Some("csv") {
-        let (name, head, rows) = if q.table.as_deref() == Some("daily") {
-            (
-                format!("progress-{code}-daily.csv"),
-                &day_head[..],
-                &day_rows,
-            )
-        } else {
-            (
-                format!("progress-{code}-areas.csv"),
-                &child_head[..],
-                &child_rows,
-            )
-        };
-        let mut all = vec![head.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>()];
-        all.extend(rows.iter().cloned());
-        return Ok(csv(&name, &all));
+        return Ok(match q.table.as_deref() {
+            // The place's own counts: by status, and (pending and approved) by channel.
+            Some("summary") => csv(
+                &format!("progress-{code}-summary.csv"),
+                &["by", "name", "registrations"],
+                STATES
+                    .iter()
+                    .map(|s| vec!["state".into(), (*s).into(), total.state(s).to_string()])
+                    .chain(CHANNELS.iter().map(|c| {
+                        vec!["channel".into(), (*c).into(), total.channel(c).to_string()]
+                    })),
+            ),
+            Some("daily") => csv(&format!("progress-{code}-daily.csv"), &day_head, day_rows),
+            _ => csv(
+                &format!("progress-{code}-areas.csv"),
+                &child_head,
+                child_rows,
+            ),
+        });
     }
 
     let title = tm(
@@ -506,8 +490,9 @@ pub async fn payout(
         })
         .collect();
     if q.format.as_deref() == Some("csv") {
-        let mut all = vec![
-            [
+        return Ok(csv(
+            &format!("payout-{}-{}.csv", day_iso(from), day_iso(to)),
+            &[
                 "code",
                 "name_hi",
                 "name_en",
@@ -516,15 +501,8 @@ pub async fn payout(
                 "approved",
                 "rate_rupees",
                 "amount_rupees",
-            ]
-            .iter()
-            .map(|h| (*h).to_owned())
-            .collect::<Vec<_>>(),
-        ];
-        all.extend(rows);
-        return Ok(csv(
-            &format!("payout-{}-{}.csv", day_iso(from), day_iso(to)),
-            &all,
+            ],
+            rows,
         ));
     }
     let approved_total: i64 = rows.iter().map(|r| r[5].parse::<i64>().unwrap_or(0)).sum();
