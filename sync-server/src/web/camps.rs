@@ -5,7 +5,7 @@
 
 use super::{
     PageError, PageUser, count, csv, date_time, day_start_ms, escape, form_pairs, form_value, ist,
-    layout, see_other, t, table, tm,
+    layout, place_name, see_other, t, table, tm,
 };
 use crate::app::App;
 use crate::auth::Caller;
@@ -16,18 +16,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use panjiyan_core::location::Place;
-use panjiyan_core::messages::{Lang, Message};
+use panjiyan_core::messages::Message;
 use std::collections::BTreeMap;
 
 const DAY_MS: i64 = 86_400_000;
-
-fn name(lang: Lang, p: &Place) -> String {
-    escape(if lang == Lang::Hi {
-        &p.name_hi
-    } else {
-        &p.name_en
-    })
-}
 
 /// Blocks and urban bodies the user may plan camps for.
 async fn camp_areas(app: &App, user: &PageUser) -> Result<Vec<Place>, PageError> {
@@ -115,7 +107,7 @@ pub async fn list(
     let place_name = |code: &str| {
         places
             .get(code)
-            .map_or_else(|| escape(code), |p| name(lang, p))
+            .map_or_else(|| escape(code), |p| escape(place_name(lang, p)))
     };
     let mut body = format!(
         "<h1>{}</h1><p><a href=\"/admin/camps/new\" id=\"new-camp\">{}</a> · <a class=\"csv\" href=\"/admin/camps?format=csv\">{}</a></p><h2>{}</h2>",
@@ -275,7 +267,7 @@ async fn form_page(
             body.push_str(&format!(
                 "<option value=\"{}\">{}</option>",
                 escape(a.code.as_str()),
-                name(lang, a)
+                escape(place_name(lang, a))
             ));
         }
         body.push_str(&format!(
@@ -310,7 +302,7 @@ async fn form_page(
             .map(|i| format!("<input type=\"hidden\" name=\"id\" value=\"{}\">", escape(i)))
             .unwrap_or_default(),
         area_label = t(lang, "page.camps.choose_area"),
-        area_name = name(lang, area),
+        area_name = escape(place_name(lang, area)),
         date_label = t(lang, "page.camps.date"),
         date = escape(&form.date),
         from_label = t(lang, "page.camps.from"),
@@ -329,7 +321,7 @@ async fn form_page(
         };
         body.push_str(&format!(
             "<label class=\"check\"><input type=\"checkbox\" name=\"unit\" value=\"{code}\"{checked}> {}</label>",
-            name(lang, u),
+            escape(place_name(lang, u)),
             code = escape(u.code.as_str())
         ));
     }
@@ -560,7 +552,7 @@ pub async fn show(
     let mut unit_names = BTreeMap::new();
     for u in &camp.units {
         if let Some(p) = app.db.place(u).await? {
-            unit_names.insert(u.clone(), name(lang, &p));
+            unit_names.insert(u.clone(), escape(place_name(lang, &p)));
         }
     }
     let users: BTreeMap<i64, String> = app
@@ -584,7 +576,7 @@ pub async fn show(
          <p><a href=\"/admin/camps/{id}/edit\" id=\"edit-camp\">{edit}</a></p>",
         id = escape(&camp.id),
         area_label = t(lang, "page.camps.choose_area"),
-        area = name(lang, &area),
+        area = escape(place_name(lang, &area)),
         when_label = t(lang, "page.col.when"),
         when = when(&camp),
         venue_label = t(lang, "page.camps.venue"),

@@ -186,6 +186,14 @@ pub(crate) fn day_iso(day: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A place's name in `lang` (not escaped).
+pub(crate) fn place_name(lang: Lang, p: &panjiyan_core::location::Place) -> &str {
+    match lang {
+        Lang::Hi => &p.name_hi,
+        Lang::En => &p.name_en,
+    }
+}
+
 /// A page text in `lang`, escaped.
 pub(crate) fn t(lang: Lang, key: &str) -> String {
     escape(&Message::new(key).text(lang))

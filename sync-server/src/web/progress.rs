@@ -5,14 +5,14 @@
 
 use super::chart::{cumulative_vs_target, daily_bars};
 use super::{
-    PageError, PageUser, count, csv, day_iso, day_text, escape, layout, parse_day, t, table, tm,
+    PageError, PageUser, count, csv, day_iso, day_text, escape, layout, parse_day, place_name, t,
+    table, tm,
 };
 use crate::app::App;
 use crate::storage::{ProgressRow, Storage, india_day, now_ms};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use panjiyan_core::location::Place;
-use panjiyan_core::messages::{Lang, Message};
+use panjiyan_core::messages::Message;
 use std::collections::BTreeMap;
 
 const STATES: [&str; 4] = ["approved", "pending_approval", "rejected", "duplicate"];
@@ -73,14 +73,6 @@ pub(crate) async fn admin_area(
         return Err(PageError::not_found());
     }
     Ok(place.to_owned())
-}
-
-fn name(lang: Lang, p: &Place) -> &str {
-    if lang == Lang::Hi {
-        &p.name_hi
-    } else {
-        &p.name_en
-    }
 }
 
 fn percent(part: i64, whole: Option<i64>) -> String {
@@ -204,7 +196,7 @@ pub async fn page(
 
     let title = tm(
         lang,
-        Message::new("page.progress.title").with("place", name(lang, &here)),
+        Message::new("page.progress.title").with("place", place_name(lang, &here)),
     );
     let mut body = String::from("<p class=\"crumbs\" id=\"crumbs\">");
     let mut shown = false;
@@ -213,7 +205,7 @@ pub async fn page(
         if shown {
             body.push_str(&format!(
                 "<a href=\"/admin/progress?place={code}\">{}</a> › ",
-                escape(name(lang, p)),
+                escape(place_name(lang, p)),
                 code = escape(p.code.as_str())
             ));
         }
@@ -356,7 +348,7 @@ pub async fn page(
             .iter()
             .zip(&child_rows)
             .map(|(c, values)| {
-                let label = escape(name(lang, c));
+                let label = escape(place_name(lang, c));
                 let area = if c.level.is_camp_unit() {
                     label
                 } else {
@@ -550,7 +542,7 @@ pub async fn payout(
         .iter()
         .zip(&rows)
         .map(|(p, r)| {
-            let label = escape(name(lang, p));
+            let label = escape(place_name(lang, p));
             let area = if by_district {
                 format!(
                     "<a href=\"/admin/payout?place={}&amp;from={}&amp;to={}\">{label}</a>",
