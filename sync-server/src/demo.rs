@@ -235,8 +235,8 @@ async fn plan_camps(
     for (offset, gp) in gps.iter().take(2).enumerate() {
         let day = today + offset as i64;
         // 10:00 to 17:00 IST.
-        let start = day * 86_400_000 - 19_800_000 + 10 * 3_600_000;
-        let date = time::Date::from_julian_day((day + 2_440_588) as i32)?;
+        let start = crate::storage::india_day_start(day) + 10 * 3_600_000;
+        let date = crate::storage::india_date(day).ok_or(StorageError::Corrupt("demo day"))?;
         let id = format!("{}-{}-1", block.as_str(), date.to_string().replace('-', ""));
         let camp = crate::storage::Camp {
             id: id.clone(),

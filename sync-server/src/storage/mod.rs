@@ -361,8 +361,22 @@ pub struct StatusScope<'a> {
 /// The day of epoch milliseconds `ms` in India Standard Time, as days since 1970-01-01: the
 /// day a registration is counted under.
 pub fn india_day(ms: i64) -> i64 {
-    (ms + 19_800_000).div_euclid(86_400_000)
+    (ms + IST_OFFSET_MS).div_euclid(DAY_MS)
 }
+
+/// The epoch milliseconds at which India day `day` (as `india_day` counts) begins.
+pub fn india_day_start(day: i64) -> i64 {
+    day * DAY_MS - IST_OFFSET_MS
+}
+
+/// India day `day` as a calendar date.
+pub fn india_date(day: i64) -> Option<time::Date> {
+    // 2,440,588 is the Julian day number of 1970-01-01.
+    time::Date::from_julian_day(i32::try_from(day + 2_440_588).ok()?).ok()
+}
+
+const DAY_MS: i64 = 86_400_000;
+const IST_OFFSET_MS: i64 = 19_800_000;
 
 pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64

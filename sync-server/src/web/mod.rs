@@ -167,7 +167,7 @@ pub(crate) fn count(n: i64) -> String {
 
 /// IST days since 1970-01-01 as `DD-MM-YYYY`.
 pub(crate) fn day_text(day: i64) -> String {
-    date_time(day * 86_400_000 - 19_800_000)
+    date_time(crate::storage::india_day_start(day))
         .split(' ')
         .next()
         .unwrap_or_default()
@@ -181,7 +181,7 @@ pub(crate) fn parse_day(date: &str) -> Option<i64> {
 
 /// IST days since 1970-01-01 as `YYYY-MM-DD` (what a date input shows).
 pub(crate) fn day_iso(day: i64) -> String {
-    time::Date::from_julian_day((day + 2_440_588) as i32)
+    crate::storage::india_date(day)
         .map(|d| d.to_string())
         .unwrap_or_default()
 }
