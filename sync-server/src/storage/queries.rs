@@ -1114,6 +1114,17 @@ macro_rules! impl_storage {
             }
 
             async fn catch_up_progress(&self, limit: i64) -> Result<i64, StorageError> {
+                // Every page view asks; most of the time there is nothing new, and finding that
+                // out must not take the write lock that pushes and decisions need.
+                let behind: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM counters c JOIN counters p ON p.name = 'progress_cursor'
+                     WHERE c.name = 'status_change' AND c.value > p.value",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                if behind == 0 {
+                    return Ok(0);
+                }
                 let mut tx = self.begin_write().await?;
                 // Taking the cursor row's lock makes the rollup one writer at a time.
                 let cursor: i64 = sqlx::query_scalar("UPDATE counters SET value = value WHERE name = 'progress_cursor' RETURNING value")
