@@ -1,91 +1,15 @@
 //! The device store as a camp uses it: packs in, look-ups, registrations, the outbox.
 
-use panjiyan_core::generator::generate_unit;
 use panjiyan_core::keys::SigningKey;
-use panjiyan_core::location::Level;
-use panjiyan_core::pack::{self, PackContents, PackInfo, RegisteredMember};
-use panjiyan_core::registration::{ApplicantFacts, FormField, RegistrationForm, RegistrationState};
+use panjiyan_core::pack::{self, RegisteredMember};
+use panjiyan_core::registration::{FormField, RegistrationState};
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::{DeviceStore, StoreError};
-use panjiyan_core::validate::LgdCode;
 use panjiyan_core::wire::{PushOutcome, PushResponse, PushResult, StatusChange};
-use time::OffsetDateTime;
-use time::macros::datetime;
 
-const KEY: [u8; 32] = [42; 32];
-const NOW: OffsetDateTime = datetime!(2026-11-20 10:00 UTC);
+mod store_fixtures;
 
-struct Camp {
-    _dir: tempfile::TempDir,
-    path: std::path::PathBuf,
-    server: SigningKey,
-    unit: LgdCode,
-    contents: PackContents,
-    store: DeviceStore,
-}
-
-fn info(unit: &LgdCode, version: u64) -> PackInfo {
-    PackInfo {
-        unit_code: unit.clone(),
-        unit_level: Level::Village,
-        unit_name_hi: "रामपुर".into(),
-        unit_name_en: "Rampur".into(),
-        version,
-        rules_id: "mp-2018".into(),
-        rules_version: 1,
-        occupations_version: 1,
-    }
-}
-
-fn camp(members: usize) -> Camp {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("camp.db");
-    let server = SigningKey::generate().unwrap();
-    let unit = LgdCode::parse("500123").unwrap();
-    let contents = generate_unit(11, &unit, members);
-    let store = DeviceStore::open(&path, &KEY).unwrap();
-    let bytes = pack::build_full(&info(&unit, 1), &contents, &server).unwrap();
-    store.import_pack(&bytes, &[server.public_key()]).unwrap();
-    Camp {
-        _dir: dir,
-        path,
-        server,
-        unit,
-        contents,
-        store,
-    }
-}
-
-/// A member who passes the MP 2018 age rule on NOW.
-fn eligible(contents: &PackContents, nth: usize) -> Member {
-    contents
-        .members
-        .iter()
-        .filter(|m| {
-            let age = m.birth.age_on(NOW.date());
-            (20..=58).contains(&age) && !m.birth.is_estimated()
-        })
-        .nth(nth)
-        .unwrap()
-        .clone()
-}
-
-fn form(m: &Member) -> RegistrationForm {
-    RegistrationForm {
-        occupation_code: Some("construction".into()),
-        mobile: Some("9876543210".into()),
-        facts: ApplicantFacts::no_land(),
-        camp_id: Some("camp-1".into()),
-        consent: true,
-        ..RegistrationForm::new(m.member_id.clone(), "op-1")
-    }
-}
-
-fn register(store: &DeviceStore, m: &Member) -> uuid::Uuid {
-    let id = store.create_draft(&form(m)).unwrap();
-    store.finalise(id, NOW, false).unwrap();
-    id
-}
+use store_fixtures::{KEY, NOW, camp, eligible, form, info, register};
 
 #[test]
 fn a_wrong_key_is_refused_and_the_right_key_still_opens() {

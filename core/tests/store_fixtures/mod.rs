@@ -6,9 +6,8 @@
 use panjiyan_core::generator::generate_unit;
 use panjiyan_core::keys::SigningKey;
 use panjiyan_core::location::Level;
-use panjiyan_core::messages::Lang;
 use panjiyan_core::pack::{self, PackContents, PackInfo};
-use panjiyan_core::registration::{ApplicantFacts, Channel, RegistrationForm};
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::validate::LgdCode;
@@ -75,22 +74,12 @@ pub fn eligible(contents: &PackContents, nth: usize) -> Member {
 
 pub fn form(m: &Member) -> RegistrationForm {
     RegistrationForm {
-        member_id: m.member_id.clone(),
         occupation_code: Some("construction".into()),
         mobile: Some("9876543210".into()),
-        aadhaar: None,
-        bank_ifsc: None,
-        facts: ApplicantFacts {
-            land_ares: Some(0),
-            irrigated_land_ares: Some(0),
-            ..Default::default()
-        },
-        channel: Channel::Camp,
+        facts: ApplicantFacts::no_land(),
         camp_id: Some("camp-1".into()),
-        operator_id: "op-1".into(),
         consent: true,
-        migrant: None,
-        language: Lang::Hi,
+        ..RegistrationForm::new(m.member_id.clone(), "op-1")
     }
 }
 
