@@ -10,7 +10,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use panjiyan_core::registration::REJECT_REASONS;
 
-async fn visible(app: &App, user: &User, id: &str) -> ApiResult<RegistrationRow> {
+/// The registration if it lies within the user's area; outside it, the same "not found" as a
+/// registration that does not exist.
+pub(crate) async fn visible(app: &App, user: &User, id: &str) -> ApiResult<RegistrationRow> {
     let row = app
         .db
         .registration(id)

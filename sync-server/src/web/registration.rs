@@ -310,18 +310,7 @@ pub async fn page(
     Query(q): Query<DetailQuery>,
 ) -> Result<Html<String>, PageError> {
     let lang = user.lang;
-    let reg = app
-        .db
-        .registration(&id)
-        .await?
-        .ok_or_else(PageError::not_found)?;
-    if !app
-        .db
-        .is_within(&reg.unit_code, &user.user.jurisdiction)
-        .await?
-    {
-        return Err(PageError::not_found());
-    }
+    let reg = crate::api::decisions::visible(&app, &user.user, &id).await?;
     let payload: Option<RegistrationPayload> = app
         .db
         .registration_payload(&id)
@@ -509,18 +498,7 @@ pub async fn decide(
         Outcome::Decided => "rejected",
         Outcome::Skipped => {
             // Out of the officer's area looks exactly like a missing registration.
-            let row = app
-                .db
-                .registration(&id)
-                .await?
-                .ok_or_else(PageError::not_found)?;
-            if !app
-                .db
-                .is_within(&row.unit_code, &user.user.jurisdiction)
-                .await?
-            {
-                return Err(PageError::not_found());
-            }
+            crate::api::decisions::visible(&app, &user.user, &id).await?;
             "not_pending"
         }
     };
