@@ -18,6 +18,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod csv_file;
 pub mod demo;
 pub mod error;
 pub mod import;

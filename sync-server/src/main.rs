@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use panjiyan_server::app::{App, Settings, launch};
 use panjiyan_server::import::{self, SamagraLine};
 use panjiyan_server::storage::{Role, Storage, now_ms};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Panjiyan sync server: serves camp packs to devices, takes registrations exactly once,
@@ -64,11 +64,13 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
-    /// Import the LGD location hierarchy from CSV (code,level,name_hi,name_en,parent).
+    /// Import the LGD location hierarchy from CSV with the columns code, level, name_hi,
+    /// name_en, parent (in any order). Exits with 3 when rows had to be skipped.
     ImportLocations { file: PathBuf },
     /// Import Samagra families and members from JSON Lines (.jsonl) or CSV (.csv). Resumable:
     /// progress is kept in FILE.progress; running it again continues, and re-importing the
-    /// same data changes nothing.
+    /// same data changes nothing. CSV columns are read by name (see README.md). Exits with 3
+    /// when rows had to be skipped.
     ImportSamagra {
         file: PathBuf,
         /// Rows per committed chunk.
@@ -147,13 +149,41 @@ async fn main() {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Err(e) = run(cli).await {
-        eprintln!("error: {e}");
-        std::process::exit(1);
+    match run(cli).await {
+        Ok(Finished { skipped_rows: 0 }) => {}
+        Ok(Finished { skipped_rows }) => {
+            eprintln!("{skipped_rows} rows were skipped (each named above); the rest is imported");
+            std::process::exit(EXIT_ROWS_SKIPPED);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Error> {
+/// The exit status of an import that kept its good rows but had to skip others, so that a
+/// script notices (1 is a failure, 2 a mistake in the command line).
+const EXIT_ROWS_SKIPPED: i32 = 3;
+
+/// How a command ended: imports count the rows they had to skip.
+#[derive(Debug, Default)]
+struct Finished {
+    skipped_rows: u64,
+}
+
+impl Finished {
+    fn skipped(skipped_rows: u64) -> Self {
+        Self { skipped_rows }
+    }
+}
+
+/// `file`, opened for reading, or an error naming it.
+fn open(file: &Path) -> Result<std::fs::File, Error> {
+    std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()).into())
+}
+
+async fn run(cli: Cli) -> Result<Finished, Error> {
     let settings = Settings {
         database_url: cli.database_url.clone(),
         ..Settings::default()
@@ -283,21 +313,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::ImportLocations { file } => {
             let app = App::open(settings).await?;
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let mut places = Vec::new();
-            let mut bad = 0;
-            for (i, line) in text.lines().enumerate().skip(1) {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match import::parse_location(line) {
-                    Ok(p) => places.push(p),
-                    Err(reason) => {
-                        bad += 1;
-                        eprintln!("line {}: {reason}", i + 1);
-                    }
-                }
+            let (places, bad) = import::read_locations(open(&file)?)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            for b in &bad {
+                eprintln!("{}:{}: {}", file.display(), b.line, b.reason);
             }
             if let Err(e) = panjiyan_core::location::Hierarchy::new(0, places.clone()) {
                 // Parents may already be in the database from an earlier import; only refuse
@@ -311,11 +330,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
             let n = app.db.upsert_places(&places).await?;
-            println!("imported {n} places; {bad} bad rows skipped");
+            println!("imported {n} places; {} bad rows skipped", bad.len());
+            return Ok(Finished::skipped(bad.len() as u64));
         }
         Command::ImportSamagra { file, chunk } => {
             let app = App::open(settings).await?;
-            import_samagra(&app, &file, chunk.max(1)).await?;
+            return import_samagra(&app, &file, chunk.max(1)).await;
         }
         Command::ImportGroup {
             file,
@@ -323,7 +343,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             department,
         } => {
             let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                .map_err(|e| format!("cannot read {} as UTF-8 text: {e}", file.display()))?;
             let (ids, bad) = panjiyan_server::import::parse_member_list(&text)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             for b in &bad {
@@ -355,6 +375,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 unknown.len(),
                 bad.len()
             );
+            return Ok(Finished::skipped(bad.len() as u64));
         }
         Command::Generate { out, seed, blocks } => {
             let spec = panjiyan_core::generator::DistrictSpec {
@@ -364,21 +385,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
             };
             let district = panjiyan_core::generator::generate_district(&spec);
             std::fs::create_dir_all(&out)?;
-            let mut loc =
-                std::io::BufWriter::new(std::fs::File::create(out.join("locations.csv"))?);
-            writeln!(loc, "{}", import::LOCATION_HEADER)?;
+            let mut loc = csv::Writer::from_path(out.join("locations.csv"))?;
             for p in district.hierarchy.places() {
-                let level = serde_json::to_value(p.level)?;
-                writeln!(
-                    loc,
-                    "{},{},{},{},{}",
-                    p.code,
-                    level.as_str().unwrap_or_default(),
-                    p.name_hi,
-                    p.name_en,
-                    p.parent.as_ref().map(|c| c.as_str()).unwrap_or("")
-                )?;
+                loc.serialize(import::LocationRow::of(p))?;
             }
+            loc.flush()?;
             let mut sam =
                 std::io::BufWriter::new(std::fs::File::create(out.join("samagra.jsonl"))?);
             for f in &district.families {
@@ -421,7 +432,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             );
         }
     }
-    Ok(())
+    Ok(Finished::default())
 }
 
 fn read_password() -> Result<String, Error> {
@@ -482,7 +493,7 @@ impl SamagraImport {
 
 /// Streams the file in chunks; each chunk commits and then records its last line in
 /// FILE.progress, so an interrupted import continues where it stopped.
-async fn import_samagra(app: &App, file: &Path, chunk: usize) -> Result<(), Error> {
+async fn import_samagra(app: &App, file: &Path, chunk: usize) -> Result<Finished, Error> {
     let csv = file
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
@@ -495,27 +506,22 @@ async fn import_samagra(app: &App, file: &Path, chunk: usize) -> Result<(), Erro
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0);
+    let mut reader = import::SamagraFile::open(open(file)?, csv)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
     if resume > 0 {
         eprintln!("resuming after line {resume}");
     }
-    let reader = BufReader::new(std::fs::File::open(file)?);
     let mut run = SamagraImport::default();
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (mut read_bytes, mut last_line) = (0u64, 0u64);
-    for (i, line) in reader.lines().enumerate() {
-        let line_no = i as u64 + 1;
-        let line = line.map_err(|e| format!("line {line_no}: cannot read: {e}"))?;
-        read_bytes += line.len() as u64 + 1;
+    let mut last_line = 0u64;
+    let mut records = reader.records();
+    while let Some(record) = records.next() {
+        let (line_no, parsed) =
+            record.map_err(|e| format!("{}: after line {last_line}: {e}", file.display()))?;
         last_line = line_no;
-        if line_no <= resume || line.trim().is_empty() || (csv && line_no == 1) {
+        if line_no <= resume {
             continue;
         }
-        let parsed = if csv {
-            import::parse_samagra_csv(&line)
-                .map(|(f, m)| vec![SamagraLine::Family(f), SamagraLine::Member(m)])
-        } else {
-            import::parse_samagra_json(&line).map(|l| vec![l])
-        };
         match parsed {
             Ok(items) => {
                 for item in items {
@@ -533,15 +539,18 @@ async fn import_samagra(app: &App, file: &Path, chunk: usize) -> Result<(), Erro
                 .await
                 .map_err(|e| format!("line {line_no}: chunk failed, nothing of it was saved ({e}); run again to resume"))?;
             if tty {
+                drop(records);
                 eprint!(
                     "\r{:>5.1}%  {} rows imported, {} bad",
-                    read_bytes as f64 * 100.0 / total as f64,
+                    reader.bytes_read() as f64 * 100.0 / total as f64,
                     run.imported,
                     run.bad
                 );
+                records = reader.records();
             }
         }
     }
+    drop(records);
     run.flush(app, last_line, &progress).await.map_err(|e| {
         format!("the last chunk failed, nothing of it was saved ({e}); run again to resume")
     })?;
@@ -556,5 +565,5 @@ async fn import_samagra(app: &App, file: &Path, chunk: usize) -> Result<(), Erro
         run.bad,
         run.changed_units.len()
     );
-    Ok(())
+    Ok(Finished::skipped(run.bad))
 }

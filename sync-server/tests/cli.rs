@@ -5,6 +5,12 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn server(db: &str, args: &[&str], stdin: &str) -> (bool, String) {
+    let (status, text) = run(db, args, stdin);
+    (status == Some(0), text)
+}
+
+/// The exit status and everything printed.
+fn run(db: &str, args: &[&str], stdin: &str) -> (Option<i32>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_panjiyan-server"))
         .args(["--database-url", db])
         .args(args)
@@ -22,7 +28,7 @@ fn server(db: &str, args: &[&str], stdin: &str) -> (bool, String) {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     (
-        out.status.success(),
+        out.status.code(),
         format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -76,8 +82,12 @@ fn an_admin_sets_up_a_district_from_files() {
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
 
     let file = path.to_str().unwrap();
-    let (ok, text) = server(&db, &["import-samagra", file, "--chunk", "500"], "");
-    assert!(ok, "{text}");
+    let (status, text) = run(&db, &["import-samagra", file, "--chunk", "500"], "");
+    assert_eq!(
+        status,
+        Some(3),
+        "skipped rows have an exit status of their own: {text}"
+    );
     assert!(
         text.contains("line 3: not a family or member record"),
         "the bad line is named: {text}"
@@ -91,14 +101,20 @@ fn an_admin_sets_up_a_district_from_files() {
         "{text}"
     );
 
-    // Importing the same file again changes nothing.
-    let (ok, text) = server(&db, &["import-samagra", file], "");
-    assert!(ok && text.contains("0 villages/wards changed"), "{text}");
+    // Importing the same file again changes nothing (and skips the same two rows).
+    let (status, text) = run(&db, &["import-samagra", file], "");
+    assert_eq!(status, Some(3), "{text}");
+    assert!(text.contains("0 villages/wards changed"), "{text}");
 
     // An interrupted import resumes after the last committed line.
     std::fs::write(format!("{file}.progress"), "100").unwrap();
-    let (ok, text) = server(&db, &["import-samagra", file], "");
-    assert!(ok && text.contains("resuming after line 100"), "{text}");
+    let (status, text) = run(&db, &["import-samagra", file], "");
+    assert_eq!(
+        status,
+        Some(3),
+        "the orphan after line 100 is skipped again: {text}"
+    );
+    assert!(text.contains("resuming after line 100"), "{text}");
 
     // Users: a short password and an unknown area are refused with the reason.
     let (ok, text) = server(
@@ -194,4 +210,119 @@ fn an_admin_sets_up_a_district_from_files() {
         !ok && text.contains("neither postgres:// nor sqlite:"),
         "{text}"
     );
+}
+
+/// A Samagra CSV as a spreadsheet exports it: columns in their own order, an extra column, a
+/// BOM, CRLF line ends, and addresses with commas and line breaks inside quotes.
+fn spreadsheet_samagra(jsonl: &str, members: usize) -> (String, usize) {
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let families: std::collections::HashMap<String, serde_json::Value> = lines
+        .iter()
+        .filter_map(|v| v.get("family"))
+        .map(|f| (f["family_id"].as_str().unwrap().to_owned(), f.clone()))
+        .collect();
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut csv = String::from(
+        "\u{feff}Caste,relation,member_id,Remarks,name_en,name_hi,gender,birth_year,birth_month,birth_day,\
+         guardian_name_en,guardian_name_hi,head_member_id,address_en,address_hi,unit_code,family_id\r\n",
+    );
+    let mut n = 0;
+    for m in lines.iter().filter_map(|v| v.get("member")).take(members) {
+        let f = &families[m["family_id"].as_str().unwrap()];
+        let s = |v: &serde_json::Value| match v {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let row = [
+            s(&m["caste"]),
+            s(&m["relation"]),
+            s(&m["member_id"]),
+            quote("seen at camp, \"twice\""),
+            quote(&s(&m["name_en"])),
+            s(&m["name_hi"]),
+            s(&m["gender"]),
+            s(&m["birth"]["year"]),
+            s(&m["birth"]["month"]),
+            s(&m["birth"]["day"]),
+            quote(&s(&m["guardian_name_en"])),
+            s(&m["guardian_name_hi"]),
+            s(&f["head_member_id"]),
+            quote(&format!("{},\r\nnear the well", s(&f["address_en"]))),
+            quote(&s(&f["address_hi"])),
+            s(&f["unit_code"]),
+            s(&f["family_id"]),
+        ];
+        csv.push_str(&row.join(","));
+        csv.push_str("\r\n");
+        n += 1;
+    }
+    (csv, n)
+}
+
+#[test]
+fn a_samagra_spreadsheet_imports_by_column_name_and_a_wrong_header_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("csv.db").display());
+    let out = dir.path().to_str().unwrap();
+    let (ok, text) = server(
+        &db,
+        &["generate", "--out", out, "--seed", "5", "--blocks", "1"],
+        "",
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = server(
+        &db,
+        &["import-locations", &format!("{out}/locations.csv")],
+        "",
+    );
+    assert!(ok && text.contains("0 bad rows"), "{text}");
+
+    let jsonl = std::fs::read_to_string(dir.path().join("samagra.jsonl")).unwrap();
+    let (csv, rows) = spreadsheet_samagra(&jsonl, 312);
+    assert_eq!(rows, 312);
+
+    // Without member_id the file is refused before any row, naming the column.
+    let missing = dir.path().join("missing.csv");
+    std::fs::write(&missing, csv.replacen(",member_id,", ",samagra_no,", 1)).unwrap();
+    let (status, text) = run(&db, &["import-samagra", missing.to_str().unwrap()], "");
+    assert_eq!(status, Some(1), "{text}");
+    assert!(text.contains("no member_id column"), "{text}");
+    assert!(!text.contains("imported"), "nothing is imported: {text}");
+
+    let file = dir.path().join("samagra.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let (status, text) = run(&db, &["import-samagra", file.to_str().unwrap()], "");
+    assert_eq!(status, Some(0), "{text}");
+    assert!(
+        text.contains(&format!("imported {rows} rows (0 bad, skipped)")),
+        "{text}"
+    );
+    let (ok, text) = server(&db, &["import-samagra", file.to_str().unwrap()], "");
+    assert!(ok && text.contains("0 villages/wards changed"), "{text}");
+
+    // A bad row is named by the line it starts on (two lines a row: the quoted address
+    // breaks), the good rows are kept, and the exit status says rows were skipped.
+    let mut damaged: Vec<String> = csv.split("\r\n").map(str::to_owned).collect();
+    damaged[3] = damaged[3].replacen(",male,", ",unknown,", 1);
+    damaged[3] = damaged[3].replacen(",female,", ",unknown,", 1);
+    std::fs::write(&file, damaged.join("\r\n")).unwrap();
+    let (status, text) = run(&db, &["import-samagra", file.to_str().unwrap()], "");
+    assert_eq!(status, Some(3), "{text}");
+    assert!(text.contains("line 4: gender"), "{text}");
+    assert!(text.contains("1 rows were skipped"), "{text}");
+
+    // A locations file with a misspelt column is refused with the column named.
+    let places = dir.path().join("places.csv");
+    std::fs::write(
+        &places,
+        "code,level,name_hindi,name_en,parent\r\n23,state,म,M,\r\n",
+    )
+    .unwrap();
+    let (status, text) = run(&db, &["import-locations", places.to_str().unwrap()], "");
+    assert_eq!(status, Some(1), "{text}");
+    assert!(text.contains("no name_hi column"), "{text}");
 }
