@@ -29,10 +29,79 @@ struct Texts {
     en: String,
 }
 
-fn catalogue() -> &'static HashMap<String, Texts> {
-    static CATALOGUE: OnceLock<HashMap<String, Texts>> = OnceLock::new();
+/// Message keys with their Hindi and English texts, read from JSON (`{"key": {"hi", "en"}}`):
+/// core's own (`data/messages.json`: what the phone and the server both say), and any crate's
+/// texts of its own, such as the server's pages.
+#[derive(Debug)]
+pub struct Catalogue {
+    texts: HashMap<String, Texts>,
+}
+
+impl Catalogue {
+    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            texts: serde_json::from_str(json)?,
+        })
+    }
+
+    /// `message` in `lang` with its placeholders filled, if the catalogue has its key.
+    pub fn text(&self, message: &Message, lang: Lang) -> Option<String> {
+        let texts = self.texts.get(&message.key)?;
+        let template = match lang {
+            Lang::Hi => &texts.hi,
+            Lang::En => &texts.en,
+        };
+        Some(fill(template, &message.params))
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.texts.contains_key(key)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.texts.keys().map(String::as_str)
+    }
+
+    /// What is wrong with the catalogue's texts, one line each: an empty text, Hindi that is
+    /// not in Devanagari, placeholders that differ between the two languages.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (key, texts) in &self.texts {
+            if texts.hi.trim().is_empty() || texts.en.trim().is_empty() {
+                problems.push(format!("{key}: an empty text"));
+            }
+            if !texts
+                .hi
+                .chars()
+                .any(|c| ('\u{0900}'..='\u{097F}').contains(&c))
+            {
+                problems.push(format!("{key}: the Hindi text is not Devanagari"));
+            }
+            if placeholders(&texts.hi) != placeholders(&texts.en) {
+                problems.push(format!("{key}: Hindi and English placeholders differ"));
+            }
+        }
+        problems.sort();
+        problems
+    }
+}
+
+fn placeholders(s: &str) -> std::collections::BTreeSet<&str> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        out.insert(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    out
+}
+
+fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(|| {
-        serde_json::from_str(include_str!("../data/messages.json"))
+        Catalogue::from_json(include_str!("../data/messages.json"))
             .expect("data/messages.json is checked by the tests")
     })
 }
@@ -54,19 +123,14 @@ impl Message {
     /// The text in `lang` with placeholders filled. A key missing from the catalogue comes
     /// back as itself, so a screen shows something traceable rather than nothing.
     pub fn text(&self, lang: Lang) -> String {
-        let Some(texts) = catalogue().get(&self.key) else {
-            return self.key.clone();
-        };
-        let template = match lang {
-            Lang::Hi => &texts.hi,
-            Lang::En => &texts.en,
-        };
-        fill(template, &self.params)
+        catalogue()
+            .text(self, lang)
+            .unwrap_or_else(|| self.key.clone())
     }
 
     /// True when the catalogue has a text for this key.
     pub fn is_known(&self) -> bool {
-        catalogue().contains_key(&self.key)
+        catalogue().contains(&self.key)
     }
 }
 
@@ -115,7 +179,40 @@ pub fn format_indian_number(n: u64) -> String {
 
 /// Every key in the catalogue: for tests that check the code uses only known keys.
 pub fn catalogue_keys() -> impl Iterator<Item = &'static str> {
-    catalogue().keys().map(String::as_str)
+    catalogue().keys()
+}
+
+/// Message keys in the string literals of source `text`: literals shaped like a key
+/// (`area.name`, lower case) whose first part is one of `areas`, and any literal passed
+/// straight to `Message::new`. For each crate's test that every key its code uses has a text.
+pub fn keys_in_source(
+    text: &str,
+    areas: &std::collections::BTreeSet<&str>,
+) -> std::collections::BTreeSet<String> {
+    let is_key_shaped = |lit: &str| {
+        let parts: Vec<&str> = lit.split('.').collect();
+        parts.len() >= 2
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            })
+    };
+    let mut keys = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let before = &rest[..open];
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else { break };
+        let lit = &after[..close];
+        let area = lit.split('.').next().unwrap_or_default();
+        let passed_to_new = before.trim_end().ends_with("Message::new(");
+        if is_key_shaped(lit) && (areas.contains(area) || passed_to_new) {
+            keys.insert(lit.to_owned());
+        }
+        rest = &after[close + 1..];
+    }
+    keys
 }
 
 #[cfg(test)]
@@ -123,64 +220,21 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn placeholders(s: &str) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        let mut rest = s;
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('}') else { break };
-            out.insert(after[..close].to_owned());
-            rest = &after[close + 1..];
-        }
-        out
-    }
-
     #[test]
     fn hindi_and_english_texts_have_the_same_placeholders() {
-        for (key, texts) in catalogue() {
-            assert!(
-                !texts.hi.trim().is_empty() && !texts.en.trim().is_empty(),
-                "{key}"
-            );
-            assert_eq!(placeholders(&texts.hi), placeholders(&texts.en), "{key}");
-            assert!(
-                texts
-                    .hi
-                    .chars()
-                    .any(|c| ('\u{0900}'..='\u{097F}').contains(&c)),
-                "{key} hi is not Devanagari"
-            );
-        }
-    }
-
-    /// Message keys in the string literals of Rust source `text`: literals shaped like a key
-    /// (`area.name`, lower case) whose first part is one of `areas`, and any literal passed
-    /// straight to `Message::new`.
-    fn keys_in_source(text: &str, areas: &BTreeSet<&str>) -> BTreeSet<String> {
-        let is_key_shaped = |lit: &str| {
-            let parts: Vec<&str> = lit.split('.').collect();
-            parts.len() >= 2
-                && parts.iter().all(|p| {
-                    !p.is_empty()
-                        && p.chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-                })
-        };
-        let mut keys = BTreeSet::new();
-        let mut rest = text;
-        while let Some(open) = rest.find('"') {
-            let before = &rest[..open];
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('"') else { break };
-            let lit = &after[..close];
-            let area = lit.split('.').next().unwrap_or_default();
-            let passed_to_new = before.trim_end().ends_with("Message::new(");
-            if is_key_shaped(lit) && (areas.contains(area) || passed_to_new) {
-                keys.insert(lit.to_owned());
-            }
-            rest = &after[close + 1..];
-        }
-        keys
+        assert_eq!(catalogue().problems(), Vec::<String>::new());
+        let bad = Catalogue::from_json(
+            r#"{"a.b": {"hi": "{n} नमस्ते", "en": "hello {m}"}, "a.c": {"hi": "hi", "en": ""}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            bad.problems(),
+            [
+                "a.b: Hindi and English placeholders differ",
+                "a.c: an empty text",
+                "a.c: the Hindi text is not Devanagari"
+            ]
+        );
     }
 
     fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
@@ -219,20 +273,20 @@ mod tests {
         );
         let missing: Vec<_> = found
             .iter()
-            .filter(|k| !catalogue().contains_key(*k))
+            .filter(|k| !catalogue().contains(k))
             .collect();
         assert_eq!(missing, ["eligibility.no_such_rule", "sms.not_an_area_yet"]);
     }
 
-    /// Scans the non-test sources of this crate, and of the server and FFI crates beside it
-    /// when they are there, for message keys: every one must be in the catalogue (which the test above
+    /// Scans the non-test sources of this crate and of the FFI crate beside it (the server
+    /// checks its own, against its texts and these) for message keys: every one must be in the catalogue (which the test above
     /// checks in both languages), so no screen or SMS ever shows a bare key.
     #[test]
     fn every_message_key_the_code_uses_is_in_the_catalogue() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
         rust_files(&root.join("src"), &mut files);
-        for sibling in ["../sync-server/src", "../mobile-ffi/src"] {
+        for sibling in ["../mobile-ffi/src"] {
             if root.join(sibling).is_dir() {
                 rust_files(&root.join(sibling), &mut files);
             }
@@ -257,7 +311,7 @@ mod tests {
         }
         let missing: Vec<_> = used
             .iter()
-            .filter(|k| !catalogue().contains_key(*k))
+            .filter(|k| !catalogue().contains(k))
             .collect();
         assert!(
             missing.is_empty(),
