@@ -2,7 +2,7 @@
 //! crashed; `TestServer` adds the fresh database, the seeded district and its users, signs
 //! users in, and restarts on the same data.
 
-use super::fixtures::{User, add_users, every_role, small_district};
+use super::fixtures::{User, add_users, camp_district, district_staff, every_role, small_district};
 use super::{Backend, PASSWORD, fresh_database};
 use crate::app::{App, Settings, launch};
 use panjiyan_core::generator::SyntheticDistrict;
@@ -78,6 +78,12 @@ impl Setup {
             district,
             settings: Settings::default(),
         }
+    }
+
+    /// The end-to-end tests' district of about `households` households per village, with an
+    /// operator and an officer for the whole district.
+    pub fn camp(households: u32) -> Setup {
+        Setup::with_staff(camp_district(households), district_staff)
     }
 
     /// A district with its staff.
