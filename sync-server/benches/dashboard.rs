@@ -9,8 +9,10 @@
 use panjiyan_core::bench_line::emit;
 use panjiyan_core::location::{Level, Place};
 use panjiyan_core::validate::LgdCode;
-use panjiyan_server::app::{App, Settings, launch};
-use panjiyan_server::auth::hash_password;
+use panjiyan_server::app::{App, Settings};
+use panjiyan_server::harness::{
+    PASSWORD, Serving, User, add_users, postgres_server, scratch_postgres,
+};
 use panjiyan_server::storage::{Role, Storage, india_day, now_ms};
 use sqlx::Connection;
 use std::fmt::Write as _;
@@ -22,7 +24,6 @@ const GPS_PER_BLOCK: u32 = 75;
 const URBAN_BODIES: u32 = 8;
 const WARDS: u32 = 15;
 const SAMPLES: usize = 40;
-const PASSWORD: &str = "bench-password-1";
 
 fn place(code: String, level: Level, en: String, hi: String, parent: Option<&str>) -> Place {
     Place {
@@ -213,7 +214,7 @@ fn p95(samples: &mut [f64]) -> f64 {
 }
 
 fn main() {
-    let Ok(pg) = std::env::var("PANJIYAN_TEST_PG_URL") else {
+    let Some(pg) = postgres_server() else {
         eprintln!(
             "dashboard bench skipped: PANJIYAN_TEST_PG_URL not set (run through scripts/with-postgres)"
         );
@@ -228,15 +229,16 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        let url = panjiyan_server::storage::create_scratch_database(&pg, "panjiyan_dash").await.unwrap();
+        let url = scratch_postgres(&pg).await;
         let app = App::open(Settings { database_url: url.clone(), ..Settings::default() }).await.unwrap();
         let (places, units) = state();
         let started = Instant::now();
         app.db.upsert_places(&places).await.unwrap();
-        let hash = hash_password(PASSWORD);
-        let admin = app.db.add_user("state-admin", &hash, Role::StateAdmin, "23").await.unwrap();
-        app.db.add_user("collector", &hash, Role::DistrictAdmin, "100").await.unwrap();
-        app.db.add_user("ceo", &hash, Role::DesignatedOfficer, "1001").await.unwrap();
+        let admin = add_users(&app, &[
+            User::new("state-admin", Role::StateAdmin, "23"),
+            User::new("collector", Role::DistrictAdmin, "100"),
+            User::new("ceo", Role::DesignatedOfficer, "1001"),
+        ]).await[0];
         let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
         // Devices: the bench phone, and 2,000 more reporting backlogs.
         let mut devices = format!("bench\t\\\\x00\t\\\\x01\t{admin}\t23\t0\t\\N\t0\n");
@@ -297,9 +299,8 @@ fn main() {
         }
         let naive_p95 = p95(&mut naive);
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = tokio::spawn(launch(app.clone(), listener, std::future::pending()));
+        let server = Serving::start(app.clone()).await;
+        let base = server.url();
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(120)).build().unwrap();
         let state_admin = sign_in(&http, &base, "state-admin").await;
         let officer = sign_in(&http, &base, "ceo").await;
@@ -318,6 +319,6 @@ fn main() {
             all.extend(samples);
         }
         emit("dashboard_p95_ms", p95(&mut all), "ms", Some(naive_p95));
-        server.abort();
+        server.crash().await;
     });
 }

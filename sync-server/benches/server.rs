@@ -3,15 +3,16 @@
 //! the same rows into a bare table of the same PostgreSQL in the same run.
 //! Needs PANJIYAN_TEST_PG_URL (scripts/with-postgres) for the PostgreSQL figures.
 
-use base64::Engine;
 use panjiyan_core::bench_line::emit;
-use panjiyan_core::generator::{DistrictSpec, generate_district};
 use panjiyan_core::location::Level;
 use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::store::DeviceStore;
+use panjiyan_core::validate::LgdCode;
 use panjiyan_core::wire::{BacklogReport, PushRequest, PushResponse, SignedRegistration};
-use panjiyan_server::app::{App, Settings, launch};
-use panjiyan_server::auth::hash_password;
+use panjiyan_server::app::Settings;
+use panjiyan_server::harness::{
+    Phone, Setup, TestServer, User, bench_district, places, postgres_server, scratch_postgres,
+};
 use panjiyan_server::storage::{Role, Storage, now_ms};
 use std::time::{Duration, Instant};
 
@@ -20,73 +21,24 @@ const PER_DEVICE: usize = 1_000;
 const BATCH: usize = 200;
 const PER_RECORD: usize = 800;
 
-struct Server {
-    app: App,
-    url: String,
-    http: reqwest::Client,
-    stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn start(database_url: String) -> Server {
-    let app = App::open(Settings {
+async fn start(database_url: String) -> TestServer {
+    let district = bench_district();
+    TestServer::start_on(
         database_url,
-        max_body_bytes: 16 << 20,
-        ..Settings::default()
-    })
+        Setup {
+            users: vec![User::new(
+                "bench",
+                Role::Operator,
+                &places(&district, Level::District)[0],
+            )],
+            district,
+            settings: Settings {
+                max_body_bytes: 16 << 20,
+                ..Settings::default()
+            },
+        },
+    )
     .await
-    .unwrap();
-    let district = generate_district(&DistrictSpec {
-        seed: 3,
-        blocks: 2,
-        gram_panchayats_per_block: 2,
-        villages_per_gram_panchayat: 2,
-        urban_bodies: 1,
-        wards_per_urban_body: 2,
-        ..DistrictSpec::default()
-    });
-    app.db
-        .upsert_places(district.hierarchy.places())
-        .await
-        .unwrap();
-    let changed = app
-        .db
-        .upsert_samagra(&district.families, &district.members, now_ms())
-        .await
-        .unwrap();
-    for unit in &changed.changed_units {
-        panjiyan_server::packs::ensure_current(&app, unit)
-            .await
-            .unwrap();
-    }
-    let district_code = district
-        .hierarchy
-        .places()
-        .iter()
-        .find(|p| p.level == Level::District)
-        .unwrap()
-        .code
-        .to_string();
-    app.db
-        .add_user(
-            "bench",
-            &hash_password("bench-password"),
-            Role::Operator,
-            &district_code,
-        )
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(launch(app.clone(), listener, async {
-        let _ = rx.await;
-    }));
-    Server {
-        app,
-        url,
-        http: reqwest::Client::new(),
-        stop,
-    }
 }
 
 struct Device {
@@ -97,23 +49,12 @@ struct Device {
 /// Enrols `n` real device stores, imports every pack, and finalises registrations of distinct
 /// eligible members on each: `per_device` each, skipping the first `skip` eligible members.
 async fn devices(
-    s: &Server,
+    s: &TestServer,
     dir: &std::path::Path,
     n: usize,
     per_device: usize,
     skip: usize,
 ) -> Vec<Device> {
-    let login: serde_json::Value = s
-        .http
-        .post(format!("{}/api/v1/login", s.url))
-        .json(&serde_json::json!({"username": "bench", "password": "bench-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let login = login["token"].as_str().unwrap().to_owned();
     let today = time::OffsetDateTime::now_utc();
     let mut out = Vec::new();
     for d in 0..n {
@@ -122,47 +63,12 @@ async fn devices(
             &[d as u8 + 1; 32],
         )
         .unwrap();
-        let key = base64::engine::general_purpose::STANDARD.encode(store.device_public_key().bytes);
-        let enrolled: serde_json::Value = s
-            .http
-            .post(format!("{}/api/v1/devices", s.url))
-            .bearer_auth(&login)
-            .json(&serde_json::json!({"public_key": key}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = enrolled["device_token"].as_str().unwrap().to_owned();
-        let units: Vec<serde_json::Value> = s
-            .http
-            .get(format!("{}/api/v1/units", s.url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let server_key = s.app.pack_key.public_key();
+        let Phone { store, token, .. } = s.enrol_store("bench", store).await;
+        // In the server's order of units, as they were downloaded.
         let mut eligible = Vec::new();
-        for u in &units {
-            let code = u["code"].as_str().unwrap();
-            let bytes = s
-                .http
-                .get(format!("{}/api/v1/units/{code}/pack", s.url))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            let summary = store
-                .import_pack(&bytes, std::slice::from_ref(&server_key))
-                .unwrap();
-            for f in store.families_in_unit(&summary.unit_code).unwrap() {
+        for u in s.units(&token).await {
+            let code: LgdCode = u["code"].as_str().unwrap().parse().unwrap();
+            for f in store.families_in_unit(&code).unwrap() {
                 eligible.extend(
                     f.members
                         .into_iter()
@@ -203,7 +109,7 @@ async fn devices(
 }
 
 /// Pushes every device's registrations in batches, devices in parallel; returns seconds.
-async fn push_all(s: &Server, devices: &[Device], batch: usize) -> f64 {
+async fn push_all(s: &TestServer, devices: &[Device], batch: usize) -> f64 {
     let start = Instant::now();
     let mut tasks = Vec::new();
     for d in devices {
@@ -329,25 +235,16 @@ async fn ingest_suite(database_url: String, pg: Option<&str>) {
         }
         None => emit("server_ingest_sqlite", rate, "registrations/s", None),
     }
-    let _ = s.stop.send(());
+    s.stop().await;
 }
 
 /// Downloads per second of one ward's pack by 8 concurrent clients for 3 seconds.
-async fn pack_serve(s: &Server) {
+async fn pack_serve(s: &TestServer) {
     let token = devices(s, &tempfile::tempdir().unwrap().keep(), 1, 0, 0)
         .await
         .remove(0)
         .token;
-    let units: Vec<serde_json::Value> = s
-        .http
-        .get(format!("{}/api/v1/units", s.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let units = s.units(&token).await;
     let url = format!(
         "{}/api/v1/units/{}/pack",
         s.url,
@@ -390,14 +287,12 @@ async fn main() {
         None,
     )
     .await;
-    match std::env::var("PANJIYAN_TEST_PG_URL") {
-        Ok(base) => {
-            let url = panjiyan_server::storage::create_scratch_database(&base, "panjiyan_bench")
-                .await
-                .unwrap();
+    match postgres_server() {
+        Some(server) => {
+            let url = scratch_postgres(&server).await;
             ingest_suite(url.clone(), Some(&url)).await;
         }
-        Err(_) => eprintln!(
+        None => eprintln!(
             "server benches: PANJIYAN_TEST_PG_URL not set; PostgreSQL figures skipped (run scripts/bench)"
         ),
     }

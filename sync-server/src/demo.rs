@@ -9,7 +9,7 @@ use crate::auth::{hash_password, new_token};
 use crate::packs;
 use crate::storage::{Device, Role, Storage, StorageError, now_ms};
 use panjiyan_core::eligibility::RuleSet;
-use panjiyan_core::generator::{DistrictSpec, generate_district};
+use panjiyan_core::generator::{DistrictSpec, SyntheticDistrict, generate_district};
 use panjiyan_core::keys::SigningKey;
 use panjiyan_core::location::Level;
 use panjiyan_core::messages::Lang;
@@ -28,6 +28,24 @@ pub struct DemoUser {
     pub jurisdiction_name: String,
 }
 
+/// Loads a district's places and people and builds the camp pack of every unit they changed;
+/// returns how many units changed.
+pub async fn load_district(
+    app: &App,
+    district: &SyntheticDistrict,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    app.db.upsert_places(district.hierarchy.places()).await?;
+    let changed = app
+        .db
+        .upsert_samagra(&district.families, &district.members, now_ms())
+        .await?
+        .changed_units;
+    for unit in &changed {
+        packs::ensure_current(app, unit).await?;
+    }
+    Ok(changed.len())
+}
+
 /// Seeds the demo district unless the database already has users. Returns the users made.
 pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error + Send + Sync>> {
     if !app.db.users().await?.is_empty() {
@@ -43,15 +61,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
         ..DistrictSpec::default()
     };
     let district = generate_district(&spec);
-    app.db.upsert_places(district.hierarchy.places()).await?;
-    let changed = app
-        .db
-        .upsert_samagra(&district.families, &district.members, now_ms())
-        .await?
-        .changed_units;
-    for unit in &changed {
-        packs::ensure_current(app, unit).await?;
-    }
+    let changed = load_district(app, &district).await?;
     let first = |level: Level| {
         district
             .hierarchy
@@ -114,7 +124,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
     department_list(app, &district).await?;
     tracing::info!(
         members = district.members.len(),
-        units = changed.len(),
+        units = changed,
         registrations = held,
         "demo district seeded"
     );

@@ -10,6 +10,7 @@
 //! | `packs` | building and signing camp packs, deltas |
 //! | `import` | parsing LGD and Samagra files |
 //! | `demo` | the synthetic demo district |
+//! | `harness` | (feature `test-harness`) a real server on loopback over a fresh database, and shared test fixtures |
 //! | `rollup` | the progress rollup: counts per place, day, channel and state for the dashboards |
 //! | `notify` | SMS and voice messages to workers: templates, the outbox dispatcher, gateways |
 //! | `web` | server-rendered pages for officers and admins: sign-in, queue, decisions, audit |
@@ -21,6 +22,8 @@ pub mod auth;
 pub mod csv_file;
 pub mod demo;
 pub mod error;
+#[cfg(feature = "test-harness")]
+pub mod harness;
 pub mod import;
 pub mod metrics;
 pub mod notify;

@@ -1,11 +1,7 @@
 //! The HTTP API against a real server on 127.0.0.1, on SQLite and on PostgreSQL, driven by
 //! real device stores from panjiyan-core.
 
-mod common;
-
 use base64::Engine;
-use common::{Backend, TestServer};
-use panjiyan_core::keys::PublicKey;
 use panjiyan_core::messages::Lang;
 use panjiyan_core::registration::{ApplicantFacts, RegistrationForm, reject_reason_text};
 use panjiyan_core::samagra::Member;
@@ -13,74 +9,11 @@ use panjiyan_core::store::DeviceStore;
 use panjiyan_core::wire::{
     BacklogReport, PushOutcome, PushRequest, PushResponse, SignedRegistration, StatusPage,
 };
+use panjiyan_server::harness::{Backend, PASSWORD, Phone, Setup, TestServer};
+use panjiyan_server::on_both_backends;
 use panjiyan_server::storage::Storage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct Phone {
-    store: DeviceStore,
-    token: String,
-    server_key: PublicKey,
-    _dir: tempfile::TempDir,
-}
-
-async fn enrol(s: &TestServer, user: &str) -> Phone {
-    let dir = tempfile::tempdir().unwrap();
-    let store = DeviceStore::open(dir.path().join("phone.db"), &[1; 32]).unwrap();
-    let login = s.login(user).await;
-    let key = base64::engine::general_purpose::STANDARD.encode(store.device_public_key().bytes);
-    let r = s
-        .http
-        .post(format!("{}/api/v1/devices", s.url))
-        .bearer_auth(&login)
-        .json(&json!({"public_key": key}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["device_id"], store.device_id());
-    let server_key: PublicKey = serde_json::from_value(body["server_key"].clone()).unwrap();
-    let phone = Phone {
-        store,
-        token: body["device_token"].as_str().unwrap().to_owned(),
-        server_key,
-        _dir: dir,
-    };
-    let units: Vec<Value> = s
-        .http
-        .get(format!("{}/api/v1/units", s.url))
-        .bearer_auth(&phone.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(!units.is_empty());
-    for u in units {
-        let bytes = s
-            .http
-            .get(format!(
-                "{}/api/v1/units/{}/pack",
-                s.url,
-                u["code"].as_str().unwrap()
-            ))
-            .bearer_auth(&phone.token)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        assert_eq!(bytes.len() as i64, u["pack_bytes"].as_i64().unwrap());
-        phone
-            .store
-            .import_pack(&bytes, std::slice::from_ref(&phone.server_key))
-            .unwrap();
-    }
-    phone
-}
 
 fn adults(phone: &Phone) -> Vec<Member> {
     let today = time::OffsetDateTime::now_utc().date();
@@ -176,22 +109,15 @@ async fn pull(s: &TestServer, phone: &Phone) -> StatusPage {
 }
 
 async fn decide(s: &TestServer, officer: &str, id: uuid::Uuid, body: Value) -> reqwest::Response {
-    let token = s.login(officer).await;
-    s.http
-        .post(format!("{}/api/v1/registrations/{id}/decision", s.url))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+    s.decide_with(&s.login(officer).await, id, &body).await
 }
 
 async fn exactly_once_push_and_status(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {
         return;
     };
-    let a = enrol(&s, "operator").await;
-    let b = enrol(&s, "secretary").await;
+    let a = s.enrol("operator").await;
+    let b = s.enrol("secretary").await;
     let people = adults(&a);
     let (first, second) = (register(&a, &people[0]), register(&a, &people[1]));
     let replay: Vec<_> = a
@@ -318,7 +244,7 @@ async fn one_bad_record_never_fails_the_batch(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {
         return;
     };
-    let a = enrol(&s, "operator").await;
+    let a = s.enrol("operator").await;
     let people = adults(&a);
     register(&a, &people[0]);
     register(&a, &people[1]);
@@ -398,10 +324,18 @@ async fn revoked_devices_and_limits(backend: Backend) {
         max_body_bytes: 64 * 1024,
         ..Default::default()
     };
-    let Some(s) = TestServer::start_with(backend, settings).await else {
+    let Some(s) = TestServer::start_with(
+        backend,
+        Setup {
+            settings,
+            ..Setup::every_role()
+        },
+    )
+    .await
+    else {
         return;
     };
-    let a = enrol(&s, "operator").await;
+    let a = s.enrol("operator").await;
     register(&a, &adults(&a)[0]);
     // A gzip body is accepted.
     let batch: Vec<_> = a
@@ -502,7 +436,7 @@ async fn sign_in_and_jurisdiction(backend: Backend) {
     for _ in 0..5 {
         bad("officer-2", "wrong").await.unwrap();
     }
-    let limited = bad("officer-2", common::PASSWORD).await.unwrap();
+    let limited = bad("officer-2", PASSWORD).await.unwrap();
     assert_eq!(
         limited.status(),
         StatusCode::TOO_MANY_REQUESTS,
@@ -523,7 +457,7 @@ async fn sign_in_and_jurisdiction(backend: Backend) {
     );
 
     // An operator cannot decide; an officer of another block cannot see or decide.
-    let a = enrol(&s, "operator").await;
+    let a = s.enrol("operator").await;
     let id = register(&a, &adults(&a)[0]);
     sync(&s, &a).await;
     assert_eq!(
@@ -826,9 +760,9 @@ async fn concurrent_pushes(backend: Backend) {
         return;
     };
     let phones = [
-        enrol(&s, "operator").await,
-        enrol(&s, "secretary").await,
-        enrol(&s, "operator").await,
+        s.enrol("operator").await,
+        s.enrol("secretary").await,
+        s.enrol("operator").await,
     ];
     let people = adults(&phones[0]);
     for (i, phone) in phones.iter().enumerate() {
@@ -911,7 +845,7 @@ async fn every_role_outside_its_area(backend: Backend) {
         return;
     };
     // A registration in the second gram panchayat's village, made by its own secretary.
-    let b = enrol(&s, "secretary-2").await;
+    let b = s.enrol("secretary-2").await;
     let id = register(&b, &adults(&b)[0]);
     sync(&s, &b).await;
     let row = s
@@ -922,7 +856,7 @@ async fn every_role_outside_its_area(backend: Backend) {
         .unwrap()
         .unwrap();
     let foreign_unit = row.unit_code.clone();
-    let ward = common::places(&s.district, panjiyan_core::location::Level::Ward)[0].clone();
+    let ward = s.places(panjiyan_core::location::Level::Ward)[0].to_string();
     for user in ["operator", "secretary", "officer"] {
         let token = s.login(user).await;
         for unit in [&foreign_unit, &ward] {
@@ -981,7 +915,7 @@ async fn every_role_outside_its_area(backend: Backend) {
         );
     }
     // A device enrolled in the first panchayat cannot pull the second's pack either.
-    let a = enrol(&s, "operator").await;
+    let a = s.enrol("operator").await;
     let r = s
         .http
         .get(format!("{}/api/v1/units/{foreign_unit}/pack", s.url))
@@ -1053,7 +987,7 @@ async fn the_worker_is_told(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {
         return;
     };
-    let a = enrol(&s, "operator").await;
+    let a = s.enrol("operator").await;
     let people = adults(&a);
     let (approved, rejected) = (register(&a, &people[0]), register(&a, &people[1]));
     register(&a, &people[2]);
@@ -1265,7 +1199,7 @@ async fn officers_queue(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {
         return;
     };
-    let a = enrol(&s, "operator").await;
+    let a = s.enrol("operator").await;
     let people = adults(&a);
     let ids: Vec<_> = people.iter().take(3).map(|m| register(&a, m)).collect();
     sync(&s, &a).await;

@@ -2,9 +2,8 @@
 //! the session cookie's flags (Secure behind an HTTPS proxy), a form without this session's
 //! token refused with nothing changed, a role the pages do not serve, a tampered reason code.
 
-mod common;
-
-use common::{Backend, PASSWORD, TestServer};
+use panjiyan_server::harness::{Backend, PASSWORD, TestServer};
+use panjiyan_server::on_both_backends;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 

@@ -2,11 +2,10 @@
 //! equal the registrations themselves, decisions move counts between states without losing
 //! any, and when a village moves to another gram panchayat the counts follow it.
 
-mod common;
-
-use common::{Backend, fresh_database};
 use panjiyan_core::location::Level;
 use panjiyan_server::app::{App, Settings};
+use panjiyan_server::harness::{Backend, fresh_database};
+use panjiyan_server::on_both_backends;
 use panjiyan_server::storage::{Decision, ProgressRow, QueueFilter, Storage, now_ms};
 use std::collections::BTreeMap;
 

@@ -1,10 +1,9 @@
 //! End-to-end test support: a fault-injecting, link-shaping TCP proxy for loopback, a headless
-//! Chromium driven through ChromeDriver for the pages, and a
-//! real sync server that can be crashed and restarted under the proxy.
+//! Chromium driven through ChromeDriver for the pages, camp phones, and a camp over a shaped
+//! link. The real sync server they run against is `panjiyan_server::harness`.
 
 pub mod browser;
 pub mod link;
 pub mod loopback;
 pub mod phone;
 pub mod proxy;
-pub mod server;

@@ -3,10 +3,10 @@
 //! checks correctness) and by `scripts/bench` (which reports the figures).
 
 use crate::proxy::{FaultProxy, Faults, LinkProfile};
-use crate::server::{E2eServer, PASSWORD};
 use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig};
+use panjiyan_server::harness::{PASSWORD, Setup, TestServer};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -36,7 +36,7 @@ pub async fn camp_over(
     profile: LinkProfile,
     dir: &std::path::Path,
 ) -> LinkRun {
-    let server = E2eServer::start(database_url, 440).await;
+    let server = TestServer::start_on(database_url, Setup::camp(440)).await;
     // Enrolment and the unit list go over a clean link; the measured steps over the profile.
     let proxy = FaultProxy::start(server.addr(), LinkProfile::unlimited(), Faults::none(), 1).await;
     let url = proxy.url();

@@ -8,11 +8,12 @@
 use panjiyan_core::location::Level;
 use panjiyan_core::validate::LgdCode;
 use panjiyan_core::wire::BacklogReport;
-use panjiyan_server::auth::hash_password;
+use panjiyan_server::harness::{
+    Backend, PASSWORD, Setup, TestServer, User, add_users, fresh_database,
+};
 use panjiyan_server::storage::{Role, Storage, now_ms};
 use panjiyan_tests::browser::{Browser, screenshot_dir};
 use panjiyan_tests::phone::{device_id, register};
-use panjiyan_tests::server::{Backend, E2eServer, PASSWORD, fresh_database};
 
 /// A synchronous GET from inside the page (with its session cookie): what a CSV link downloads.
 fn fetch_in_page(b: &mut Browser, path: &str) -> String {
@@ -29,19 +30,12 @@ async fn admin_pages(backend: Backend) {
     let Some(db) = fresh_database(backend, dir.path()).await else {
         return;
     };
-    let server = E2eServer::start(db, 12).await;
+    let server = TestServer::start_on(db, Setup::camp(12)).await;
     let h = server.district.hierarchy.clone();
-    let level = |l: Level| -> Vec<LgdCode> {
-        h.places()
-            .iter()
-            .filter(|p| p.level == l)
-            .map(|p| p.code.clone())
-            .collect()
-    };
     let (blocks, gps, villages) = (
-        level(Level::Block),
-        level(Level::GramPanchayat),
-        level(Level::Village),
+        server.places(Level::Block),
+        server.places(Level::GramPanchayat),
+        server.places(Level::Village),
     );
     let home = blocks[0].clone();
     let gp = gps.iter().find(|g| h.is_within(g, &home)).unwrap().clone();
@@ -50,14 +44,15 @@ async fn admin_pages(backend: Backend) {
         .filter(|v| h.is_within(v, &gp))
         .cloned()
         .collect();
-    let hash = hash_password(PASSWORD);
+    add_users(
+        &server.app,
+        &[
+            User::new("sec", Role::Secretary, &gp),
+            User::new("ceo", Role::DesignatedOfficer, &home),
+        ],
+    )
+    .await;
     let db = server.app.db.clone();
-    db.add_user("sec", &hash, Role::Secretary, gp.as_str())
-        .await
-        .unwrap();
-    db.add_user("ceo", &hash, Role::DesignatedOfficer, home.as_str())
-        .await
-        .unwrap();
     // A target of 10 for each village of the home block: 40 for the block and the district.
     for v in villages.iter().filter(|v| h.is_within(v, &home)) {
         db.set_target(v.as_str(), 10).await.unwrap();
@@ -65,7 +60,7 @@ async fn admin_pages(backend: Backend) {
 
     let today = time::OffsetDateTime::now_utc().date();
     let (home_people, other_people) = (server.adults_within(&gp), server.adults_within(&blocks[1]));
-    let url = server.url();
+    let url = server.url.clone();
     let path = dir.path().to_owned();
     let (home_batch, other_batch) = (home_people[..6].to_vec(), other_people[..3].to_vec());
     let ids = tokio::task::spawn_blocking(move || {
@@ -86,11 +81,8 @@ async fn admin_pages(backend: Backend) {
     let first_four: Vec<uuid::Uuid> = ids[..4].iter().map(|i| i.parse().unwrap()).collect();
     assert_eq!(server.approve_all(&first_four).await, 4);
 
-    let base = server.url();
-    let label = match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    };
+    let base = server.url.clone();
+    let label = backend.label();
     let shots = screenshot_dir("admin");
     let list_file = dir.path().join("asha.csv");
     std::fs::write(
@@ -107,7 +99,7 @@ async fn admin_pages(backend: Backend) {
     .unwrap();
     let tomorrow = (today + time::Duration::days(1)).to_string();
     let (gp_code, villages_of_gp) = (gp.to_string(), gp_villages.clone());
-    let (url, path) = (server.url(), dir.path().to_owned());
+    let (url, path) = (server.url.clone(), dir.path().to_owned());
     let camp_people = home_people[20..22].to_vec();
     let db2 = db.clone();
     tokio::task::spawn_blocking(move || {

@@ -7,9 +7,9 @@ use panjiyan_core::registration::{ApplicantFacts, RegistrationForm, Registration
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig, SyncError};
+use panjiyan_server::harness::{Backend, PASSWORD, Setup, TestServer, fresh_database};
 use panjiyan_server::storage::Storage;
 use panjiyan_tests::proxy::{FaultProxy, Faults, LinkProfile};
-use panjiyan_tests::server::{Backend, E2eServer, PASSWORD, fresh_database};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -101,7 +101,7 @@ async fn nothing_lost_nothing_doubled(backend: Backend) {
     let Some(db) = fresh_database(backend, dir.path()).await else {
         return;
     };
-    let mut server = E2eServer::start(db, 110).await;
+    let mut server = TestServer::start_on(db, Setup::camp(110)).await;
     // Every request on a fresh connection; a third of them cut somewhere in their first 12 KiB
     // (half of those by reset), some stalled, some refused.
     let faults = Faults {
@@ -249,8 +249,8 @@ async fn nothing_is_lost_or_doubled_through_faults_and_restarts_on_postgres() {
 async fn two_phones_register_the_same_member_offline_and_both_learn_which_counts() {
     let dir = tempfile::tempdir().unwrap();
     let db = fresh_database(Backend::Sqlite, dir.path()).await.unwrap();
-    let server = E2eServer::start(db, 30).await;
-    let url = server.url();
+    let server = TestServer::start_on(db, Setup::camp(30)).await;
+    let url = server.url.clone();
     let path = dir.path().to_owned();
     tokio::task::spawn_blocking(move || {
         let (a, ca) = phone(&url, &path, 0);
@@ -289,8 +289,8 @@ async fn two_phones_register_the_same_member_offline_and_both_learn_which_counts
 async fn a_revoked_phone_is_told_so_and_keeps_its_records() {
     let dir = tempfile::tempdir().unwrap();
     let db = fresh_database(Backend::Sqlite, dir.path()).await.unwrap();
-    let server = E2eServer::start(db, 30).await;
-    let url = server.url();
+    let server = TestServer::start_on(db, Setup::camp(30)).await;
+    let url = server.url.clone();
     let path = dir.path().to_owned();
     let (store, client) = tokio::task::spawn_blocking(move || {
         let (store, client) = phone(&url, &path, 0);

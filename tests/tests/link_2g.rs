@@ -1,9 +1,9 @@
 //! A camp over 2G: a 2,000-member pack comes down and 500 registrations go up, complete and
 //! correct, through the "regular 2G" and "GPRS" profiles of the test proxy.
 
+use panjiyan_server::harness::{Backend, fresh_database};
 use panjiyan_tests::link::camp_over;
 use panjiyan_tests::proxy::LinkProfile;
-use panjiyan_tests::server::{Backend, fresh_database};
 
 async fn over(profile: LinkProfile, name: &str) {
     let dir = tempfile::tempdir().unwrap();

@@ -6,38 +6,26 @@
 
 use panjiyan_core::location::Level;
 use panjiyan_core::samagra::Member;
-use panjiyan_core::validate::LgdCode;
-use panjiyan_server::auth::hash_password;
+use panjiyan_server::harness::{
+    Backend, PASSWORD, Setup, TestServer, User, add_users, fresh_database,
+};
 use panjiyan_server::storage::{Role, Storage};
 use panjiyan_tests::browser::{Browser, ENTER, screenshot_dir};
 use panjiyan_tests::phone::register;
-use panjiyan_tests::server::{Backend, E2eServer, PASSWORD, fresh_database};
 
 async fn officer_works_the_queue(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let Some(db) = fresh_database(backend, dir.path()).await else {
         return;
     };
-    let server = E2eServer::start(db, 12).await;
-    let hierarchy = server.district.hierarchy.clone();
-    let blocks: Vec<LgdCode> = hierarchy
-        .places()
-        .iter()
-        .filter(|p| p.level == Level::Block)
-        .map(|p| p.code.clone())
-        .collect();
+    let server = TestServer::start_on(db, Setup::camp(12)).await;
+    let blocks = server.places(Level::Block);
     let (home, other) = (blocks[0].clone(), blocks[1].clone());
-    server
-        .app
-        .db
-        .add_user(
-            "ceo",
-            &hash_password(PASSWORD),
-            Role::DesignatedOfficer,
-            home.as_str(),
-        )
-        .await
-        .unwrap();
+    add_users(
+        &server.app,
+        &[User::new("ceo", Role::DesignatedOfficer, &home)],
+    )
+    .await;
 
     // Working-age members: five from each block at camp A, three more from the home block at
     // camp B; a second phone registers the first one again.
@@ -50,7 +38,7 @@ async fn officer_works_the_queue(backend: Backend) {
     let camp_b: Vec<Member> = home_people[5..8].to_vec();
     let first = home_people[0].clone();
     let first_id = first.member_id.to_string();
-    let url = server.url();
+    let url = server.url.clone();
     let path = dir.path().to_owned();
     let (ids_a, ids_b, dup) = tokio::task::spawn_blocking(move || {
         let a = register(&url, &path, 0, "operator", PASSWORD, &camp_a, "camp-a");
@@ -71,11 +59,8 @@ async fn officer_works_the_queue(backend: Backend) {
     let dup_row = server.app.db.registration(&dup).await.unwrap().unwrap();
     assert_eq!(dup_row.state, "duplicate");
 
-    let base = server.url();
-    let label = match backend {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
-    };
+    let base = server.url.clone();
+    let label = backend.label();
     let shots = screenshot_dir("officer");
     let db = server.app.db.clone();
     let ids_a2 = ids_a.clone();
