@@ -12,7 +12,8 @@ use panjiyan_core::store::DeviceStore;
 use panjiyan_core::wire::{BacklogReport, PushRequest, PushResponse, SignedRegistration};
 use panjiyan_server::app::{App, Settings, launch};
 use panjiyan_server::auth::hash_password;
-use panjiyan_server::storage::{Role, Storage, now_ms};
+use panjiyan_server::roles::Role;
+use panjiyan_server::storage::now_ms;
 use std::time::{Duration, Instant};
 
 const DEVICES: usize = 4;

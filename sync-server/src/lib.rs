@@ -18,13 +18,16 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod decisions;
 pub mod demo;
 pub mod error;
 pub mod import;
+pub mod india_time;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod packs;
+pub mod roles;
 pub mod rollup;
 pub mod storage;
 pub mod web;

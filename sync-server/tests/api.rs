@@ -13,7 +13,6 @@ use panjiyan_core::store::DeviceStore;
 use panjiyan_core::wire::{
     BacklogReport, PushOutcome, PushRequest, PushResponse, SignedRegistration, StatusPage,
 };
-use panjiyan_server::storage::Storage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

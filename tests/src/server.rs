@@ -7,7 +7,8 @@ use panjiyan_core::location::Level;
 use panjiyan_core::samagra::Member;
 use panjiyan_server::app::{App, Settings, launch};
 use panjiyan_server::auth::hash_password;
-use panjiyan_server::storage::{Role, Storage, now_ms};
+use panjiyan_server::roles::Role;
+use panjiyan_server::storage::now_ms;
 use std::net::SocketAddr;
 
 pub const PASSWORD: &str = "e2e-password-1";

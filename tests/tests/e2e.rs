@@ -7,7 +7,6 @@ use panjiyan_core::registration::{ApplicantFacts, RegistrationForm, Registration
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig, SyncError};
-use panjiyan_server::storage::Storage;
 use panjiyan_tests::proxy::{FaultProxy, Faults, LinkProfile};
 use panjiyan_tests::server::{Backend, E2eServer, PASSWORD, fresh_database};
 use std::collections::{BTreeSet, HashMap};

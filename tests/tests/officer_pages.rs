@@ -8,7 +8,7 @@ use panjiyan_core::location::Level;
 use panjiyan_core::samagra::Member;
 use panjiyan_core::validate::LgdCode;
 use panjiyan_server::auth::hash_password;
-use panjiyan_server::storage::{Role, Storage};
+use panjiyan_server::roles::Role;
 use panjiyan_tests::browser::{Browser, ENTER, screenshot_dir};
 use panjiyan_tests::phone::register;
 use panjiyan_tests::server::{Backend, E2eServer, PASSWORD, fresh_database};

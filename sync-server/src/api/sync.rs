@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::auth::EnrolledDevice;
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{IncomingRegistration, StatusScope, Storage, now_ms};
+use crate::storage::{IncomingRegistration, StatusScope, now_ms};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};

@@ -7,7 +7,8 @@ use panjiyan_core::generator::{DistrictSpec, SyntheticDistrict, generate_distric
 use panjiyan_core::location::Level;
 use panjiyan_server::app::{App, Settings, launch};
 use panjiyan_server::auth::hash_password;
-use panjiyan_server::storage::{Role, Storage, now_ms};
+use panjiyan_server::roles::Role;
+use panjiyan_server::storage::now_ms;
 
 pub const PASSWORD: &str = "test-password-1";
 
