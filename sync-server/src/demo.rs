@@ -195,9 +195,9 @@ async fn camp(
         .collect();
     let mut held = 0;
     for batch in signed.chunks(app.settings.max_batch) {
-        let answers = crate::api::sync::receive(app, &device, batch)
+        let answers = crate::intake::receive(app, &device, batch)
             .await
-            .map_err(|e| format!("the demo camp's push was refused: {}", e.message))?;
+            .map_err(|e| format!("the demo camp's push was refused: {e}"))?;
         held += answers
             .iter()
             .filter(|a| matches!(a.outcome, PushOutcome::Accepted))

@@ -67,3 +67,22 @@ impl TryFrom<String> for Role {
         Role::parse(&s).ok_or(UnknownRole(s))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn every_role_reads_back_from_its_stored_text() {
+        for role in [
+            Role::Operator,
+            Role::Secretary,
+            Role::DesignatedOfficer,
+            Role::DistrictAdmin,
+            Role::StateAdmin,
+        ] {
+            assert_eq!(Role::try_from(role.as_str().to_owned()).ok(), Some(role));
+        }
+        assert!(Role::try_from("collector".to_owned()).is_err());
+    }
+}

@@ -199,3 +199,19 @@ impl Tx {
         })
     }
 }
+#[cfg(test)]
+mod tests {
+    use super::format_number;
+
+    #[test]
+    fn registration_numbers_follow_the_template() {
+        assert_eq!(
+            format_number("{state}-{district}-{year}-{seq:07}", "23", "401", 2026, 42),
+            "23-401-2026-0000042"
+        );
+        assert_eq!(
+            format_number("MP/{district}/{seq}", "23", "401", 2026, 7),
+            "MP/401/7"
+        );
+    }
+}

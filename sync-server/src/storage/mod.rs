@@ -32,7 +32,7 @@ pub(crate) use places::{level_text, parse_level};
 pub use postgres::create_scratch_database;
 pub use progress::{OfficerBacklog, ProgressRow};
 pub use registrations::{
-    IncomingRegistration, QueueFilter, QueueRow, RegistrationRow, WorkerStatus,
+    HeldRegistration, IncomingRegistration, QueueFilter, QueueRow, RegistrationRow, WorkerStatus,
 };
 pub use samagra::SamagraUpsert;
 pub use status_changes::StatusScope;

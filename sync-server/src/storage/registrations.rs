@@ -4,10 +4,8 @@
 use super::prelude::*;
 use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::samagra::Member;
-use panjiyan_core::wire::PushOutcome;
-use std::collections::{BTreeSet, HashMap};
 
-/// A pushed registration, verified and checked by the API layer, ready to store.
+/// A pushed registration, verified and checked by `crate::intake`, ready to store.
 #[derive(Debug, Clone)]
 pub struct IncomingRegistration {
     pub id: uuid::Uuid,
@@ -87,6 +85,15 @@ pub struct WorkerStatus {
     pub name_hi: String,
 }
 
+/// A registration the server already holds, as a push finds it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HeldRegistration {
+    pub id: String,
+    pub content_hash: String,
+    pub state: String,
+    pub duplicate_of: Option<String>,
+}
+
 /// A row and the stored record (`members.body`) of its member, whose names it shows.
 #[derive(sqlx::FromRow)]
 struct WithMember<T> {
@@ -113,181 +120,6 @@ impl RegistrationRow {
 }
 
 impl Db {
-    /// Stores a batch exactly once: each record gets its own outcome; the backlog report is
-    /// recorded in the same transaction.
-    pub async fn push(
-        &self,
-        device_id: &str,
-        records: &[IncomingRegistration],
-        now: i64,
-    ) -> Result<Vec<PushOutcome>, StorageError> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            // What the server already holds of this batch, and which of its members already
-            // count: two queries for the whole batch, not two per record.
-            let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
-            let mut held: HashMap<String, (String, String, Option<String>)> = HashMap::new();
-            if !ids.is_empty() {
-                let mut q = sqlx::query_as::<_, (String, String, String, Option<String>)>(
-                    sqlx::AssertSqlSafe(format!(
-                        "SELECT id, content_hash, state, duplicate_of FROM registrations WHERE id IN ({})",
-                        placeholders(1, ids.len())
-                    )),
-                );
-                for id in &ids {
-                    q = q.bind(id.clone());
-                }
-                for (id, hash, state, duplicate_of) in q.fetch_all(&mut *tx).await? {
-                    held.insert(id, (hash, state, duplicate_of));
-                }
-            }
-            let members: Vec<String> = records
-                .iter()
-                .map(|r| r.member_id.clone())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let mut counting: HashMap<String, String> = HashMap::new();
-            if !members.is_empty() {
-                let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(format!(
-                    "SELECT member_id, id FROM registrations
-                     WHERE state IN ('pending_approval', 'approved') AND member_id IN ({})",
-                    placeholders(1, members.len())
-                )));
-                for m in &members {
-                    q = q.bind(m.clone());
-                }
-                for (member_id, id) in q.fetch_all(&mut *tx).await? {
-                    counting.insert(member_id, id);
-                }
-            }
-            // One block of status-change numbers for the new records, taken in this
-            // transaction so that numbers still follow commit order.
-            let fresh = ids
-                .iter()
-                .collect::<BTreeSet<_>>()
-                .iter()
-                .filter(|id| !held.contains_key(id.as_str()))
-                .count() as i64;
-            let mut seq = if fresh > 0 {
-                let last: i64 = sqlx::query_scalar(
-                    "UPDATE counters SET value = value + $1 WHERE name = 'status_change' RETURNING value",
-                )
-                .bind(fresh)
-                .fetch_one(&mut *tx)
-                .await?;
-                last - fresh + 1
-            } else {
-                0
-            };
-            let mut outcomes = Vec::with_capacity(records.len());
-            for (rec, id) in records.iter().zip(&ids) {
-                if let Some((hash, state, dup)) = held.get(id) {
-                    if *hash != rec.content_hash {
-                        sqlx::query("INSERT INTO conflicts(registration_id, device_id, received_at) VALUES ($1, $2, $3)")
-                            .bind(id)
-                            .bind(device_id)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                        tracing::warn!(registration = %id, device = device_id, "same registration id with different content refused");
-                        outcomes.push(PushOutcome::Conflict);
-                        continue;
-                    }
-                    outcomes.push(
-                        match (
-                            state.as_str(),
-                            dup.as_deref().and_then(|d| uuid::Uuid::parse_str(d).ok()),
-                        ) {
-                            ("duplicate", Some(first)) => PushOutcome::DuplicateOf { first },
-                            _ => PushOutcome::AlreadyHad,
-                        },
-                    );
-                    continue;
-                }
-                let this_seq = seq;
-                seq += 1;
-                let insert = |state: &'static str,
-                              duplicate_of: Option<String>,
-                              on_conflict: &'static str| {
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
-                            unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) {on_conflict}"
-                    )))
-                    .bind(id.clone())
-                    .bind(rec.content_hash.clone())
-                    .bind(rec.payload.clone())
-                    .bind(device_id.to_owned())
-                    .bind(rec.device_seq)
-                    .bind(rec.member_id.clone())
-                    .bind(rec.family_id.clone())
-                    .bind(rec.unit_code.clone())
-                    .bind(rec.channel.clone())
-                    .bind(rec.occupation_code.clone())
-                    .bind(state)
-                    .bind(duplicate_of)
-                    .bind(now)
-                    .bind(this_seq)
-                    .bind(rec.camp_id.clone())
-                    .bind(crate::india_time::india_day(now))
-                };
-                let first = match counting.get(&rec.member_id) {
-                    Some(first) => Some(first.clone()),
-                    None => {
-                        // Another transaction may register the same member at this moment:
-                        // the partial unique index decides, and the loser is the duplicate.
-                        let done = insert(
-                            "pending_approval",
-                            None,
-                            "ON CONFLICT (member_id) WHERE state IN ('pending_approval', 'approved') DO NOTHING",
-                        )
-                        .execute(&mut *tx)
-                        .await?;
-                        if done.rows_affected() == 1 {
-                            counting.insert(rec.member_id.clone(), id.clone());
-                            None
-                        } else {
-                            sqlx::query_scalar(
-                                "SELECT id FROM registrations WHERE member_id = $1 AND state IN ('pending_approval', 'approved')",
-                            )
-                            .bind(&rec.member_id)
-                            .fetch_optional(&mut *tx)
-                            .await?
-                        }
-                    }
-                };
-                match first {
-                    None => {
-                        held.insert(
-                            id.clone(),
-                            (rec.content_hash.clone(), "pending_approval".into(), None),
-                        );
-                        outcomes.push(PushOutcome::Accepted);
-                    }
-                    Some(first) => {
-                        insert("duplicate", Some(first.clone()), "")
-                            .execute(&mut *tx)
-                            .await?;
-                        held.insert(
-                            id.clone(),
-                            (
-                                rec.content_hash.clone(),
-                                "duplicate".into(),
-                                Some(first.clone()),
-                            ),
-                        );
-                        let first = uuid::Uuid::parse_str(&first)
-                            .map_err(|_| StorageError::Corrupt("registration id"))?;
-                        outcomes.push(PushOutcome::DuplicateOf { first });
-                    }
-                }
-            }
-            tx.commit().await?;
-            Ok(outcomes)
-        })
-    }
-
     pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, StorageError> {
         on_pool!(self, |pool| {
             Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -361,6 +193,8 @@ impl Db {
         })
     }
 
+    /// Pending registrations within `area` that match `filter`, oldest first (at most
+    /// `limit`), and how many match in all.
     pub async fn pending_queue(
         &self,
         area: &str,
@@ -488,6 +322,166 @@ impl Tx {
                     .fetch_optional(&mut *c)
                     .await?,
             )
+        })
+    }
+
+    /// Those of `ids` that the server already holds: one query for the whole batch.
+    pub async fn held_registrations(
+        &mut self,
+        ids: &[String],
+    ) -> Result<Vec<HeldRegistration>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        in_tx!(self, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id, content_hash, state, duplicate_of FROM registrations WHERE id IN ({})",
+                placeholders(1, ids.len())
+            )));
+            for id in ids {
+                q = q.bind(id);
+            }
+            Ok(q.fetch_all(&mut *c).await?)
+        })
+    }
+
+    /// For those of `member_ids` with a registration that counts (pending or approved):
+    /// (member ID, registration id), in one query.
+    pub async fn counting_registrations(
+        &mut self,
+        member_ids: &[String],
+    ) -> Result<Vec<(String, String)>, StorageError> {
+        if member_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        in_tx!(self, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT member_id, id FROM registrations
+                 WHERE state IN ('pending_approval', 'approved') AND member_id IN ({})",
+                placeholders(1, member_ids.len())
+            )));
+            for m in member_ids {
+                q = q.bind(m);
+            }
+            Ok(q.fetch_all(&mut *c).await?)
+        })
+    }
+
+    /// The registration that counts for `member_id` (pending or approved), if any.
+    pub async fn counting_registration(
+        &mut self,
+        member_id: &str,
+    ) -> Result<Option<String>, StorageError> {
+        in_tx!(self, |c| {
+            Ok(sqlx::query_scalar(
+                "SELECT id FROM registrations WHERE member_id = $1 AND state IN ('pending_approval', 'approved')",
+            )
+            .bind(member_id)
+            .fetch_optional(&mut *c)
+            .await?)
+        })
+    }
+
+    /// Logs that `device_id` sent registration `id` again with other content (not stored).
+    pub async fn record_conflict(
+        &mut self,
+        id: &str,
+        device_id: &str,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        in_tx!(self, |c| {
+            sqlx::query("INSERT INTO conflicts(registration_id, device_id, received_at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(device_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Stores `rec` pending approval as the registration that counts for its member, unless
+    /// one counts already: another transaction may register the same member at this moment,
+    /// and the partial unique index decides. Says whether it was stored.
+    pub async fn insert_counting(
+        &mut self,
+        rec: &IncomingRegistration,
+        device_id: &str,
+        seq: i64,
+        now: i64,
+    ) -> Result<bool, StorageError> {
+        let stored = self
+            .insert_registration(
+                rec,
+                device_id,
+                RegistrationState::PendingApproval,
+                None,
+                seq,
+                now,
+                "ON CONFLICT (member_id) WHERE state IN ('pending_approval', 'approved') DO NOTHING",
+            )
+            .await?;
+        Ok(stored == 1)
+    }
+
+    /// Stores `rec` as a duplicate of registration `first`.
+    pub async fn insert_duplicate(
+        &mut self,
+        rec: &IncomingRegistration,
+        device_id: &str,
+        first: &str,
+        seq: i64,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        self.insert_registration(
+            rec,
+            device_id,
+            RegistrationState::Duplicate,
+            Some(first),
+            seq,
+            now,
+            "",
+        )
+        .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_registration(
+        &mut self,
+        rec: &IncomingRegistration,
+        device_id: &str,
+        state: RegistrationState,
+        duplicate_of: Option<&str>,
+        seq: i64,
+        now: i64,
+        on_conflict: &'static str,
+    ) -> Result<u64, StorageError> {
+        in_tx!(self, |c| {
+            let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
+                    unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) {on_conflict}"
+            )))
+            .bind(rec.id.to_string())
+            .bind(&rec.content_hash)
+            .bind(&rec.payload)
+            .bind(device_id)
+            .bind(rec.device_seq)
+            .bind(&rec.member_id)
+            .bind(&rec.family_id)
+            .bind(&rec.unit_code)
+            .bind(&rec.channel)
+            .bind(&rec.occupation_code)
+            .bind(state.as_str())
+            .bind(duplicate_of)
+            .bind(now)
+            .bind(seq)
+            .bind(&rec.camp_id)
+            .bind(crate::india_time::india_day(now))
+            .execute(&mut *c)
+            .await?;
+            Ok(done.rows_affected())
         })
     }
 }
