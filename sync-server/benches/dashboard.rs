@@ -13,7 +13,9 @@ use panjiyan_server::app::{App, Settings};
 use panjiyan_server::harness::{
     PASSWORD, Serving, User, add_users, postgres_server, scratch_postgres,
 };
-use panjiyan_server::storage::{Role, Storage, india_day, now_ms};
+use panjiyan_server::india_time::india_day;
+use panjiyan_server::roles::Role;
+use panjiyan_server::storage::now_ms;
 use sqlx::Connection;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};

@@ -13,7 +13,8 @@ use panjiyan_server::app::Settings;
 use panjiyan_server::harness::{
     Phone, Setup, TestServer, User, bench_district, places, postgres_server, scratch_postgres,
 };
-use panjiyan_server::storage::{Role, Storage, now_ms};
+use panjiyan_server::roles::Role;
+use panjiyan_server::storage::now_ms;
 use std::time::{Duration, Instant};
 
 const DEVICES: usize = 4;

@@ -2,7 +2,7 @@
 //! a listener on 127.0.0.1:0.
 
 use crate::metrics::Metrics;
-use crate::storage::{Db, Storage, StorageError, now_ms};
+use crate::storage::{Db, StorageError, now_ms};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use panjiyan_core::keys::SigningKey;

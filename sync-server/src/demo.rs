@@ -7,7 +7,8 @@
 use crate::app::App;
 use crate::auth::{hash_password, new_token};
 use crate::packs;
-use crate::storage::{Device, Role, Storage, StorageError, now_ms};
+use crate::roles::Role;
+use crate::storage::{Device, StorageError, now_ms};
 use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::generator::{DistrictSpec, SyntheticDistrict, generate_district};
 use panjiyan_core::keys::SigningKey;
@@ -204,9 +205,9 @@ async fn camp(
         .collect();
     let mut held = 0;
     for batch in signed.chunks(app.settings.max_batch) {
-        let answers = crate::api::sync::receive(app, &device, batch)
+        let answers = crate::intake::receive(app, &device, batch)
             .await
-            .map_err(|e| format!("the demo camp's push was refused: {}", e.message))?;
+            .map_err(|e| format!("the demo camp's push was refused: {e}"))?;
         held += answers
             .iter()
             .filter(|a| matches!(a.outcome, PushOutcome::Accepted))
@@ -240,13 +241,13 @@ async fn plan_camps(
         })
         .map(|u| u.id)
         .collect();
-    let today = crate::storage::india_day(now_ms());
+    let today = crate::india_time::india_day(now_ms());
     let mut first = String::new();
     for (offset, gp) in gps.iter().take(2).enumerate() {
         let day = today + offset as i64;
         // 10:00 to 17:00 IST.
-        let start = crate::storage::india_day_start(day) + 10 * 3_600_000;
-        let date = crate::storage::india_date(day).ok_or(StorageError::Corrupt("demo day"))?;
+        let start = crate::india_time::india_day_start(day) + 10 * 3_600_000;
+        let date = crate::india_time::india_date(day).ok_or(StorageError::Corrupt("demo day"))?;
         let id = format!("{}-{}-1", block.as_str(), date.to_string().replace('-', ""));
         let camp = crate::storage::Camp {
             id: id.clone(),

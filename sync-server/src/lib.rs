@@ -1,12 +1,16 @@
 //! panjiyan-server: the sync server. Serves camp packs, takes pushes exactly once, answers
-//! status pulls, records officers' decisions. Storage is PostgreSQL or SQLite behind one trait.
+//! status pulls, records officers' decisions. Storage is PostgreSQL or SQLite, queries written once for both.
 //!
 //! | module | owns |
 //! |---|---|
 //! | `app` | settings, shared state, the router, `launch` |
 //! | `api` | HTTP handlers, one module per concept |
 //! | `auth` | passwords, tokens, the user/device extractors |
-//! | `storage` | the `Storage` trait and its PostgreSQL and SQLite backends |
+//! | `storage` | the database by concept, each query written once for PostgreSQL and SQLite |
+//! | `decisions` | an officer's decision as one transaction: state, number, messages, audit |
+//! | `intake` | push intake: checks per record, storing exactly once, duplicates |
+//! | `roles` | `Role` and what each role may do |
+//! | `india_time` | India Standard Time: counting days, dates and times officers read |
 //! | `packs` | building and signing camp packs, deltas |
 //! | `import` | parsing LGD and Samagra files |
 //! | `demo` | the synthetic demo district |
@@ -20,15 +24,19 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod csv_file;
+pub mod decisions;
 pub mod demo;
 pub mod error;
 #[cfg(feature = "test-harness")]
 pub mod harness;
 pub mod import;
+pub mod india_time;
+pub mod intake;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod packs;
+pub mod roles;
 pub mod rollup;
 pub mod storage;
 pub mod web;

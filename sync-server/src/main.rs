@@ -3,7 +3,8 @@
 use clap::{Parser, Subcommand};
 use panjiyan_server::app::{App, Settings, launch};
 use panjiyan_server::import::{self, SamagraLine};
-use panjiyan_server::storage::{Role, Storage, now_ms};
+use panjiyan_server::roles::Role;
+use panjiyan_server::storage::now_ms;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -56,7 +56,7 @@ impl Metrics {
 /// them), registrations still on devices, the notification queue by state, registrations
 /// received in the last minute, and pending approvals per officer.
 pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageError> {
-    use crate::storage::{Storage, now_ms};
+    use crate::storage::now_ms;
     crate::rollup::catch_up(app).await?;
     let now = now_ms();
     let mut out = String::new();
@@ -80,7 +80,7 @@ pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageEr
         for o in app.db.officer_backlog(root.code.as_str()).await? {
             let age_days = o
                 .oldest_day
-                .map_or(0, |d| crate::storage::india_day(now) - d);
+                .map_or(0, |d| crate::india_time::india_day(now) - d);
             officers.push((o.username, o.pending, age_days));
         }
     }

@@ -2,7 +2,7 @@
 //! built, signed and stored, immutable. Deltas are built from a stored version on request.
 
 use crate::app::App;
-use crate::storage::{Storage, StorageError, now_ms};
+use crate::storage::{StorageError, now_ms};
 use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::occupation::OccupationList;
 use panjiyan_core::pack::{self, PackBody, PackInfo};

@@ -4,7 +4,7 @@
 //! locked); pages call `catch_up` before reading, and `run` keeps it current in the background.
 
 use crate::app::App;
-use crate::storage::{Storage, StorageError};
+use crate::storage::StorageError;
 use std::time::Duration;
 
 /// Change numbers folded per transaction: bounded work per lock.

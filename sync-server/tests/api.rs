@@ -11,7 +11,6 @@ use panjiyan_core::wire::{
 };
 use panjiyan_server::harness::{Backend, PASSWORD, Phone, Setup, TestServer};
 use panjiyan_server::on_both_backends;
-use panjiyan_server::storage::Storage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -2,7 +2,8 @@
 //! registrations waiting in the right officer's queue; seeding twice changes nothing.
 
 use panjiyan_server::app::{App, Settings};
-use panjiyan_server::storage::{QueueFilter, Role, Storage};
+use panjiyan_server::roles::Role;
+use panjiyan_server::storage::QueueFilter;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_has_a_queue_for_its_officer() {

@@ -6,7 +6,7 @@ use panjiyan_core::location::Level;
 use panjiyan_server::app::{App, Settings};
 use panjiyan_server::harness::{Backend, fresh_database};
 use panjiyan_server::on_both_backends;
-use panjiyan_server::storage::{Decision, ProgressRow, QueueFilter, Storage, now_ms};
+use panjiyan_server::storage::{Decision, ProgressRow, QueueFilter, now_ms};
 use std::collections::BTreeMap;
 
 /// state → count, summed over days and channels.
@@ -75,10 +75,16 @@ async fn counts_follow_registrations(backend: Backend) {
             None => "pending_approval",
         };
         if let Some(d) = decision {
-            app.db
-                .decide(&r.id, &d, officer.id, &app.settings.number_format, now_ms())
-                .await
-                .unwrap();
+            panjiyan_server::decisions::decide(
+                &app.db,
+                &r.id,
+                &d,
+                officer.id,
+                &app.settings.number_format,
+                now_ms(),
+            )
+            .await
+            .unwrap();
         }
         *expected
             .entry(r.unit_code.clone())

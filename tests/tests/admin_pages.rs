@@ -11,7 +11,8 @@ use panjiyan_core::wire::BacklogReport;
 use panjiyan_server::harness::{
     Backend, PASSWORD, Setup, TestServer, User, add_users, fresh_database,
 };
-use panjiyan_server::storage::{Role, Storage, now_ms};
+use panjiyan_server::roles::Role;
+use panjiyan_server::storage::now_ms;
 use panjiyan_tests::browser::{Browser, screenshot_dir};
 use panjiyan_tests::phone::{device_id, register};
 

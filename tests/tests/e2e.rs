@@ -8,7 +8,6 @@ use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig, SyncError};
 use panjiyan_server::harness::{Backend, PASSWORD, Setup, TestServer, fresh_database};
-use panjiyan_server::storage::Storage;
 use panjiyan_tests::proxy::{FaultProxy, Faults, LinkProfile};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

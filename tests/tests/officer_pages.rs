@@ -9,7 +9,7 @@ use panjiyan_core::samagra::Member;
 use panjiyan_server::harness::{
     Backend, PASSWORD, Setup, TestServer, User, add_users, fresh_database,
 };
-use panjiyan_server::storage::{Role, Storage};
+use panjiyan_server::roles::Role;
 use panjiyan_tests::browser::{Browser, ENTER, screenshot_dir};
 use panjiyan_tests::phone::register;
 

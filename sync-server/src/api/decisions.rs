@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::auth::SignedInUser;
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{Decision, RegistrationRow, Storage, User, now_ms};
+use crate::storage::{Decision, RegistrationRow, User, now_ms};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -71,16 +71,15 @@ pub async fn decide(
     }
     check_decision(&decision)?;
     visible(&app, &user, &id).await?;
-    let row = app
-        .db
-        .decide(
-            &id,
-            &decision,
-            user.id,
-            &app.settings.number_format,
-            now_ms(),
-        )
-        .await?;
+    let row = crate::decisions::decide(
+        &app.db,
+        &id,
+        &decision,
+        user.id,
+        &app.settings.number_format,
+        now_ms(),
+    )
+    .await?;
     tracing::info!(registration = %id, officer = user.id, state = %row.state, "decision recorded");
     Ok(Json(row))
 }

@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::auth::{SignedInUser, new_token};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{Device, Storage, now_ms};
+use crate::storage::{Device, now_ms};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};

@@ -3,7 +3,6 @@
 
 use crate::app::App;
 use crate::error::ApiError;
-use crate::storage::Storage;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};

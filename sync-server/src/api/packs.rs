@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::packs;
-use crate::storage::{Storage, UnitSummary, now_ms};
+use crate::storage::{UnitSummary, now_ms};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::auth::{SignedInUser, new_token, token_hash, verify_password};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{Storage, now_ms};
+use crate::storage::now_ms;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
@@ -24,7 +24,7 @@ pub struct Login {
 pub struct Session {
     token: String,
     expires_at: i64,
-    role: crate::storage::Role,
+    role: crate::roles::Role,
     jurisdiction: String,
 }
 

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{Storage, now_ms};
+use crate::storage::now_ms;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;

@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::auth::hash_password;
-use crate::storage::{Role, Storage};
+use crate::roles::Role;
 use panjiyan_core::generator::{DistrictSpec, SyntheticDistrict, generate_district};
 use panjiyan_core::location::Level;
 use panjiyan_core::validate::LgdCode;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// A message as a gateway sends it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Outgoing {
     pub id: i64,
     pub channel: String,
@@ -14,6 +14,7 @@ pub struct Outgoing {
     pub template_id: String,
     pub language: String,
     pub body: String,
+    #[sqlx(try_from = "i32")]
     pub attempts: i64,
 }
 

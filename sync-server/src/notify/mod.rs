@@ -8,7 +8,7 @@ mod gateway;
 pub use gateway::{FileGateway, Gateway, GatewayError, HttpGateway, Outgoing};
 
 use crate::app::App;
-use crate::storage::{Storage, now_ms};
+use crate::storage::now_ms;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

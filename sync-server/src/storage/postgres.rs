@@ -1,33 +1,28 @@
-//! The PostgreSQL backend: production. Queries come from `queries.rs`.
+//! The PostgreSQL backend: production. Its queries are the shared ones of the concept files.
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-pub struct PgStorage {
-    pool: PgPool,
+pub(super) async fn connect(url: &str) -> Result<PgPool, super::StorageError> {
+    Ok(PgPoolOptions::new()
+        .max_connections(20)
+        .connect(url)
+        .await?)
 }
 
-impl PgStorage {
-    pub async fn connect(url: &str) -> Result<Self, super::StorageError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(20)
-            .connect(url)
-            .await?;
-        Ok(Self { pool })
-    }
+pub(super) async fn migrate(pool: &PgPool) -> Result<(), super::StorageError> {
+    sqlx::migrate!("../migrations/server/postgres")
+        .run(pool)
+        .await?;
+    Ok(())
+}
+
+impl super::BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.pool.begin().await
-    }
-
-    async fn run_migrations(&self) -> Result<(), super::StorageError> {
-        sqlx::migrate!("../migrations/server/postgres")
-            .run(&self.pool)
-            .await?;
-        Ok(())
+        self.begin().await
     }
 }
-
-super::queries::impl_storage!(PgStorage, sqlx::Postgres);
 
 /// Creates an empty database with a unique name beside the one `server_url` points at and
 /// returns its URL: for tests and benchmarks that each want a database of their own.

@@ -7,37 +7,32 @@ use sqlx::sqlite::{
 use std::str::FromStr;
 use std::time::Duration;
 
-pub struct SqliteStorage {
-    pool: SqlitePool,
+pub(super) async fn connect(url: &str) -> Result<SqlitePool, super::StorageError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(30));
+    Ok(SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?)
 }
 
-impl SqliteStorage {
-    pub async fn connect(url: &str) -> Result<Self, super::StorageError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        Ok(Self { pool })
-    }
+pub(super) async fn migrate(pool: &SqlitePool) -> Result<(), super::StorageError> {
+    sqlx::migrate!("../migrations/server/sqlite")
+        .run(pool)
+        .await?;
+    Ok(())
+}
+
+impl super::BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
 
     /// Write transactions take the write lock up front (BEGIN IMMEDIATE): a deferred one that
     /// reads first cannot wait for the lock when another writer got in between, and fails.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
-    }
-
-    async fn run_migrations(&self) -> Result<(), super::StorageError> {
-        sqlx::migrate!("../migrations/server/sqlite")
-            .run(&self.pool)
-            .await?;
-        Ok(())
+        self.begin_with("BEGIN IMMEDIATE").await
     }
 }
-
-super::queries::impl_storage!(SqliteStorage, sqlx::Sqlite);

@@ -3,7 +3,6 @@
 
 use super::{PageError, PageUser, date_time, escape, layout, t};
 use crate::app::App;
-use crate::storage::Storage;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use panjiyan_core::messages::Lang;

@@ -6,7 +6,7 @@ use super::chart::daily_bars;
 use super::progress::admin_area;
 use super::{PageError, PageUser, count, csv, date_time, day_text, escape, layout, t, table, tm};
 use crate::app::App;
-use crate::storage::{DeviceBacklog, Storage, now_ms};
+use crate::storage::{DeviceBacklog, now_ms};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use panjiyan_core::messages::{Lang, Message};

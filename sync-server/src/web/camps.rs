@@ -10,7 +10,8 @@ use super::{
 use crate::app::App;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::storage::{Camp, Role, Storage, User, now_ms};
+use crate::roles::Role;
+use crate::storage::{Camp, User, now_ms};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};

@@ -9,7 +9,7 @@ use super::{
     tm,
 };
 use crate::app::App;
-use crate::storage::{Storage, now_ms};
+use crate::storage::now_ms;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

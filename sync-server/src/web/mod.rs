@@ -145,7 +145,7 @@ pub(crate) fn count(n: i64) -> String {
 
 /// IST days since 1970-01-01 as `DD-MM-YYYY`.
 pub(crate) fn day_text(day: i64) -> String {
-    date_time(crate::storage::india_day_start(day))
+    date_time(crate::india_time::india_day_start(day))
         .split(' ')
         .next()
         .unwrap_or_default()
@@ -154,12 +154,12 @@ pub(crate) fn day_text(day: i64) -> String {
 
 /// `YYYY-MM-DD` as IST days since 1970-01-01.
 pub(crate) fn parse_day(date: &str) -> Option<i64> {
-    day_start_ms(date, false).map(crate::storage::india_day)
+    day_start_ms(date, false).map(crate::india_time::india_day)
 }
 
 /// IST days since 1970-01-01 as `YYYY-MM-DD` (what a date input shows).
 pub(crate) fn day_iso(day: i64) -> String {
-    crate::storage::india_date(day)
+    crate::india_time::india_date(day)
         .map(|d| d.to_string())
         .unwrap_or_default()
 }
@@ -203,37 +203,7 @@ pub(crate) fn chosen_lang(headers: &HeaderMap) -> Lang {
 }
 
 /// India Standard Time, in which officers read every date and time.
-pub(crate) fn ist() -> time::UtcOffset {
-    time::UtcOffset::from_hms(5, 30, 0).expect("a valid offset")
-}
-
-/// Epoch milliseconds as `DD-MM-YYYY HH:MM` in IST.
-pub(crate) fn date_time(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .map(|t| t.to_offset(ist()))
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[day]-[month]-[year] [hour]:[minute]"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
-}
-
-/// `YYYY-MM-DD` (what a date input sends) as the epoch milliseconds of that day's start in
-/// IST; with `next_day`, of the following day's start (for an inclusive "up to" date).
-pub(crate) fn day_start_ms(date: &str, next_day: bool) -> Option<i64> {
-    let d = time::Date::parse(
-        date,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
-    let d = if next_day { d.next_day()? } else { d };
-    (d.midnight().assume_offset(ist()).unix_timestamp_nanos() / 1_000_000)
-        .try_into()
-        .ok()
-}
+pub(crate) use crate::india_time::{date_time, day_start_ms, offset as ist};
 
 /// Decoded `application/x-www-form-urlencoded` pairs, repeated names kept (bulk selections).
 pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {

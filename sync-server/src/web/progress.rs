@@ -9,7 +9,8 @@ use super::{
     table, tm,
 };
 use crate::app::App;
-use crate::storage::{ProgressRow, Storage, india_day, now_ms};
+use crate::india_time::india_day;
+use crate::storage::{ProgressRow, now_ms};
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use panjiyan_core::messages::Message;

@@ -8,7 +8,7 @@ use super::{
     see_other, t, tm,
 };
 use crate::app::App;
-use crate::storage::{Decision, QueueFilter, Storage, now_ms};
+use crate::storage::{Decision, QueueFilter, now_ms};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};

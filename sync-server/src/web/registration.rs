@@ -6,7 +6,7 @@ use super::{
     PageError, PageUser, date_time, escape, form_pairs, form_value, layout, see_other, t, tm,
 };
 use crate::app::App;
-use crate::storage::{Decision, RegistrationRow, Storage, StorageError, now_ms};
+use crate::storage::{Decision, RegistrationRow, StorageError, now_ms};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
@@ -44,16 +44,15 @@ pub async fn decide_one(
     {
         return Ok(Outcome::Skipped);
     }
-    match app
-        .db
-        .decide(
-            id,
-            decision,
-            user.user.id,
-            &app.settings.number_format,
-            now_ms(),
-        )
-        .await
+    match crate::decisions::decide(
+        &app.db,
+        id,
+        decision,
+        user.user.id,
+        &app.settings.number_format,
+        now_ms(),
+    )
+    .await
     {
         Ok(row) => {
             tracing::info!(registration = %id, officer = user.user.id, state = %row.state, "decision recorded");

@@ -5,7 +5,7 @@
 use super::{PageError, chosen_lang, cookie, escape, form_pairs, form_value, layout, see_other, t};
 use crate::app::App;
 use crate::auth::token_hash;
-use crate::storage::{Storage, User, now_ms};
+use crate::storage::{User, now_ms};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;

@@ -1,0 +1,96 @@
+//! An officer's decision on a registration, as one transaction: the state check (deciding the
+//! same way twice changes nothing), the registration number on approval, the messages to the
+//! worker (`notify::notices_for`) and the audit row. The messages exist if and only if the
+//! decision does.
+
+use crate::india_time::utc;
+use crate::notify::{Decided, notices_for};
+use crate::storage::{Db, Decision, RegistrationRow, StorageError, format_number};
+use panjiyan_core::messages::Lang;
+use panjiyan_core::registration::{RegistrationState, reject_reason_text};
+
+/// Approves (allocating the number in the same transaction; approving twice is a no-op) or
+/// rejects (rejecting twice for the same reason is a no-op) a pending registration.
+pub async fn decide(
+    db: &Db,
+    id: &str,
+    decision: &Decision,
+    officer: i64,
+    number_format: &str,
+    now: i64,
+) -> Result<RegistrationRow, StorageError> {
+    let mut tx = db.begin_write().await?;
+    let current = tx
+        .registration(id)
+        .await?
+        .ok_or(StorageError::NotFound("registration"))?;
+    match (decision, current.registration_state()) {
+        (Decision::Approve, Some(RegistrationState::Approved)) => return Ok(current),
+        (Decision::Reject { reason, .. }, Some(RegistrationState::Rejected))
+            if current.reason.as_deref() == Some(reason.as_str()) =>
+        {
+            return Ok(current);
+        }
+        (_, Some(RegistrationState::PendingApproval)) => {}
+        _ => return Err(StorageError::NotPending(current.state)),
+    }
+    let seq = tx.next_change().await?;
+    match decision {
+        Decision::Approve => {
+            // The district and state of the unit, for the number's scope and text.
+            let (state, district) = tx.state_and_district(&current.unit_code).await?;
+            let year = utc(now).year();
+            let n = tx.allocate_number(&format!("{district}-{year}")).await?;
+            let number = format_number(number_format, &state, &district, year, n);
+            tx.approve(id, &number, officer, seq, now).await?;
+        }
+        Decision::Reject { reason, note } => {
+            tx.reject(id, reason, note.as_deref(), officer, seq, now)
+                .await?;
+        }
+    }
+    let decided = tx
+        .registration(id)
+        .await?
+        .ok_or(StorageError::NotFound("registration"))?;
+    // The worker is told in the same transaction.
+    let payload = tx
+        .registration_payload(id)
+        .await?
+        .ok_or(StorageError::NotFound("registration"))?;
+    let payload: panjiyan_core::wire::RegistrationPayload = serde_json::from_str(&payload)
+        .map_err(|_| StorageError::Corrupt("registration payload"))?;
+    let member = tx.member(&decided.member_id).await?;
+    let (name_hi, name_en) = member.map_or_else(Default::default, |m| (m.name_hi, m.name_en));
+    let date = utc(now)
+        .format(time::macros::format_description!("[day]-[month]-[year]"))
+        .unwrap_or_default();
+    let language = if payload.language == Lang::En {
+        "en"
+    } else {
+        "hi"
+    };
+    let reason = decided
+        .reason
+        .as_deref()
+        .map(|code| reject_reason_text(code, payload.language));
+    let notices = notices_for(&Decided {
+        approved: matches!(decision, Decision::Approve),
+        mobile: payload.mobile.as_ref().map(|m| m.as_str()),
+        language,
+        name_hi: &name_hi,
+        name_en: &name_en,
+        number: decided.registration_number.as_deref(),
+        reason: reason.as_deref(),
+        date: &date,
+    });
+    tx.queue_notices(id, &notices, now).await?;
+    let (action, reason, note) = match decision {
+        Decision::Approve => ("approve", None, None),
+        Decision::Reject { reason, note } => ("reject", Some(reason.as_str()), note.as_deref()),
+    };
+    tx.audit_decision(id, officer, action, reason, note, now)
+        .await?;
+    tx.commit().await?;
+    Ok(decided)
+}

@@ -1,0 +1,275 @@
+//! Push intake: what the server does with a batch of signed registrations from a device. Each
+//! record is checked (the device's signature, its Samagra member, the unit within the
+//! device's jurisdiction, the same form and eligibility rules the device ran) and answered on
+//! its own; the good ones are stored exactly once: the same id with the same content is
+//! "already had", with other content a conflict (logged, not stored), and a second
+//! registration of a member who already has one that counts is stored as its duplicate.
+
+use crate::app::App;
+use crate::storage::{Db, Device, HeldRegistration, IncomingRegistration, StorageError, now_ms};
+use panjiyan_core::eligibility::RuleSet;
+use panjiyan_core::keys::{PublicKey, to_hex};
+use panjiyan_core::messages::Message;
+use panjiyan_core::occupation::OccupationList;
+use panjiyan_core::registration::RegistrationState;
+use panjiyan_core::samagra::Member;
+use panjiyan_core::wire::{PushOutcome, PushResult, SignedRegistration};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::Ordering;
+
+/// Checks and stores a batch of signed registrations from `device`: one answer per record, in
+/// order. The push handler and the demo's camp both come through here.
+pub async fn receive(
+    app: &App,
+    device: &Device,
+    registrations: &[SignedRegistration],
+) -> Result<Vec<PushResult>, StorageError> {
+    let key = PublicKey::from_bytes(&device.public_key)
+        .map_err(|_| StorageError::Corrupt("device key"))?;
+    let occupations = OccupationList::builtin();
+    let mut within = HashMap::new();
+    // The Samagra records of the whole batch in one query (signatures are checked per record
+    // below; a record whose payload does not even parse simply finds no member).
+    let wanted: Vec<String> = registrations
+        .iter()
+        .filter_map(|s| s.parse_unverified().ok())
+        .map(|p| p.member_id.to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let members = app.db.member_records(&wanted).await?;
+    let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(registrations.len());
+    let mut ready = Vec::new();
+    let mut slots = Vec::new();
+    for signed in registrations {
+        match check(
+            &app.db,
+            device,
+            &key,
+            signed,
+            &occupations,
+            &members,
+            &mut within,
+        )
+        .await
+        {
+            Ok(record) => {
+                slots.push(answers.len());
+                ready.push(record);
+                answers.push(None);
+            }
+            Err((id, outcome)) => answers.push(Some(PushResult { id, outcome })),
+        }
+    }
+    let now = now_ms();
+    let outcomes = store(&app.db, &device.device_id, &ready, now).await?;
+    let accepted = outcomes
+        .iter()
+        .filter(|o| matches!(o, PushOutcome::Accepted | PushOutcome::DuplicateOf { .. }))
+        .count();
+    app.metrics
+        .registrations_ingested
+        .fetch_add(accepted as u64, Ordering::Relaxed);
+    for ((slot, record), outcome) in slots.into_iter().zip(&ready).zip(outcomes) {
+        answers[slot] = Some(PushResult {
+            id: record.id,
+            outcome,
+        });
+    }
+    Ok(answers.into_iter().flatten().collect())
+}
+
+/// Checks one record: signature by the device's enrolled key, then the same rules the device
+/// ran. Ok is a record ready to store; Err is the answer to send back.
+async fn check(
+    db: &Db,
+    device: &Device,
+    key: &PublicKey,
+    signed: &SignedRegistration,
+    occupations: &OccupationList,
+    members: &HashMap<String, (String, Member)>,
+    within: &mut HashMap<String, bool>,
+) -> Result<IncomingRegistration, (uuid::Uuid, PushOutcome)> {
+    let id = signed.parse_unverified().map(|p| p.id).unwrap_or_else(|_| {
+        serde_json::from_str::<serde_json::Value>(&signed.payload)
+            .ok()
+            .and_then(|v| v.get("id")?.as_str()?.parse().ok())
+            .unwrap_or_default()
+    });
+    let invalid = |key: &str| {
+        (
+            id,
+            PushOutcome::Invalid {
+                reasons: vec![Message::new(key)],
+            },
+        )
+    };
+    let payload = match signed.verify(key) {
+        Ok(p) => p,
+        Err(panjiyan_core::wire::WireError::BadPayload) => {
+            return Err(invalid("push.payload_invalid"));
+        }
+        Err(_) => return Err((id, PushOutcome::BadSignature)),
+    };
+    if payload.device_id != device.device_id {
+        return Err(invalid("push.device_mismatch"));
+    }
+    let record = members.get(payload.member_id.as_str()).cloned();
+    let Some((unit, member)) = record else {
+        return Err(invalid("push.member_unknown"));
+    };
+    if unit != payload.unit_code.as_str() || member.family_id != payload.family_id {
+        return Err(invalid("push.member_unknown"));
+    }
+    // A batch comes from one camp: its few units are checked once, not once per record.
+    let inside = match within.get(&unit) {
+        Some(&known) => known,
+        None => {
+            let known = db
+                .is_within(&unit, &device.jurisdiction)
+                .await
+                .unwrap_or(false);
+            within.insert(unit.clone(), known);
+            known
+        }
+    };
+    if !inside {
+        return Err(invalid("push.outside_jurisdiction"));
+    }
+    let mut reasons = Vec::new();
+    if !occupations.contains(&payload.occupation_code) {
+        reasons.push(Message::new("form.occupation_unknown"));
+    }
+    if !payload.consent {
+        reasons.push(Message::new("form.consent_required"));
+    }
+    let rules = RuleSet::builtin(&payload.rules_id).unwrap_or_else(RuleSet::mp_2018);
+    let eligibility = rules.evaluate(&member.birth, &payload.facts, payload.finalised_at.date());
+    reasons.extend(eligibility.failed.into_iter().map(|f| f.message));
+    if !reasons.is_empty() {
+        return Err((id, PushOutcome::Invalid { reasons }));
+    }
+    Ok(IncomingRegistration {
+        id,
+        content_hash: to_hex(
+            ring::digest::digest(&ring::digest::SHA256, signed.payload.as_bytes()).as_ref(),
+        ),
+        payload: signed.payload.clone(),
+        device_seq: payload.device_seq as i64,
+        member_id: payload.member_id.to_string(),
+        family_id: payload.family_id.to_string(),
+        unit_code: unit,
+        channel: serde_json::to_value(payload.channel)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        occupation_code: payload.occupation_code,
+        camp_id: payload.camp_id.filter(|c| !c.trim().is_empty()),
+    })
+}
+
+/// Stores checked records from `device_id` exactly once, in one transaction: each gets its
+/// own outcome, in order.
+pub async fn store(
+    db: &Db,
+    device_id: &str,
+    records: &[IncomingRegistration],
+    now: i64,
+) -> Result<Vec<PushOutcome>, StorageError> {
+    let mut tx = db.begin_write().await?;
+    // What the server already holds of this batch, and which of its members already count:
+    // two queries for the whole batch, not two per record.
+    let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+    let mut held: HashMap<String, HeldRegistration> = tx
+        .held_registrations(&ids)
+        .await?
+        .into_iter()
+        .map(|h| (h.id.clone(), h))
+        .collect();
+    let members: Vec<String> = records
+        .iter()
+        .map(|r| r.member_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut counting: HashMap<String, String> = tx
+        .counting_registrations(&members)
+        .await?
+        .into_iter()
+        .collect();
+    // One block of status-change numbers for the new records, taken in this transaction so
+    // that numbers still follow commit order.
+    let fresh = ids
+        .iter()
+        .collect::<BTreeSet<_>>()
+        .iter()
+        .filter(|id| !held.contains_key(id.as_str()))
+        .count() as i64;
+    let mut seq = if fresh > 0 {
+        tx.take_changes(fresh).await? - fresh + 1
+    } else {
+        0
+    };
+    let mut outcomes = Vec::with_capacity(records.len());
+    for (rec, id) in records.iter().zip(&ids) {
+        if let Some(h) = held.get(id) {
+            if h.content_hash != rec.content_hash {
+                tx.record_conflict(id, device_id, now).await?;
+                tracing::warn!(registration = %id, device = device_id, "same registration id with different content refused");
+                outcomes.push(PushOutcome::Conflict);
+                continue;
+            }
+            let first = h
+                .duplicate_of
+                .as_deref()
+                .and_then(|d| uuid::Uuid::parse_str(d).ok());
+            outcomes.push(match (RegistrationState::parse(&h.state), first) {
+                (Some(RegistrationState::Duplicate), Some(first)) => {
+                    PushOutcome::DuplicateOf { first }
+                }
+                _ => PushOutcome::AlreadyHad,
+            });
+            continue;
+        }
+        let this_seq = seq;
+        seq += 1;
+        let first = match counting.get(&rec.member_id) {
+            Some(first) => Some(first.clone()),
+            None => {
+                if tx.insert_counting(rec, device_id, this_seq, now).await? {
+                    counting.insert(rec.member_id.clone(), id.clone());
+                    None
+                } else {
+                    // Another push registered the member meanwhile: this one is its duplicate.
+                    tx.counting_registration(&rec.member_id).await?
+                }
+            }
+        };
+        let (state, duplicate_of) = match first {
+            None => {
+                outcomes.push(PushOutcome::Accepted);
+                (RegistrationState::PendingApproval, None)
+            }
+            Some(first) => {
+                tx.insert_duplicate(rec, device_id, &first, this_seq, now)
+                    .await?;
+                let first_id = uuid::Uuid::parse_str(&first)
+                    .map_err(|_| StorageError::Corrupt("registration id"))?;
+                outcomes.push(PushOutcome::DuplicateOf { first: first_id });
+                (RegistrationState::Duplicate, Some(first))
+            }
+        };
+        // A later record of the same batch with the same id is "already had".
+        held.insert(
+            id.clone(),
+            HeldRegistration {
+                id: id.clone(),
+                content_hash: rec.content_hash.clone(),
+                state: state.as_str().to_owned(),
+                duplicate_of,
+            },
+        );
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}

@@ -1,0 +1,191 @@
+//! Camps on the calendar: where and when, the units each serves and the staff assigned, how
+//! ready each staff device's packs are, and what each camp brought in.
+
+use super::prelude::*;
+
+/// A camp on the calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Camp {
+    pub id: String,
+    /// The block or urban body the camp serves.
+    pub area_code: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub venue: String,
+    #[sqlx(skip)]
+    pub units: Vec<String>,
+    /// User ids of the staff assigned.
+    #[sqlx(skip)]
+    pub staff: Vec<i64>,
+}
+
+/// For one unit of a camp and one device of its staff: the pack it holds against the current.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PackReadiness {
+    pub unit_code: String,
+    pub username: String,
+    pub device_id: Option<String>,
+    pub downloaded_version: Option<i64>,
+    pub downloaded_at: Option<i64>,
+    pub current_version: Option<i64>,
+}
+
+impl Db {
+    pub async fn save_camp(
+        &self,
+        camp: &Camp,
+        created_by: i64,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO camps(id, area_code, starts_at, ends_at, venue, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT(id) DO UPDATE SET area_code = excluded.area_code, starts_at = excluded.starts_at,
+                    ends_at = excluded.ends_at, venue = excluded.venue, updated_at = excluded.updated_at",
+            )
+            .bind(&camp.id)
+            .bind(&camp.area_code)
+            .bind(camp.starts_at)
+            .bind(camp.ends_at)
+            .bind(&camp.venue)
+            .bind(created_by)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM camp_units WHERE camp_id = $1")
+                .bind(&camp.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM camp_staff WHERE camp_id = $1")
+                .bind(&camp.id)
+                .execute(&mut *tx)
+                .await?;
+            for unit in &camp.units {
+                sqlx::query("INSERT INTO camp_units(camp_id, unit_code) VALUES ($1, $2)")
+                    .bind(&camp.id)
+                    .bind(unit)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for user in &camp.staff {
+                sqlx::query("INSERT INTO camp_staff(camp_id, user_id) VALUES ($1, $2)")
+                    .bind(&camp.id)
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn camp(&self, id: &str) -> Result<Option<Camp>, StorageError> {
+        on_pool!(self, |pool| {
+            let row: Option<Camp> = sqlx::query_as(
+                "SELECT id, area_code, starts_at, ends_at, venue FROM camps WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            match row {
+                Some(camp) => Ok(Some(self.with_units_and_staff(camp).await?)),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Camps within `area` starting in `[from, to)` (epoch ms), soonest first.
+    pub async fn camps_within(
+        &self,
+        area: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Camp>, StorageError> {
+        on_pool!(self, |pool| {
+            let rows: Vec<Camp> = sqlx::query_as(
+                "SELECT c.id, c.area_code, c.starts_at, c.ends_at, c.venue FROM camps c
+                 JOIN place_ancestors a ON a.code = c.area_code AND a.ancestor = $1
+                 WHERE c.starts_at >= $2 AND c.starts_at < $3 ORDER BY c.starts_at, c.id",
+            )
+            .bind(area)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for camp in rows {
+                out.push(self.with_units_and_staff(camp).await?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Camps a device's jurisdiction covers that have not ended, soonest first.
+    pub async fn camps_for(&self, area: &str, now: i64) -> Result<Vec<Camp>, StorageError> {
+        on_pool!(self, |pool| {
+            // Camps with a unit inside `area`: a device of a gram panchayat sees the block's
+            // camps that cover its villages.
+            let rows: Vec<Camp> = sqlx::query_as(
+                "SELECT DISTINCT c.id, c.area_code, c.starts_at, c.ends_at, c.venue FROM camps c
+                 JOIN camp_units u ON u.camp_id = c.id JOIN place_ancestors a ON a.code = u.unit_code AND a.ancestor = $1
+                 WHERE c.ends_at > $2 ORDER BY c.starts_at, c.id",
+            )
+            .bind(area)
+            .bind(now)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for camp in rows {
+                out.push(self.with_units_and_staff(camp).await?);
+            }
+            Ok(out)
+        })
+    }
+
+    pub async fn camp_readiness(&self, id: &str) -> Result<Vec<PackReadiness>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT cu.unit_code, u.username, d.device_id, pd.version AS downloaded_version, pd.at AS downloaded_at,
+                    ud.data_version AS current_version
+                 FROM camp_units cu JOIN camp_staff cs ON cs.camp_id = cu.camp_id JOIN users u ON u.id = cs.user_id
+                 LEFT JOIN devices d ON d.enrolled_by = u.id AND NOT d.revoked
+                 LEFT JOIN pack_downloads pd ON pd.device_id = d.device_id AND pd.unit_code = cu.unit_code
+                 LEFT JOIN unit_data ud ON ud.unit_code = cu.unit_code
+                 WHERE cu.camp_id = $1 ORDER BY cu.unit_code, u.username, d.device_id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Registrations brought in by a camp, by state.
+    pub async fn camp_results(&self, id: &str) -> Result<Vec<(String, i64)>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT state, count(*) AS n FROM registrations WHERE camp_id = $1 GROUP BY state ORDER BY state")
+                .bind(id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// `camp` with its units and staff, which live in their own tables.
+    async fn with_units_and_staff(&self, mut camp: Camp) -> Result<Camp, StorageError> {
+        on_pool!(self, |pool| {
+            camp.units = sqlx::query_scalar(
+                "SELECT unit_code FROM camp_units WHERE camp_id = $1 ORDER BY unit_code",
+            )
+            .bind(&camp.id)
+            .fetch_all(pool)
+            .await?;
+            camp.staff = sqlx::query_scalar(
+                "SELECT user_id FROM camp_staff WHERE camp_id = $1 ORDER BY user_id",
+            )
+            .bind(&camp.id)
+            .fetch_all(pool)
+            .await?;
+            Ok(camp)
+        })
+    }
+}

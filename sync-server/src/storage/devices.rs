@@ -1,0 +1,196 @@
+//! Enrolled devices: their keys and tokens, revocation, and the sync backlog each last reported.
+
+use super::prelude::*;
+use panjiyan_core::wire::BacklogReport;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Device {
+    pub device_id: String,
+    pub public_key: Vec<u8>,
+    pub jurisdiction: String,
+    pub enrolled_by: i64,
+    pub revoked: bool,
+}
+
+/// A device's sync backlog as it last reported it, with where it works.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceBacklog {
+    pub device_id: String,
+    pub enrolled_by: String,
+    pub jurisdiction: String,
+    pub district: Option<String>,
+    /// (Hindi, English)
+    pub district_name: (Option<String>, Option<String>),
+    pub block: Option<String>,
+    /// (Hindi, English)
+    pub block_name: (Option<String>, Option<String>),
+    pub last_seen_at: Option<i64>,
+    pub pending: i64,
+    pub oldest_pending_at: Option<i64>,
+    pub app_version: Option<String>,
+    pub last_error: Option<String>,
+    pub revoked: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeviceBacklogRow {
+    device_id: String,
+    username: String,
+    jurisdiction: String,
+    district: Option<String>,
+    district_hi: Option<String>,
+    district_en: Option<String>,
+    block: Option<String>,
+    block_hi: Option<String>,
+    block_en: Option<String>,
+    last_seen_at: Option<i64>,
+    pending: Option<i64>,
+    oldest_pending_at: Option<i64>,
+    app_version: Option<String>,
+    last_error: Option<String>,
+    revoked: bool,
+}
+
+impl From<DeviceBacklogRow> for DeviceBacklog {
+    fn from(r: DeviceBacklogRow) -> DeviceBacklog {
+        DeviceBacklog {
+            device_id: r.device_id,
+            enrolled_by: r.username,
+            jurisdiction: r.jurisdiction,
+            district: r.district,
+            district_name: (r.district_hi, r.district_en),
+            block: r.block,
+            block_name: (r.block_hi, r.block_en),
+            last_seen_at: r.last_seen_at,
+            pending: r.pending.unwrap_or(0),
+            oldest_pending_at: r.oldest_pending_at,
+            app_version: r.app_version,
+            last_error: r.last_error,
+            revoked: r.revoked,
+        }
+    }
+}
+
+impl Db {
+    /// Enrols a device (or gives an enrolled, unrevoked device a new token).
+    pub async fn enrol_device(
+        &self,
+        device: &Device,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let revoked: Option<bool> =
+                sqlx::query_scalar("SELECT revoked FROM devices WHERE device_id = $1")
+                    .bind(&device.device_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match revoked {
+                Some(true) => return Err(StorageError::AlreadyExists("revoked device")),
+                Some(false) => {
+                    sqlx::query("UPDATE devices SET token_hash = $2, jurisdiction = $3, enrolled_by = $4 WHERE device_id = $1")
+                        .bind(&device.device_id)
+                        .bind(token_hash)
+                        .bind(&device.jurisdiction)
+                        .bind(device.enrolled_by)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO devices(device_id, public_key, token_hash, enrolled_by, jurisdiction, enrolled_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&device.device_id)
+                    .bind(&device.public_key)
+                    .bind(token_hash)
+                    .bind(device.enrolled_by)
+                    .bind(&device.jurisdiction)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn device(&self, device_id: &str) -> Result<Option<Device>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT device_id, public_key, jurisdiction, enrolled_by, revoked FROM devices WHERE device_id = $1")
+                .bind(device_id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    pub async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<Device>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT device_id, public_key, jurisdiction, enrolled_by, revoked FROM devices WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    pub async fn revoke_device(&self, device_id: &str) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            let done = sqlx::query("UPDATE devices SET revoked = TRUE WHERE device_id = $1")
+                .bind(device_id)
+                .execute(pool)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StorageError::NotFound("device"));
+            }
+            Ok(())
+        })
+    }
+
+    pub async fn record_backlog(
+        &self,
+        device_id: &str,
+        report: &BacklogReport,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE devices SET last_seen_at = $2, pending = $3, oldest_pending_at = $4, app_version = $5,
+                    last_error = $6 WHERE device_id = $1",
+            )
+            .bind(device_id)
+            .bind(now)
+            .bind(report.pending as i64)
+            .bind(report.oldest_pending_at.map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64))
+            .bind(&report.app_version)
+            .bind(&report.last_error)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Devices within `area` that last reported registrations not yet sent (not revoked).
+    pub async fn device_backlog(&self, area: &str) -> Result<Vec<DeviceBacklog>, StorageError> {
+        on_pool!(self, |pool| {
+            let rows: Vec<DeviceBacklogRow> = sqlx::query_as(
+                "SELECT d.device_id, u.username, d.jurisdiction, d.last_seen_at, d.pending, d.oldest_pending_at, d.app_version,
+                    d.last_error, d.revoked, pd.code AS district, pd.name_hi AS district_hi, pd.name_en AS district_en,
+                    pb.code AS block, pb.name_hi AS block_hi, pb.name_en AS block_en
+                 FROM devices d JOIN users u ON u.id = d.enrolled_by
+                 LEFT JOIN (place_ancestors ad JOIN places pd ON pd.code = ad.ancestor AND pd.level = 'district')
+                    ON ad.code = d.jurisdiction
+                 LEFT JOIN (place_ancestors ab JOIN places pb ON pb.code = ab.ancestor AND pb.level IN ('block', 'urban_body'))
+                    ON ab.code = d.jurisdiction
+                 WHERE d.pending > 0 AND NOT d.revoked
+                    AND EXISTS (SELECT 1 FROM place_ancestors w WHERE w.code = d.jurisdiction AND w.ancestor = $1)
+                 ORDER BY pd.code, pb.code, d.pending DESC, d.device_id",
+            )
+            .bind(area)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(DeviceBacklog::from).collect())
+        })
+    }
+}

@@ -1,0 +1,142 @@
+//! Camp packs: the server's pack-signing key, stored packs (immutable, one per unit and data
+//! version), the units a user may download, and which pack each device last fetched.
+
+use super::prelude::*;
+
+/// A stored pack (immutable).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PackRow {
+    pub unit_code: String,
+    pub version: i64,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+}
+
+/// A unit a user may download, with its current pack.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct UnitSummary {
+    pub code: String,
+    pub level: String,
+    pub name_hi: String,
+    pub name_en: String,
+    #[sqlx(rename = "version")]
+    pub pack_version: Option<i64>,
+    #[sqlx(rename = "size")]
+    pub pack_bytes: Option<i64>,
+    #[sqlx(rename = "sha256")]
+    pub pack_sha256: Option<String>,
+}
+
+impl Db {
+    /// The server's pack-signing key (PKCS#8): the stored one, or `candidate` stored now.
+    pub async fn server_key(
+        &self,
+        key_id: &str,
+        candidate: &[u8],
+        now: i64,
+    ) -> Result<Vec<u8>, StorageError> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let existing: Option<Vec<u8>> =
+                sqlx::query_scalar("SELECT pkcs8 FROM server_keys ORDER BY created_at LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(key) = existing {
+                return Ok(key);
+            }
+            sqlx::query("INSERT INTO server_keys(key_id, pkcs8, created_at) VALUES ($1, $2, $3)")
+                .bind(key_id)
+                .bind(candidate)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(candidate.to_vec())
+        })
+    }
+
+    pub async fn store_pack(
+        &self,
+        unit: &str,
+        version: i64,
+        bytes: &[u8],
+        sha256: &str,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO packs(unit_code, version, bytes, sha256, size, built_at) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT(unit_code, version) DO NOTHING",
+            )
+            .bind(unit)
+            .bind(version)
+            .bind(bytes)
+            .bind(sha256)
+            .bind(bytes.len() as i64)
+            .bind(now)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    pub async fn pack(
+        &self,
+        unit: &str,
+        version: Option<i64>,
+    ) -> Result<Option<PackRow>, StorageError> {
+        on_pool!(self, |pool| {
+            let row = sqlx::query_as(
+                "SELECT unit_code, version, bytes, sha256 FROM packs
+                 WHERE unit_code = $1 AND ($2 IS NULL OR version = $2) ORDER BY version DESC LIMIT 1",
+            )
+            .bind(unit)
+            .bind(version)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row)
+        })
+    }
+
+    /// Villages and wards at or below `area`, with their current packs.
+    pub async fn units_within(&self, area: &str) -> Result<Vec<UnitSummary>, StorageError> {
+        on_pool!(self, |pool| {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{DESCENDANTS}
+                 SELECT p.code, p.level, p.name_hi, p.name_en, k.version, k.size, k.sha256
+                 FROM places p JOIN sub ON sub.code = p.code
+                 LEFT JOIN unit_data d ON d.unit_code = p.code
+                 LEFT JOIN packs k ON k.unit_code = p.code AND k.version = d.data_version
+                 WHERE p.level IN ('village', 'ward')
+                 ORDER BY p.code"
+            )))
+            .bind(area)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows)
+        })
+    }
+
+    pub async fn record_pack_download(
+        &self,
+        device_id: &str,
+        unit: &str,
+        version: i64,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO pack_downloads(device_id, unit_code, version, at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT(device_id, unit_code) DO UPDATE SET version = excluded.version, at = excluded.at
+                 WHERE excluded.version >= pack_downloads.version",
+            )
+            .bind(device_id)
+            .bind(unit)
+            .bind(version)
+            .bind(now)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,487 @@
+//! Registrations as the server holds them: pushes stored exactly once, look-ups by id and by
+//! member, the officers' queue of pending ones, the ingest rate, and the public status look-up.
+
+use super::prelude::*;
+use panjiyan_core::registration::RegistrationState;
+use panjiyan_core::samagra::Member;
+
+/// A pushed registration, verified and checked by `crate::intake`, ready to store.
+#[derive(Debug, Clone)]
+pub struct IncomingRegistration {
+    pub id: uuid::Uuid,
+    pub content_hash: String,
+    pub payload: String,
+    pub device_seq: i64,
+    pub member_id: String,
+    pub family_id: String,
+    pub unit_code: String,
+    pub channel: String,
+    pub occupation_code: String,
+    pub camp_id: Option<String>,
+}
+
+/// A registration as the server holds it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub member_id: String,
+    pub unit_code: String,
+    pub device_id: String,
+    pub state: String,
+    pub registration_number: Option<String>,
+    /// A rejection's reason code (`panjiyan_core::registration::REJECT_REASONS`).
+    pub reason: Option<String>,
+    /// The officer's own words beside the reason; never sent to the worker.
+    pub reason_note: Option<String>,
+    pub duplicate_of: Option<String>,
+    pub camp_id: Option<String>,
+    pub occupation_code: String,
+    pub channel: String,
+    pub received_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+/// Which pending registrations an officer wants to see.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueueFilter {
+    /// One village or ward (LGD code).
+    pub unit: Option<String>,
+    pub camp: Option<String>,
+    pub occupation: Option<String>,
+    /// Received at or after (epoch ms).
+    pub from: Option<i64>,
+    /// Received before (epoch ms).
+    pub to: Option<i64>,
+}
+
+/// One line of an officer's queue.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct QueueRow {
+    pub id: String,
+    pub member_id: String,
+    #[sqlx(skip)]
+    pub name_hi: String,
+    #[sqlx(skip)]
+    pub name_en: String,
+    pub unit_code: String,
+    pub unit_name_hi: String,
+    pub unit_name_en: String,
+    pub occupation_code: String,
+    pub channel: String,
+    pub camp_id: Option<String>,
+    pub received_at: i64,
+}
+
+/// What a worker may learn with only a Samagra member ID.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WorkerStatus {
+    pub state: String,
+    pub registration_number: Option<String>,
+    pub reason: Option<String>,
+    pub decided_at: Option<i64>,
+    #[sqlx(skip)]
+    pub name_en: String,
+    #[sqlx(skip)]
+    pub name_hi: String,
+}
+
+/// A registration the server already holds, as a push finds it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HeldRegistration {
+    pub id: String,
+    pub content_hash: String,
+    pub state: String,
+    pub duplicate_of: Option<String>,
+}
+
+/// A row and the stored record (`members.body`) of its member, whose names it shows.
+#[derive(sqlx::FromRow)]
+struct WithMember<T> {
+    #[sqlx(flatten)]
+    row: T,
+    body: Option<String>,
+}
+
+/// The Hindi and English names in a stored member record ("" when there is none).
+fn names_of(body: Option<&str>) -> (String, String) {
+    body.and_then(|b| serde_json::from_str::<Member>(b).ok())
+        .map_or_else(Default::default, |m| (m.name_hi, m.name_en))
+}
+
+/// Every column of `RegistrationRow`.
+pub(super) const SELECT_REGISTRATION: &str = "SELECT id, member_id, unit_code, device_id, state, registration_number,
+    reason, reason_note, duplicate_of, camp_id, occupation_code, channel, received_at, decided_at FROM registrations";
+
+impl RegistrationRow {
+    /// The state as core names it (`None` for a state this server does not know).
+    pub fn registration_state(&self) -> Option<RegistrationState> {
+        RegistrationState::parse(&self.state)
+    }
+}
+
+impl Db {
+    pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SELECT_REGISTRATION} WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// The signed payload of a registration, as the device sent it.
+    pub async fn registration_payload(&self, id: &str) -> Result<Option<String>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// The registrations of one Samagra member, oldest first.
+    pub async fn registrations_of_member(
+        &self,
+        member_id: &str,
+    ) -> Result<Vec<RegistrationRow>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SELECT_REGISTRATION} WHERE member_id = $1 ORDER BY received_at, id"
+            )))
+            .bind(member_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn count_registrations(&self) -> Result<i64, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT count(*) FROM registrations")
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// Registrations received per minute since `since` (epoch ms): (minute start, count).
+    pub async fn ingest_per_minute(&self, since: i64) -> Result<Vec<(i64, i64)>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT (received_at / 60000) * 60000 AS minute, count(*) AS n FROM registrations
+                 WHERE received_at >= $1 GROUP BY (received_at / 60000) * 60000 ORDER BY minute",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The camps that pending registrations within `area` came from.
+    pub async fn pending_camps(&self, area: &str) -> Result<Vec<String>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "{DESCENDANTS} SELECT DISTINCT r.camp_id FROM registrations r
+                 WHERE r.state = 'pending_approval' AND r.camp_id IS NOT NULL AND r.unit_code IN (SELECT code FROM sub)
+                 ORDER BY r.camp_id"
+            )))
+            .bind(area)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Pending registrations within `area` that match `filter`, oldest first (at most
+    /// `limit`), and how many match in all.
+    pub async fn pending_queue(
+        &self,
+        area: &str,
+        filter: &QueueFilter,
+        limit: i64,
+    ) -> Result<(i64, Vec<QueueRow>), StorageError> {
+        on_pool!(self, |pool| {
+            let condition = "r.state = 'pending_approval' AND r.unit_code IN (SELECT code FROM sub)
+                AND ($2 IS NULL OR r.unit_code = $2) AND ($3 IS NULL OR r.occupation_code = $3)
+                AND ($4 IS NULL OR r.received_at >= $4) AND ($5 IS NULL OR r.received_at < $5)
+                AND ($6 IS NULL OR r.camp_id = $6)";
+            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "{DESCENDANTS} SELECT count(*) FROM registrations r WHERE {condition}"
+            )))
+            .bind(area)
+            .bind(&filter.unit)
+            .bind(&filter.occupation)
+            .bind(filter.from)
+            .bind(filter.to)
+            .bind(&filter.camp)
+            .fetch_one(pool)
+            .await?;
+            let rows: Vec<WithMember<QueueRow>> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.camp_id, r.received_at,
+                    m.body, p.name_hi AS unit_name_hi, p.name_en AS unit_name_en
+                 FROM registrations r LEFT JOIN members m ON m.member_id = r.member_id JOIN places p ON p.code = r.unit_code
+                 WHERE {condition} ORDER BY r.received_at, r.id LIMIT $7"
+            )))
+            .bind(area)
+            .bind(&filter.unit)
+            .bind(&filter.occupation)
+            .bind(filter.from)
+            .bind(filter.to)
+            .bind(&filter.camp)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            let rows = rows
+                .into_iter()
+                .map(|r| {
+                    let (name_hi, name_en) = names_of(r.body.as_deref());
+                    QueueRow {
+                        name_hi,
+                        name_en,
+                        ..r.row
+                    }
+                })
+                .collect();
+            Ok((total, rows))
+        })
+    }
+
+    /// The registration that counts for a member (else the newest rejected one).
+    pub async fn worker_status(
+        &self,
+        member_id: &str,
+    ) -> Result<Option<WorkerStatus>, StorageError> {
+        on_pool!(self, |pool| {
+            let row: Option<WithMember<WorkerStatus>> = sqlx::query_as(
+                "SELECT r.state, r.registration_number, r.reason, r.decided_at, m.body FROM registrations r
+                 LEFT JOIN members m ON m.member_id = r.member_id
+                 WHERE r.member_id = $1 AND r.state IN ('pending_approval', 'approved', 'rejected')
+                 ORDER BY CASE WHEN r.state = 'rejected' THEN 1 ELSE 0 END, r.received_at DESC LIMIT 1",
+            )
+            .bind(member_id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|r| {
+                let (name_hi, name_en) = names_of(r.body.as_deref());
+                WorkerStatus {
+                    name_hi,
+                    name_en,
+                    ..r.row
+                }
+            }))
+        })
+    }
+
+    /// Records a public status look-up by `client` and says how many it made since `since`.
+    pub async fn status_lookups(
+        &self,
+        client: &str,
+        now: i64,
+        since: i64,
+    ) -> Result<i64, StorageError> {
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO status_lookups(client, at) VALUES ($1, $2)")
+                .bind(client)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            Ok(sqlx::query_scalar(
+                "SELECT count(*) FROM status_lookups WHERE client = $1 AND at > $2",
+            )
+            .bind(client)
+            .bind(since)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+}
+
+impl Tx {
+    /// Registration `id`, read inside the transaction that is about to change it.
+    pub async fn registration(
+        &mut self,
+        id: &str,
+    ) -> Result<Option<RegistrationRow>, StorageError> {
+        in_tx!(self, |c| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SELECT_REGISTRATION} WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?)
+        })
+    }
+
+    /// The signed payload of registration `id`, inside the transaction.
+    pub async fn registration_payload(&mut self, id: &str) -> Result<Option<String>, StorageError> {
+        in_tx!(self, |c| {
+            Ok(
+                sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *c)
+                    .await?,
+            )
+        })
+    }
+
+    /// Those of `ids` that the server already holds: one query for the whole batch.
+    pub async fn held_registrations(
+        &mut self,
+        ids: &[String],
+    ) -> Result<Vec<HeldRegistration>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        in_tx!(self, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id, content_hash, state, duplicate_of FROM registrations WHERE id IN ({})",
+                placeholders(1, ids.len())
+            )));
+            for id in ids {
+                q = q.bind(id);
+            }
+            Ok(q.fetch_all(&mut *c).await?)
+        })
+    }
+
+    /// For those of `member_ids` with a registration that counts (pending or approved):
+    /// (member ID, registration id), in one query.
+    pub async fn counting_registrations(
+        &mut self,
+        member_ids: &[String],
+    ) -> Result<Vec<(String, String)>, StorageError> {
+        if member_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        in_tx!(self, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT member_id, id FROM registrations
+                 WHERE state IN ('pending_approval', 'approved') AND member_id IN ({})",
+                placeholders(1, member_ids.len())
+            )));
+            for m in member_ids {
+                q = q.bind(m);
+            }
+            Ok(q.fetch_all(&mut *c).await?)
+        })
+    }
+
+    /// The registration that counts for `member_id` (pending or approved), if any.
+    pub async fn counting_registration(
+        &mut self,
+        member_id: &str,
+    ) -> Result<Option<String>, StorageError> {
+        in_tx!(self, |c| {
+            Ok(sqlx::query_scalar(
+                "SELECT id FROM registrations WHERE member_id = $1 AND state IN ('pending_approval', 'approved')",
+            )
+            .bind(member_id)
+            .fetch_optional(&mut *c)
+            .await?)
+        })
+    }
+
+    /// Logs that `device_id` sent registration `id` again with other content (not stored).
+    pub async fn record_conflict(
+        &mut self,
+        id: &str,
+        device_id: &str,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        in_tx!(self, |c| {
+            sqlx::query("INSERT INTO conflicts(registration_id, device_id, received_at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(device_id)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Stores `rec` pending approval as the registration that counts for its member, unless
+    /// one counts already: another transaction may register the same member at this moment,
+    /// and the partial unique index decides. Says whether it was stored.
+    pub async fn insert_counting(
+        &mut self,
+        rec: &IncomingRegistration,
+        device_id: &str,
+        seq: i64,
+        now: i64,
+    ) -> Result<bool, StorageError> {
+        let stored = self
+            .insert_registration(
+                rec,
+                device_id,
+                RegistrationState::PendingApproval,
+                None,
+                seq,
+                now,
+                "ON CONFLICT (member_id) WHERE state IN ('pending_approval', 'approved') DO NOTHING",
+            )
+            .await?;
+        Ok(stored == 1)
+    }
+
+    /// Stores `rec` as a duplicate of registration `first`.
+    pub async fn insert_duplicate(
+        &mut self,
+        rec: &IncomingRegistration,
+        device_id: &str,
+        first: &str,
+        seq: i64,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        self.insert_registration(
+            rec,
+            device_id,
+            RegistrationState::Duplicate,
+            Some(first),
+            seq,
+            now,
+            "",
+        )
+        .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_registration(
+        &mut self,
+        rec: &IncomingRegistration,
+        device_id: &str,
+        state: RegistrationState,
+        duplicate_of: Option<&str>,
+        seq: i64,
+        now: i64,
+        on_conflict: &'static str,
+    ) -> Result<u64, StorageError> {
+        in_tx!(self, |c| {
+            let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
+                    unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) {on_conflict}"
+            )))
+            .bind(rec.id.to_string())
+            .bind(&rec.content_hash)
+            .bind(&rec.payload)
+            .bind(device_id)
+            .bind(rec.device_seq)
+            .bind(&rec.member_id)
+            .bind(&rec.family_id)
+            .bind(&rec.unit_code)
+            .bind(&rec.channel)
+            .bind(&rec.occupation_code)
+            .bind(state.as_str())
+            .bind(duplicate_of)
+            .bind(now)
+            .bind(seq)
+            .bind(&rec.camp_id)
+            .bind(crate::india_time::india_day(now))
+            .execute(&mut *c)
+            .await?;
+            Ok(done.rows_affected())
+        })
+    }
+}
