@@ -15,9 +15,10 @@ mod session;
 
 use crate::app::App;
 use crate::storage::StorageError;
+use askama::Template;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use panjiyan_core::messages::{Lang, Message};
 
@@ -204,6 +205,16 @@ pub(crate) fn tm(lang: Lang, message: Message) -> String {
     escape(&message.text(lang))
 }
 
+/// A page text in `lang`, as plain text: the template escapes it.
+pub(crate) fn text(lang: Lang, key: &str) -> String {
+    Message::new(key).text(lang)
+}
+
+/// A message with values in `lang`, as plain text: the template escapes it.
+pub(crate) fn text_with(lang: Lang, message: Message) -> String {
+    message.text(lang)
+}
+
 /// The value of cookie `name`, if the request has it.
 pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -293,6 +304,13 @@ impl PageError {
         }
     }
 
+    pub(crate) fn server() -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            key: "page.error.server",
+        }
+    }
+
     pub(crate) fn expired() -> Self {
         Self {
             status: StatusCode::FORBIDDEN,
@@ -330,20 +348,112 @@ impl From<crate::error::ApiError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let body = format!(
-            "<p class=\"error\" lang=\"hi\">{}</p><p class=\"error\" lang=\"en\">{}</p>\
-             <p><a href=\"/officer/queue\">{}</a> · <a href=\"/officer/queue\">{}</a></p>",
-            t(Lang::Hi, self.key),
-            t(Lang::En, self.key),
-            t(Lang::Hi, "page.back"),
-            t(Lang::En, "page.back"),
-        );
-        (
-            self.status,
-            axum::response::Html(layout(Lang::Hi, None, "Panjiyan", &body)),
-        )
-            .into_response()
+        let page = ErrorPage {
+            frame: Frame::new(Lang::Hi, None, "Panjiyan"),
+            hi: text(Lang::Hi, self.key),
+            en: text(Lang::En, self.key),
+            back_hi: text(Lang::Hi, "page.back"),
+            back_en: text(Lang::En, "page.back"),
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "error page did not render");
+                self.status.into_response()
+            }
+        }
     }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    frame: Frame,
+    hi: String,
+    en: String,
+    back_hi: String,
+    back_en: String,
+}
+
+/// What the frame of every page (`templates/base.html`) shows: the title, the signed-in user
+/// with sign-out and navigation by role, the language link. Every page template has one.
+pub(crate) struct Frame {
+    pub lang: Lang,
+    pub title: String,
+    pub nav: Option<Nav>,
+}
+
+/// The signed-in part of the frame.
+pub(crate) struct Nav {
+    pub admin: bool,
+    pub who: String,
+    pub csrf: String,
+}
+
+impl Frame {
+    pub(crate) fn new(lang: Lang, user: Option<&PageUser>, title: impl Into<String>) -> Self {
+        Self {
+            lang,
+            title: title.into(),
+            nav: user.map(|u| Nav {
+                admin: u.user.role.administers(),
+                who: text_with(
+                    lang,
+                    Message::new("page.signed_in_as").with("user", &u.user.username),
+                ),
+                csrf: u.csrf.clone(),
+            }),
+        }
+    }
+
+    /// The frame of a signed-in user's page titled with the text of `key`.
+    pub(crate) fn titled(user: &PageUser, key: &str) -> Self {
+        Self::new(user.lang, Some(user), text(user.lang, key))
+    }
+
+    /// A page text in the page's language (the template escapes it).
+    pub(crate) fn t(&self, key: &str) -> String {
+        text(self.lang, key)
+    }
+
+    /// `n` with Indian digit grouping.
+    pub(crate) fn count(&self, n: impl Into<i64>) -> String {
+        count(n.into())
+    }
+
+    pub(crate) fn lang_code(&self) -> &'static str {
+        match self.lang {
+            Lang::Hi => "hi",
+            Lang::En => "en",
+        }
+    }
+
+    pub(crate) fn other_lang_code(&self) -> &'static str {
+        match self.lang {
+            Lang::Hi => "en",
+            Lang::En => "hi",
+        }
+    }
+
+    /// The pages only admins see, in the order of the navigation.
+    pub(crate) fn admin_links(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("/admin/progress", "page.nav.progress"),
+            ("/admin/groups", "page.nav.groups"),
+            ("/admin/payout", "page.nav.payout"),
+            ("/admin/backlog", "page.nav.backlog"),
+            ("/admin/audit", "page.nav.audit"),
+        ]
+    }
+}
+
+/// A page template rendered to the answer; a template that fails (it cannot, short of a
+/// formatting error) is a server error page.
+pub(crate) fn render(page: &impl Template) -> Result<Html<String>, PageError> {
+    page.render().map(Html).map_err(|e| {
+        tracing::error!(error = %e, "page did not render");
+        PageError::server()
+    })
 }
 
 /// The frame of every page: title, the signed-in user with sign-out, navigation by role, the
