@@ -421,6 +421,11 @@ impl Frame {
         count(n.into())
     }
 
+    /// The signed-in session's form token (empty on pages before sign-in).
+    pub(crate) fn csrf(&self) -> &str {
+        self.nav.as_ref().map_or("", |n| n.csrf.as_str())
+    }
+
     pub(crate) fn lang_code(&self) -> &'static str {
         match self.lang {
             Lang::Hi => "hi",
