@@ -417,8 +417,8 @@ impl Frame {
     }
 
     /// `n` with Indian digit grouping.
-    pub(crate) fn count(&self, n: impl Into<i64>) -> String {
-        count(n.into())
+    pub(crate) fn count(&self, n: impl Number) -> String {
+        count(n.value())
     }
 
     /// The signed-in session's form token (empty on pages before sign-in).
@@ -450,6 +450,44 @@ impl Frame {
             ("/admin/audit", "page.nav.audit"),
         ]
     }
+}
+
+/// A count a template shows (by value or by reference, as the template has it).
+pub(crate) trait Number {
+    fn value(&self) -> i64;
+}
+
+impl Number for i64 {
+    fn value(&self) -> i64 {
+        *self
+    }
+}
+
+impl Number for usize {
+    fn value(&self) -> i64 {
+        *self as i64
+    }
+}
+
+impl<N: Number + ?Sized> Number for &N {
+    fn value(&self) -> i64 {
+        (**self).value()
+    }
+}
+
+/// A row of a table that downloads as CSV: the column names once, and the row's cells from
+/// its typed fields (the page renders the same rows through its template).
+pub(crate) trait CsvRow {
+    const HEAD: &'static [&'static str];
+    fn cells(&self) -> Vec<String>;
+}
+
+/// A CSV download of typed rows.
+pub(crate) fn csv_of<'a, R: CsvRow + 'a>(
+    filename: &str,
+    rows: impl IntoIterator<Item = &'a R>,
+) -> Response {
+    csv(filename, R::HEAD, rows.into_iter().map(R::cells))
 }
 
 /// A page template rendered to the answer; a template that fails (it cannot, short of a
