@@ -8,6 +8,8 @@
 //! | `auth` | passwords, tokens, the user/device extractors |
 //! | `storage` | the `Storage` trait and its PostgreSQL and SQLite backends |
 //! | `packs` | building and signing camp packs, deltas |
+//! | `camps` | who may staff a camp, camp times and ids, whether a device's pack is ready |
+//! | `campaign` | the campaign's rules: payout per approved registration, completion projection |
 //! | `import` | parsing LGD and Samagra files |
 //! | `demo` | the synthetic demo district |
 //! | `rollup` | the progress rollup: counts per place, day, channel and state for the dashboards |
@@ -18,6 +20,8 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod campaign;
+pub mod camps;
 pub mod demo;
 pub mod error;
 pub mod import;

@@ -49,7 +49,6 @@ pub fn routes() -> Router<App> {
         .route("/admin/camps/new", get(camps::new))
         .route("/admin/camps/{id}", get(camps::show))
         .route("/admin/camps/{id}/edit", get(camps::edit))
-        .route("/api/v1/camps", get(camps::api_list))
         .route("/admin/groups", get(groups::list).post(groups::import))
         .route("/admin/groups/{id}", get(groups::show))
         .route("/assets/officer.css", get(stylesheet))
