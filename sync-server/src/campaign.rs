@@ -41,7 +41,7 @@ impl Tally {
         }
     }
 
-    pub fn state(&self, s: RegistrationState) -> i64 {
+    pub fn state(&self, s: &RegistrationState) -> i64 {
         self.by_state.get(s.as_str()).copied().unwrap_or(0)
     }
 
@@ -51,7 +51,7 @@ impl Tally {
 
     /// Pending and approved: the registrations that count towards a target.
     pub fn registered(&self) -> i64 {
-        self.state(RegistrationState::PendingApproval) + self.state(RegistrationState::Approved)
+        self.state(&RegistrationState::PendingApproval) + self.state(&RegistrationState::Approved)
     }
 
     /// Every registration received, whatever became of it.
@@ -157,7 +157,7 @@ mod tests {
             4,
             "rejected and duplicates are not a channel's"
         );
-        assert_eq!(t.state(RegistrationState::Rejected), 3);
+        assert_eq!(t.state(&RegistrationState::Rejected), 3);
     }
 
     #[test]

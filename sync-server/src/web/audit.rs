@@ -1,7 +1,7 @@
 //! The audit log for admins: every decision within their area (who, when, what, why), newest
 //! first, by officer if asked, in pages.
 
-use super::{Frame, PageError, PageUser, date_time, render, text};
+use super::{Frame, PageError, PageUser, date_time, render, t};
 use crate::app::App;
 use crate::storage::Storage;
 use askama::Template;
@@ -21,8 +21,8 @@ pub struct AuditQuery {
 /// `approve` / `reject` as the officer reads it.
 pub fn action_text(lang: Lang, action: &str) -> String {
     match action {
-        "approve" => text(lang, "page.state.approved"),
-        "reject" => text(lang, "page.state.rejected"),
+        "approve" => t(lang, "page.state.approved"),
+        "reject" => t(lang, "page.state.rejected"),
         other => other.to_owned(),
     }
 }

@@ -5,7 +5,7 @@
 use super::chart::daily_bars;
 use super::progress::admin_area;
 use super::{
-    CsvRow, Frame, PageError, PageUser, count, csv_of, date_time, day_text, render, text, text_with,
+    CsvRow, Frame, PageError, PageUser, count, csv_of, date_time, day_text, render, t, tm,
 };
 use crate::app::App;
 use crate::storage::{DeviceBacklog, OfficerBacklog, Storage, now_ms};
@@ -234,7 +234,7 @@ pub async fn page(
         .collect();
     let page = BacklogPage {
         frame: Frame::titled(&user, "page.backlog.title"),
-        summary: text_with(
+        summary: tm(
             lang,
             Message::new("page.backlog.summary")
                 .with("devices", holding.len())
@@ -246,13 +246,13 @@ pub async fn page(
                 .with("hours", hours),
         ),
         device_columns: DeviceLine::COLUMNS,
-        ingest_summary: text_with(
+        ingest_summary: tm(
             lang,
             Message::new("page.backlog.ingest_summary")
                 .with("total", count(per_minute.values().sum()))
                 .with("last", count(minutes.last().map_or(0, |m| m.1))),
         ),
-        ingest_chart: daily_bars(&minutes, &text(lang, "page.backlog.ingest")),
+        ingest_chart: daily_bars(&minutes, &t(lang, "page.backlog.ingest")),
         devices: lines,
         notifications,
         officers,

@@ -5,7 +5,7 @@
 
 use super::{
     CsvRow, Frame, Number, PageError, PageUser, csv_of, date_time, day_start_ms, form_pairs,
-    form_value, ist, place_name, render, see_other, text_with,
+    form_value, ist, place_name, render, see_other, tm,
 };
 use crate::app::App;
 use crate::campaign::STATES;
@@ -584,7 +584,7 @@ pub async fn show(
             .map(|s| users.get(s).map_or("?", String::as_str))
             .collect::<Vec<_>>()
             .join(", "),
-        ready_summary: text_with(
+        ready_summary: tm(
             lang,
             Message::new("page.camps.ready_summary")
                 .with("ready", ready)

@@ -6,7 +6,7 @@
 use super::progress::admin_area;
 use super::{
     CsvRow, Frame, PageError, PageUser, count, csv_of, date_time, form_pairs, form_value, render,
-    text, text_with,
+    t, tm,
 };
 use crate::app::App;
 use crate::storage::{GroupCoverage, Storage, TargetGroup, Unregistered, now_ms};
@@ -131,12 +131,12 @@ pub async fn import(
         || name.chars().count() > 100
         || department.chars().count() > 100
     {
-        return again(text(lang, "page.groups.problem_name"));
+        return again(t(lang, "page.groups.problem_name"));
     }
     let (ids, bad) = match crate::import::parse_member_list(list) {
         Ok(parsed) => parsed,
         Err(problem) => {
-            return again(text_with(
+            return again(tm(
                 lang,
                 Message::new("page.groups.problem_file").with("problem", problem),
             ));
@@ -155,7 +155,7 @@ pub async fn import(
         frame: Frame::new(lang, Some(&user), name.clone()),
         id,
         name: &name,
-        summary: text_with(
+        summary: tm(
             lang,
             Message::new("page.groups.imported")
                 .with("added", count((ids.len() - unknown.len()) as i64))
@@ -288,7 +288,7 @@ pub async fn show(
     }
     let page = GroupPage {
         frame: Frame::new(lang, Some(&user), group.name.clone()),
-        summary: text_with(
+        summary: tm(
             lang,
             Message::new("page.groups.coverage")
                 .with("registered", count(totals.registered))
@@ -297,7 +297,7 @@ pub async fn show(
         group,
         coverage,
         shown_first: (missing.len() as i64 == SHOWN).then(|| {
-            text_with(
+            tm(
                 lang,
                 Message::new("page.groups.shown_first").with("shown", SHOWN),
             )

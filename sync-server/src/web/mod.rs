@@ -8,6 +8,7 @@ mod backlog;
 mod camps;
 mod chart;
 mod groups;
+mod payout;
 mod progress;
 mod queue;
 mod registration;
@@ -43,7 +44,7 @@ pub fn routes() -> Router<App> {
         )
         .route("/admin/audit", get(audit::page))
         .route("/admin/progress", get(progress::page))
-        .route("/admin/payout", get(progress::payout))
+        .route("/admin/payout", get(payout::page))
         .route("/admin/backlog", get(backlog::page))
         .route("/admin/camps", get(camps::list).post(camps::save))
         .route("/admin/camps/new", get(camps::new))
@@ -81,22 +82,6 @@ pub(crate) fn see_other(to: &str) -> Response {
         r.headers_mut().insert(header::LOCATION, v);
     }
     r
-}
-
-/// Text safe inside HTML elements and quoted attributes.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// One CSV field: quoted where it needs it, and a text that a spreadsheet would run as a
@@ -141,24 +126,6 @@ pub(crate) fn csv(
         .into_response()
 }
 
-/// An HTML table: header texts (already escaped) and rows of cells (already HTML).
-pub(crate) fn table(id: &str, head: &[String], rows: &[Vec<String>]) -> String {
-    let mut html = format!("<table id=\"{id}\"><thead><tr>");
-    for h in head {
-        html.push_str(&format!("<th>{h}</th>"));
-    }
-    html.push_str("</tr></thead><tbody>");
-    for r in rows {
-        html.push_str("<tr>");
-        for c in r {
-            html.push_str(&format!("<td>{c}</td>"));
-        }
-        html.push_str("</tr>");
-    }
-    html.push_str("</tbody></table>");
-    html
-}
-
 /// `n` with Indian digit grouping (12,34,567).
 pub(crate) fn count(n: i64) -> String {
     let text = panjiyan_core::messages::format_indian_number(n.unsigned_abs());
@@ -194,23 +161,13 @@ pub(crate) fn place_name(lang: Lang, p: &panjiyan_core::location::Place) -> &str
     }
 }
 
-/// A page text in `lang`, escaped.
-pub(crate) fn t(lang: Lang, key: &str) -> String {
-    escape(&Message::new(key).text(lang))
-}
-
-/// A message with values in `lang`, escaped.
-pub(crate) fn tm(lang: Lang, message: Message) -> String {
-    escape(&message.text(lang))
-}
-
 /// A page text in `lang`, as plain text: the template escapes it.
-pub(crate) fn text(lang: Lang, key: &str) -> String {
+pub(crate) fn t(lang: Lang, key: &str) -> String {
     Message::new(key).text(lang)
 }
 
 /// A message with values in `lang`, as plain text: the template escapes it.
-pub(crate) fn text_with(lang: Lang, message: Message) -> String {
+pub(crate) fn tm(lang: Lang, message: Message) -> String {
     message.text(lang)
 }
 
@@ -349,10 +306,10 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let page = ErrorPage {
             frame: Frame::new(Lang::Hi, None, "Panjiyan"),
-            hi: text(Lang::Hi, self.key),
-            en: text(Lang::En, self.key),
-            back_hi: text(Lang::Hi, "page.back"),
-            back_en: text(Lang::En, "page.back"),
+            hi: t(Lang::Hi, self.key),
+            en: t(Lang::En, self.key),
+            back_hi: t(Lang::Hi, "page.back"),
+            back_en: t(Lang::En, "page.back"),
         };
         match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
@@ -396,7 +353,7 @@ impl Frame {
             title: title.into(),
             nav: user.map(|u| Nav {
                 admin: u.user.role.administers(),
-                who: text_with(
+                who: tm(
                     lang,
                     Message::new("page.signed_in_as").with("user", &u.user.username),
                 ),
@@ -407,12 +364,12 @@ impl Frame {
 
     /// The frame of a signed-in user's page titled with the text of `key`.
     pub(crate) fn titled(user: &PageUser, key: &str) -> Self {
-        Self::new(user.lang, Some(user), text(user.lang, key))
+        Self::new(user.lang, Some(user), t(user.lang, key))
     }
 
     /// A page text in the page's language (the template escapes it).
     pub(crate) fn t(&self, key: &str) -> String {
-        text(self.lang, key)
+        t(self.lang, key)
     }
 
     /// `n` with Indian digit grouping.
@@ -498,74 +455,36 @@ pub(crate) fn render(page: &impl Template) -> Result<Html<String>, PageError> {
     })
 }
 
-/// The frame of every page: title, the signed-in user with sign-out, navigation by role, the
-/// language link, and the page's own body.
-pub(crate) fn layout(lang: Lang, user: Option<&PageUser>, title: &str, body: &str) -> String {
-    let lang_attr = match lang {
-        Lang::Hi => "hi",
-        Lang::En => "en",
-    };
-    let other = match lang {
-        Lang::Hi => "en",
-        Lang::En => "hi",
-    };
-    let header = match user {
-        None => String::new(),
-        Some(u) => {
-            let mut audit = format!(
-                " <a href=\"/admin/camps\">{}</a>",
-                t(lang, "page.nav.camps")
-            );
-            if u.user.role.administers() {
-                for (href, key) in [
-                    ("/admin/progress", "page.nav.progress"),
-                    ("/admin/groups", "page.nav.groups"),
-                    ("/admin/payout", "page.nav.payout"),
-                    ("/admin/backlog", "page.nav.backlog"),
-                    ("/admin/audit", "page.nav.audit"),
-                ] {
-                    audit.push_str(&format!(" <a href=\"{href}\">{}</a>", t(lang, key)));
-                }
-            }
-            format!(
-                "<nav><a href=\"/officer/queue\">{queue}</a>{audit}\
-                 <span class=\"who\">{who}</span>\
-                 <form method=\"post\" action=\"/officer/sign-out\" class=\"inline\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <button type=\"submit\">{sign_out}</button></form></nav>",
-                queue = t(lang, "page.nav.queue"),
-                who = tm(
-                    lang,
-                    Message::new("page.signed_in_as").with("user", &u.user.username)
-                ),
-                csrf = escape(&u.csrf),
-                sign_out = t(lang, "page.sign_out"),
-            )
-        }
-    };
-    format!(
-        "<!DOCTYPE html><html lang=\"{lang_attr}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Panjiyan</title><link rel=\"stylesheet\" href=\"/assets/officer.css\">\
-         </head><body><header><strong class=\"brand\">पंजीयन · Panjiyan</strong>{header}\
-         <a class=\"lang\" href=\"/officer/language?to={other}\">{switch}</a></header>\
-         <main>{body}</main><script src=\"/assets/officer.js\"></script></body></html>",
-        title = escape(title),
-        switch = t(lang, "page.other_language"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A page whose only value is a name someone typed.
+    #[derive(Template)]
+    #[template(
+        source = "{% extends \"base.html\" %}{% block main %}<p id=\"n\">{{ name }}</p>{% endblock %}",
+        ext = "html"
+    )]
+    struct NamePage<'a> {
+        frame: Frame,
+        name: &'a str,
+    }
+
     #[test]
     fn escaping_leaves_no_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        let page = NamePage {
+            frame: Frame::new(Lang::Hi, None, "<b>title</b>"),
+            name: "<script>alert('&')</script> लक्ष्मी",
+        };
+        let html = page.render().unwrap();
+        assert!(
+            html.contains(
+                "<p id=\"n\">&lt;script&gt;alert(&#39;&amp;&#39;)&lt;/script&gt; लक्ष्मी</p>"
+            ),
+            "{html}"
         );
-        assert_eq!(escape("लक्ष्मी"), "लक्ष्मी");
+        assert!(html.contains("<title>&lt;b&gt;title&lt;/b&gt; · Panjiyan</title>"));
+        assert!(!html.contains("<script>alert"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::registration::{Outcome, decide_one, reason_choices};
 use super::{
     Frame, PageError, PageUser, date_time, day_start_ms, form_pairs, form_value, render, see_other,
-    text_with,
+    tm,
 };
 use crate::app::App;
 use crate::storage::{Decision, QueueFilter, Storage, now_ms};
@@ -127,7 +127,7 @@ pub async fn page(
     let occupations = OccupationList::builtin();
     let now = now_ms();
     let hours = |at: i64| (now - at) / 3_600_000;
-    let mut summary = text_with(
+    let mut summary = tm(
         lang,
         Message::new("page.queue.summary")
             .with("total", total)
@@ -135,7 +135,7 @@ pub async fn page(
     );
     if total > rows.len() as i64 {
         summary.push(' ');
-        summary += &text_with(
+        summary += &tm(
             lang,
             Message::new("page.queue.shown").with("shown", rows.len()),
         );
@@ -153,7 +153,7 @@ pub async fn page(
     let page = QueuePage {
         frame: Frame::titled(&user, "page.queue.title"),
         bulk_result: match (q.approved, q.rejected, q.skipped) {
-            (Some(a), Some(r), Some(s)) => Some(text_with(
+            (Some(a), Some(r), Some(s)) => Some(tm(
                 lang,
                 Message::new("page.bulk.done")
                     .with("approved", a)
@@ -221,7 +221,7 @@ pub async fn page(
                 channel_key: format!("page.channel.{}", r.channel),
                 camp: r.camp_id.unwrap_or_default(),
                 received: date_time(r.received_at),
-                waiting: text_with(
+                waiting: tm(
                     lang,
                     Message::new("page.hours").with("hours", hours(r.received_at)),
                 ),

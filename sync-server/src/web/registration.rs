@@ -4,7 +4,7 @@
 
 use super::{
     Frame, PageError, PageUser, date_time, form_pairs, form_value, place_name, render, see_other,
-    text, text_with,
+    t, tm,
 };
 use crate::app::App;
 use crate::storage::{Decision, RegistrationRow, Storage, StorageError, now_ms};
@@ -163,7 +163,7 @@ fn birth_text(lang: Lang, birth: &BirthDate) -> String {
         _ => birth.year.to_string(),
     };
     if birth.is_estimated() {
-        text_with(
+        tm(
             lang,
             Message::new("page.field.birth_estimated").with("date", date),
         )
@@ -180,7 +180,7 @@ fn eligibility_view(lang: Lang, result: Option<&Eligibility>, rules_id: &str) ->
     let Some(e) = result else {
         return EligibilityView {
             class: "doubtful",
-            text: text_with(
+            text: tm(
                 lang,
                 Message::new("page.detail.rules_unknown").with("rules", rules_id),
             ),
@@ -202,7 +202,7 @@ fn eligibility_view(lang: Lang, result: Option<&Eligibility>, rules_id: &str) ->
     };
     EligibilityView {
         class,
-        text: text_with(lang, Message::new(key).with("rules", &e.rules_id)),
+        text: tm(lang, Message::new(key).with("rules", &e.rules_id)),
         rules: e
             .failed
             .iter()
@@ -231,7 +231,7 @@ fn samagra_fields(lang: Lang, m: &Member) -> Vec<Field> {
             label: "page.field.guardian",
             value: FieldValue::Names(m.guardian_name_hi.clone(), m.guardian_name_en.clone()),
         },
-        field("page.field.gender", text(lang, gender)),
+        field("page.field.gender", t(lang, gender)),
         field("page.field.birth", birth_text(lang, &m.birth)),
         field("page.field.member", m.member_id.as_str()),
         field("page.field.family", m.family_id.as_str()),
@@ -268,7 +268,7 @@ fn application_fields(
     fields.push(field("page.field.occupation", occupation));
     fields.push(field(
         "page.field.channel",
-        text(lang, &format!("page.channel.{}", reg.channel)),
+        t(lang, &format!("page.channel.{}", reg.channel)),
     ));
     if let Some(camp) = &reg.camp_id {
         fields.push(field("page.field.camp", camp));
@@ -296,12 +296,12 @@ fn application_fields(
         ]
         .into_iter()
         .filter(|(set, _)| *set)
-        .map(|(_, key)| text(lang, key))
+        .map(|(_, key)| t(lang, key))
         .collect();
         fields.push(field(
             "page.field.declarations",
             if declared.is_empty() {
-                text(lang, "page.field.none_declared")
+                t(lang, "page.field.none_declared")
             } else {
                 declared.join(", ")
             },
@@ -311,7 +311,7 @@ fn application_fields(
         } else {
             "page.language.hi"
         };
-        fields.push(field("page.field.language", text(lang, language)));
+        fields.push(field("page.field.language", t(lang, language)));
         fields.push(field("page.field.operator", &p.operator_id));
         fields.push(field(
             "page.field.finalised",
@@ -327,14 +327,14 @@ fn done(lang: Lang, done: Option<&str>, number: Option<&str>) -> Option<Done> {
         "approved" => (
             "done",
             "status",
-            text_with(
+            tm(
                 lang,
                 Message::new("page.decide.approved").with("number", number.unwrap_or_default()),
             ),
         ),
-        "rejected" => ("done", "status", text(lang, "page.decide.rejected")),
-        "not_pending" => ("error", "alert", text(lang, "page.decide.not_pending")),
-        "reason_required" => ("error", "alert", text(lang, "page.decide.reason_required")),
+        "rejected" => ("done", "status", t(lang, "page.decide.rejected")),
+        "not_pending" => ("error", "alert", t(lang, "page.decide.not_pending")),
+        "reason_required" => ("error", "alert", t(lang, "page.decide.reason_required")),
         _ => return None,
     };
     Some(Done { class, role, text })
@@ -374,7 +374,7 @@ pub async fn page(
     let others = app.db.registrations_of_member(&reg.member_id).await?;
     let audit = app.db.audit_for(&reg.id).await?;
     let page = RegistrationPage {
-        heading: text_with(lang, Message::new("page.detail.title").with("name", &name)),
+        heading: tm(lang, Message::new("page.detail.title").with("name", &name)),
         frame: Frame::new(lang, Some(&user), name),
         done: done(lang, q.done.as_deref(), reg.registration_number.as_deref()),
         duplicate_of: reg.duplicate_of.clone(),

@@ -2,9 +2,7 @@
 //! every form carries a token derived from it (CSRF); an expired session sends the officer
 //! back to sign in and then to the page they wanted.
 
-use super::{
-    Frame, PageError, chosen_lang, cookie, form_pairs, form_value, render, see_other, text,
-};
+use super::{Frame, PageError, chosen_lang, cookie, form_pairs, form_value, render, see_other, t};
 use crate::app::App;
 use crate::auth::token_hash;
 use crate::storage::{Storage, User, now_ms};
@@ -109,7 +107,7 @@ fn sign_in_form(
     problem: Option<&str>,
 ) -> Result<Html<String>, PageError> {
     render(&SignInPage {
-        frame: Frame::new(lang, None, text(lang, "page.sign_in.title")),
+        frame: Frame::new(lang, None, t(lang, "page.sign_in.title")),
         next,
         username,
         problem,
