@@ -167,7 +167,8 @@ async fn typed_markup(backend: Backend) {
             .unwrap(),
     )
     .await;
-    let shown = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;ASHA&lt;/b&gt;";
+    // askama writes the escapes as numeric character references.
+    let shown = "&#60;script&#62;alert(1)&#60;/script&#62; &#38; &#60;b&#62;ASHA&#60;/b&#62;";
     assert!(
         imported.contains(&format!("<h1>{shown}</h1>")),
         "{imported}"
@@ -183,7 +184,7 @@ async fn typed_markup(backend: Backend) {
     )
     .await;
     assert!(list.contains(shown), "{list}");
-    assert!(list.contains("&lt;i&gt;health&lt;/i&gt;"), "{list}");
+    assert!(list.contains("&#60;i&#62;health&#60;/i&#62;"), "{list}");
     assert!(
         !list.contains("<script>alert") && !list.contains("<i>health"),
         "{list}"

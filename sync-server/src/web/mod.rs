@@ -479,11 +479,11 @@ mod tests {
         let html = page.render().unwrap();
         assert!(
             html.contains(
-                "<p id=\"n\">&lt;script&gt;alert(&#39;&amp;&#39;)&lt;/script&gt; लक्ष्मी</p>"
+                "<p id=\"n\">&#60;script&#62;alert(&#39;&#38;&#39;)&#60;/script&#62; लक्ष्मी</p>"
             ),
             "{html}"
         );
-        assert!(html.contains("<title>&lt;b&gt;title&lt;/b&gt; · Panjiyan</title>"));
+        assert!(html.contains("<title>&#60;b&#62;title&#60;/b&#62; · Panjiyan</title>"));
         assert!(!html.contains("<script>alert"));
     }
 
