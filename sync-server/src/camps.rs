@@ -2,6 +2,7 @@
 //! a new camp's id, and whether a device of its staff holds the camp's current pack.
 
 use crate::storage::{Db, PackReadiness, Role, Storage, StorageError, User};
+use panjiyan_core::location::Place;
 
 /// Operators and secretaries, not disabled, who work within `area`: who may staff its camps.
 pub async fn staff_of(db: &Db, area: &str) -> Result<Vec<User>, StorageError> {
@@ -24,6 +25,64 @@ pub fn minutes(s: &str) -> Option<i64> {
     let (h, m) = s.trim().split_once(':')?;
     let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
     ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
+}
+
+/// What a camp's planner chose, as typed.
+#[derive(Debug, Clone, Copy)]
+pub struct CampPlan<'a> {
+    /// The start of the camp's day in IST (epoch ms), if the date was one.
+    pub day_start: Option<i64>,
+    /// `HH:MM`
+    pub from: &'a str,
+    /// `HH:MM`
+    pub to: &'a str,
+    pub venue: &'a str,
+    pub units: &'a [String],
+    pub staff: &'a [i64],
+}
+
+/// What is wrong with a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanProblem {
+    /// No date, a time that is not one, or an end not after the start.
+    Times,
+    /// No venue, or longer than 200 letters.
+    Venue,
+    /// No village or ward, or one outside the camp's block or urban body.
+    Units,
+    /// Someone who may not staff a camp there.
+    Staff,
+}
+
+/// A plan's start and end (epoch ms) if it holds, with `units` and `staff` what the camp's
+/// area allows; otherwise every problem it has.
+pub fn check_plan(
+    plan: &CampPlan,
+    units: &[Place],
+    staff: &[User],
+) -> Result<(i64, i64), Vec<PlanProblem>> {
+    let mut problems = Vec::new();
+    let times = match (plan.day_start, minutes(plan.from), minutes(plan.to)) {
+        (Some(d), Some(s), Some(e)) if e > s => Some((d + s * 60_000, d + e * 60_000)),
+        _ => {
+            problems.push(PlanProblem::Times);
+            None
+        }
+    };
+    if plan.venue.is_empty() || plan.venue.chars().count() > 200 {
+        problems.push(PlanProblem::Venue);
+    }
+    let known_unit = |u: &String| units.iter().any(|p| p.code.as_str() == u);
+    if plan.units.is_empty() || !plan.units.iter().all(known_unit) {
+        problems.push(PlanProblem::Units);
+    }
+    if !plan.staff.iter().all(|s| staff.iter().any(|u| u.id == *s)) {
+        problems.push(PlanProblem::Staff);
+    }
+    match times {
+        Some(t) if problems.is_empty() => Ok(t),
+        _ => Err(problems),
+    }
 }
 
 /// A new camp's id: its area, its date (`YYYY-MM-DD`) and its place among that day's camps.
@@ -108,6 +167,43 @@ mod tests {
             held(Some("e"), Some(2), Some(3)),
         ];
         assert_eq!(ready_count(&all), 1);
+    }
+
+    #[test]
+    fn a_plan_names_every_problem_it_has() {
+        let plan = CampPlan {
+            day_start: Some(1_000_000),
+            from: "10:00",
+            to: "09:00",
+            venue: "",
+            units: &[],
+            staff: &[7],
+        };
+        assert_eq!(
+            check_plan(&plan, &[], &[]),
+            Err(vec![
+                PlanProblem::Times,
+                PlanProblem::Venue,
+                PlanProblem::Units,
+                PlanProblem::Staff
+            ])
+        );
+        let plan = CampPlan {
+            to: "13:30",
+            venue: "Panchayat bhavan",
+            staff: &[],
+            ..plan
+        };
+        assert_eq!(check_plan(&plan, &[], &[]), Err(vec![PlanProblem::Units]));
+        let no_date = CampPlan {
+            day_start: None,
+            ..plan
+        };
+        assert!(
+            check_plan(&no_date, &[], &[])
+                .unwrap_err()
+                .contains(&PlanProblem::Times)
+        );
     }
 
     #[test]

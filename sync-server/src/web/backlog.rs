@@ -161,6 +161,50 @@ struct BacklogPage<'a> {
     officers: Vec<OfficerLine>,
 }
 
+/// Each device's district and block, named in `lang`.
+fn district_and_block(devices: &[DeviceBacklog], lang: Lang) -> Vec<(String, String)> {
+    let name = |(hi, en): &(Option<String>, Option<String>)| {
+        if lang == Lang::Hi { hi } else { en }
+            .clone()
+            .unwrap_or_default()
+    };
+    devices
+        .iter()
+        .map(|d| (name(&d.district_name), name(&d.block_name)))
+        .collect()
+}
+
+/// The hour from `start`, minute by minute (`HH:MM`, registrations received).
+fn last_hour(start: i64, per_minute: &BTreeMap<i64, i64>) -> Vec<(String, i64)> {
+    (0..60)
+        .map(|i| {
+            let m = start + i * 60_000;
+            let label = date_time(m)
+                .split(' ')
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            (label, per_minute.get(&m).copied().unwrap_or(0))
+        })
+        .collect()
+}
+
+/// Devices holding data, what they hold, and how many of them are silent.
+fn summary(lang: Lang, lines: &[DeviceLine], hours: i64) -> String {
+    let holding: Vec<&DeviceLine> = lines.iter().filter(|d| d.device.pending > 0).collect();
+    tm(
+        lang,
+        Message::new("page.backlog.summary")
+            .with("devices", holding.len())
+            .with(
+                "pending",
+                count(holding.iter().map(|d| d.device.pending).sum()),
+            )
+            .with("silent", holding.iter().filter(|d| d.silent).count())
+            .with("hours", hours),
+    )
+}
+
 pub async fn page(
     State(app): State<App>,
     user: PageUser,
@@ -186,15 +230,7 @@ pub async fn page(
         .map(OfficerLine)
         .collect();
     let devices = app.db.device_backlog(&area).await?;
-    let place = |(hi, en): &(Option<String>, Option<String>)| -> String {
-        if lang == Lang::Hi { hi } else { en }
-            .clone()
-            .unwrap_or_default()
-    };
-    let names: Vec<(String, String)> = devices
-        .iter()
-        .map(|d| (place(&d.district_name), place(&d.block_name)))
-        .collect();
+    let names = district_and_block(&devices, lang);
     let lines: Vec<DeviceLine> = devices
         .iter()
         .zip(&names)
@@ -219,32 +255,10 @@ pub async fn page(
             _ => csv_of("sync-backlog.csv", &lines),
         });
     }
-    let holding: Vec<&DeviceLine> = lines.iter().filter(|d| d.device.pending > 0).collect();
-    // Ingest: the last hour, minute by minute.
-    let minutes: Vec<(String, i64)> = (0..60)
-        .map(|i| {
-            let m = start + i * 60_000;
-            let label = date_time(m)
-                .split(' ')
-                .nth(1)
-                .unwrap_or_default()
-                .to_owned();
-            (label, per_minute.get(&m).copied().unwrap_or(0))
-        })
-        .collect();
+    let minutes = last_hour(start, &per_minute);
     let page = BacklogPage {
         frame: Frame::titled(&user, "page.backlog.title"),
-        summary: tm(
-            lang,
-            Message::new("page.backlog.summary")
-                .with("devices", holding.len())
-                .with(
-                    "pending",
-                    count(holding.iter().map(|d| d.device.pending).sum()),
-                )
-                .with("silent", holding.iter().filter(|d| d.silent).count())
-                .with("hours", hours),
-        ),
+        summary: summary(lang, &lines, hours),
         device_columns: DeviceLine::COLUMNS,
         ingest_summary: tm(
             lang,

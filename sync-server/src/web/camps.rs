@@ -9,7 +9,9 @@ use super::{
 };
 use crate::app::App;
 use crate::campaign::STATES;
-use crate::camps::{Readiness, minutes, new_camp_id, ready_count, staff_of};
+use crate::camps::{
+    CampPlan, PlanProblem, Readiness, check_plan, new_camp_id, ready_count, staff_of,
+};
 use crate::storage::{Camp, PackReadiness, Storage, now_ms};
 use askama::Template;
 use axum::body::Bytes;
@@ -212,6 +214,27 @@ impl CampForm {
 }
 
 impl CampForm {
+    /// The form as posted.
+    fn read(pairs: &[(String, String)]) -> Self {
+        let value = |k: &str| form_value(pairs, k).unwrap_or_default().trim().to_owned();
+        let all = |k: &'static str| {
+            pairs
+                .iter()
+                .filter(move |(name, _)| name == k)
+                .map(|(_, v)| v)
+        };
+        Self {
+            id: form_value(pairs, "id").map(str::to_owned),
+            area: value("area"),
+            date: value("date"),
+            from: value("from"),
+            to: value("to"),
+            venue: value("venue"),
+            units: all("unit").cloned().collect(),
+            staff: all("staff").filter_map(|v| v.parse().ok()).collect(),
+        }
+    }
+
     fn has_unit(&self, code: &str) -> bool {
         self.units.iter().any(|u| u == code)
     }
@@ -329,6 +352,15 @@ async fn visible_camp(app: &App, user: &PageUser, id: &str) -> Result<Camp, Page
     Ok(camp)
 }
 
+fn problem_key(p: PlanProblem) -> &'static str {
+    match p {
+        PlanProblem::Times => "page.camps.problem_date",
+        PlanProblem::Venue => "page.camps.problem_venue",
+        PlanProblem::Units => "page.camps.problem_units",
+        PlanProblem::Staff => "page.camps.problem_staff",
+    }
+}
+
 pub async fn save(
     State(app): State<App>,
     user: PageUser,
@@ -336,85 +368,53 @@ pub async fn save(
 ) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     user.check_form(&pairs)?;
-    let value = |k: &str| form_value(&pairs, k).unwrap_or_default().trim().to_owned();
-    let form = CampForm {
-        id: form_value(&pairs, "id").map(str::to_owned),
-        area: value("area"),
-        date: value("date"),
-        from: value("from"),
-        to: value("to"),
-        venue: value("venue"),
-        units: pairs
-            .iter()
-            .filter(|(k, _)| k == "unit")
-            .map(|(_, v)| v.clone())
-            .collect(),
-        staff: pairs
-            .iter()
-            .filter(|(k, _)| k == "staff")
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect(),
-    };
+    let form = CampForm::read(&pairs);
     let areas = camp_areas(&app, &user).await?;
     let Some(area) = areas.iter().find(|a| a.code.as_str() == form.area) else {
         return Err(PageError::not_found());
     };
+    let area = area.code.as_str();
     if let Some(id) = &form.id {
         visible_camp(&app, &user, id).await?;
     }
-    let mut problems = Vec::new();
     let day = day_start_ms(&form.date, false);
-    let (start, end) = (minutes(&form.from), minutes(&form.to));
-    let times = match (day, start, end) {
-        (Some(d), Some(s), Some(e)) if e > s => Some((d + s * 60_000, d + e * 60_000)),
-        _ => {
-            problems.push("page.camps.problem_date");
-            None
-        }
+    let plan = CampPlan {
+        day_start: day,
+        from: &form.from,
+        to: &form.to,
+        venue: &form.venue,
+        units: &form.units,
+        staff: &form.staff,
     };
-    if form.venue.is_empty() || form.venue.chars().count() > 200 {
-        problems.push("page.camps.problem_venue");
-    }
-    let units = app
-        .db
-        .places_at_levels(area.code.as_str(), &["village", "ward"])
-        .await?;
-    if form.units.is_empty()
-        || !form
-            .units
-            .iter()
-            .all(|u| units.iter().any(|p| p.code.as_str() == u))
-    {
-        problems.push("page.camps.problem_units");
-    }
-    let staff = staff_of(&app.db, area.code.as_str()).await?;
-    if !form.staff.iter().all(|s| staff.iter().any(|u| u.id == *s)) {
-        problems.push("page.camps.problem_staff");
-    }
-    let Some((starts_at, ends_at)) = times.filter(|_| problems.is_empty()) else {
-        let mut r = form_page(&app, &user, &form, &problems).await?;
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(r);
+    let units = app.db.places_at_levels(area, &["village", "ward"]).await?;
+    let staff = staff_of(&app.db, area).await?;
+    let (starts_at, ends_at) = match check_plan(&plan, &units, &staff) {
+        Ok(times) => times,
+        Err(problems) => {
+            let problems: Vec<&str> = problems.into_iter().map(problem_key).collect();
+            let mut r = form_page(&app, &user, &form, &problems).await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(r);
+        }
     };
     let id = match &form.id {
         Some(id) => id.clone(),
         None => {
             let day_start = day.unwrap_or(starts_at);
-            let same_day = app
-                .db
-                .camps_within(area.code.as_str(), day_start, day_start + DAY_MS)
+            let same_day = (app.db)
+                .camps_within(area, day_start, day_start + DAY_MS)
                 .await?;
-            new_camp_id(area.code.as_str(), &form.date, same_day.len())
+            new_camp_id(area, &form.date, same_day.len())
         }
     };
     let camp = Camp {
         id: id.clone(),
-        area_code: area.code.to_string(),
+        area_code: area.to_owned(),
         starts_at,
         ends_at,
-        venue: form.venue.clone(),
-        units: form.units.clone(),
-        staff: form.staff.clone(),
+        venue: form.venue,
+        units: form.units,
+        staff: form.staff,
     };
     app.db.save_camp(&camp, user.user.id, now_ms()).await?;
     tracing::info!(camp = %id, user = user.user.id, "camp saved");

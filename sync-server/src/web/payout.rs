@@ -96,6 +96,45 @@ fn period(q: &PayoutQuery, today: i64) -> (i64, i64) {
     (from, to.max(from))
 }
 
+/// What each place is owed for the period: the districts of a state, or every gram
+/// panchayat and urban body of `area`.
+async fn payout_lines(
+    app: &App,
+    area: &str,
+    by_district: bool,
+    (from, to): (i64, i64),
+    rate: Paise,
+) -> Result<Vec<PayoutLine>, PageError> {
+    let levels = ["gram_panchayat", "urban_body"];
+    let (places, counted) = if by_district {
+        let places = app.db.children_of(area).await?;
+        let counted = app.db.progress_of_children(area, Some(from), Some(to));
+        (places, counted.await?)
+    } else {
+        let places = app.db.places_at_levels(area, &levels).await?;
+        let counted = app
+            .db
+            .progress_at_levels(area, &levels, Some(from), Some(to));
+        (places, counted.await?)
+    };
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    for row in counted {
+        tallies.entry(row.place_code.clone()).or_default().add(&row);
+    }
+    Ok(places
+        .into_iter()
+        .map(|place| {
+            let tally = tallies.remove(place.code.as_str()).unwrap_or_default();
+            PayoutLine {
+                place,
+                received: tally.received(),
+                approved: tally.state(&RegistrationState::Approved),
+                rate,
+            }
+        })
+        .collect())
+}
+
 /// Per gram panchayat and urban body: registrations received in the period, the approved ones,
 /// and what is owed for them.
 pub async fn page(
@@ -113,38 +152,11 @@ pub async fn page(
         .ok_or_else(PageError::not_found)?;
     let (from, to) = period(&q, india_day(now_ms()));
     let csv = q.format.as_deref() == Some("csv");
-    let levels = ["gram_panchayat", "urban_body"];
     // A state's page lists its districts (each opens its own statement); the CSV for accounts
     // always has every gram panchayat and urban body.
     let by_district = here.level == Level::State && !csv;
-    let (places, counted) = if by_district {
-        let places = app.db.children_of(&area).await?;
-        let counted = app.db.progress_of_children(&area, Some(from), Some(to));
-        (places, counted.await?)
-    } else {
-        let places = app.db.places_at_levels(&area, &levels).await?;
-        let counted = app
-            .db
-            .progress_at_levels(&area, &levels, Some(from), Some(to));
-        (places, counted.await?)
-    };
-    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    for row in counted {
-        tallies.entry(row.place_code.clone()).or_default().add(&row);
-    }
     let rate = Paise(app.settings.payout_paise);
-    let lines: Vec<PayoutLine> = places
-        .into_iter()
-        .map(|place| {
-            let tally = tallies.remove(place.code.as_str()).unwrap_or_default();
-            PayoutLine {
-                place,
-                received: tally.received(),
-                approved: tally.state(&RegistrationState::Approved),
-                rate,
-            }
-        })
-        .collect();
+    let lines = payout_lines(&app, &area, by_district, (from, to), rate).await?;
     if csv {
         let name = format!("payout-{}-{}.csv", day_iso(from), day_iso(to));
         return Ok(csv_of(&name, &lines));

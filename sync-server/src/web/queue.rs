@@ -8,7 +8,7 @@ use super::{
     tm,
 };
 use crate::app::App;
-use crate::storage::{Decision, QueueFilter, Storage, now_ms};
+use crate::storage::{Decision, QueueFilter, QueueRow, Storage, UnitSummary, now_ms};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -49,7 +49,7 @@ struct Select {
 }
 
 /// One pending registration in the queue, in the officer's language.
-struct QueueRow {
+struct QueueLine {
     id: String,
     name: String,
     member_id: String,
@@ -73,7 +73,7 @@ struct QueuePage {
     summary: String,
     keep: Vec<(&'static str, String)>,
     columns: [&'static str; 8],
-    rows: Vec<QueueRow>,
+    rows: Vec<QueueLine>,
     reasons: Vec<(&'static str, String)>,
 }
 
@@ -95,6 +95,98 @@ fn bulk_problem(code: &str) -> Option<&'static str> {
         "reason_required" => Some("page.decide.reason_required"),
         _ => None,
     }
+}
+
+impl QueueLine {
+    fn new(r: QueueRow, lang: Lang, occupations: &OccupationList, now: i64) -> Self {
+        let (name, unit) = match lang {
+            Lang::Hi => (r.name_hi, r.unit_name_hi),
+            Lang::En => (r.name_en, r.unit_name_en),
+        };
+        Self {
+            occupation: occupations
+                .get(&r.occupation_code)
+                .map_or(r.occupation_code.clone(), |o| o.name(lang).to_owned()),
+            name,
+            unit,
+            channel_key: format!("page.channel.{}", r.channel),
+            camp: r.camp_id.unwrap_or_default(),
+            received: date_time(r.received_at),
+            waiting: tm(
+                lang,
+                Message::new("page.hours").with("hours", hours_since(r.received_at, now)),
+            ),
+            member_id: r.member_id,
+            id: r.id,
+        }
+    }
+}
+
+fn hours_since(at: i64, now: i64) -> i64 {
+    (now - at) / 3_600_000
+}
+
+/// The three filters that choose from a list: village or ward, camp, occupation.
+fn selects(
+    lang: Lang,
+    filter: &QueueFilter,
+    units: Vec<UnitSummary>,
+    camps: Vec<String>,
+    occupations: &OccupationList,
+) -> [Select; 3] {
+    [
+        Select {
+            name: "unit",
+            label: "page.filter.unit",
+            chosen: filter.unit.clone(),
+            options: units
+                .into_iter()
+                .map(|u| {
+                    let name = if lang == Lang::Hi {
+                        u.name_hi
+                    } else {
+                        u.name_en
+                    };
+                    (u.code, name)
+                })
+                .collect(),
+        },
+        Select {
+            name: "camp",
+            label: "page.filter.camp",
+            chosen: filter.camp.clone(),
+            options: camps.into_iter().map(|c| (c.clone(), c)).collect(),
+        },
+        Select {
+            name: "occupation",
+            label: "page.filter.occupation",
+            chosen: filter.occupation.clone(),
+            options: occupations
+                .categories
+                .iter()
+                .map(|o| (o.code.clone(), o.name(lang).to_owned()))
+                .collect(),
+        },
+    ]
+}
+
+/// The count and the oldest's age, and how many are shown when not all are.
+fn summary(lang: Lang, total: i64, rows: &[QueueRow], now: i64) -> String {
+    let oldest = rows.first().map_or(0, |r| hours_since(r.received_at, now));
+    let mut summary = tm(
+        lang,
+        Message::new("page.queue.summary")
+            .with("total", total)
+            .with("hours", oldest),
+    );
+    if total > rows.len() as i64 {
+        summary.push(' ');
+        summary += &tm(
+            lang,
+            Message::new("page.queue.shown").with("shown", rows.len()),
+        );
+    }
+    summary
 }
 
 pub async fn page(
@@ -126,30 +218,13 @@ pub async fn page(
     let camps = app.db.pending_camps(area).await?;
     let occupations = OccupationList::builtin();
     let now = now_ms();
-    let hours = |at: i64| (now - at) / 3_600_000;
-    let mut summary = tm(
-        lang,
-        Message::new("page.queue.summary")
-            .with("total", total)
-            .with("hours", rows.first().map_or(0, |r| hours(r.received_at))),
-    );
-    if total > rows.len() as i64 {
-        summary.push(' ');
-        summary += &tm(
-            lang,
-            Message::new("page.queue.shown").with("shown", rows.len()),
-        );
-    }
     let keep = [
         ("unit", filter.unit.clone()),
         ("camp", filter.camp.clone()),
         ("occupation", filter.occupation.clone()),
         ("from", some(&q.from)),
         ("to", some(&q.to)),
-    ]
-    .into_iter()
-    .filter_map(|(name, v)| Some((name, v?)))
-    .collect();
+    ];
     let page = QueuePage {
         frame: Frame::titled(&user, "page.queue.title"),
         bulk_result: match (q.approved, q.rejected, q.skipped) {
@@ -163,71 +238,16 @@ pub async fn page(
             _ => None,
         },
         problems,
-        selects: [
-            Select {
-                name: "unit",
-                label: "page.filter.unit",
-                chosen: filter.unit.clone(),
-                options: units
-                    .into_iter()
-                    .map(|u| {
-                        let name = if lang == Lang::Hi {
-                            u.name_hi
-                        } else {
-                            u.name_en
-                        };
-                        (u.code, name)
-                    })
-                    .collect(),
-            },
-            Select {
-                name: "camp",
-                label: "page.filter.camp",
-                chosen: filter.camp.clone(),
-                options: camps.into_iter().map(|c| (c.clone(), c)).collect(),
-            },
-            Select {
-                name: "occupation",
-                label: "page.filter.occupation",
-                chosen: filter.occupation.clone(),
-                options: occupations
-                    .categories
-                    .iter()
-                    .map(|o| (o.code.clone(), o.name(lang).to_owned()))
-                    .collect(),
-            },
-        ],
+        selects: selects(lang, &filter, units, camps, &occupations),
         from: some(&q.from).unwrap_or_default(),
         to: some(&q.to).unwrap_or_default(),
-        summary,
-        keep,
+        summary: summary(lang, total, &rows, now),
+        keep: (keep.into_iter())
+            .filter_map(|(name, v)| Some((name, v?)))
+            .collect(),
         columns: COLUMNS,
-        rows: rows
-            .into_iter()
-            .map(|r| QueueRow {
-                occupation: occupations
-                    .get(&r.occupation_code)
-                    .map_or(r.occupation_code.clone(), |o| o.name(lang).to_owned()),
-                name: if lang == Lang::Hi {
-                    r.name_hi
-                } else {
-                    r.name_en
-                },
-                unit: if lang == Lang::Hi {
-                    r.unit_name_hi
-                } else {
-                    r.unit_name_en
-                },
-                channel_key: format!("page.channel.{}", r.channel),
-                camp: r.camp_id.unwrap_or_default(),
-                received: date_time(r.received_at),
-                waiting: tm(
-                    lang,
-                    Message::new("page.hours").with("hours", hours(r.received_at)),
-                ),
-                member_id: r.member_id,
-                id: r.id,
-            })
+        rows: (rows.into_iter())
+            .map(|r| QueueLine::new(r, lang, &occupations, now))
             .collect(),
         reasons: reason_choices(lang),
     };
