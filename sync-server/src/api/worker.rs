@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use panjiyan_core::messages::{Lang, Message};
-use panjiyan_core::registration::reject_reason_text;
+use panjiyan_core::registration::{RegistrationState, reject_reason_text};
 use panjiyan_core::validate::SamagraMemberId;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -85,9 +85,9 @@ async fn look_up(app: &App, client: &SocketAddr, member_id: &str) -> ApiResult<W
         t.format(time::macros::format_description!("[day]-[month]-[year]"))
             .unwrap_or_default()
     });
-    let status = match s.state.as_str() {
-        "approved" => "approved",
-        "rejected" => "rejected",
+    let status = match RegistrationState::parse(&s.state) {
+        Some(RegistrationState::Approved) => "approved",
+        Some(RegistrationState::Rejected) => "rejected",
         _ => "pending",
     };
     let text = |lang: Lang| {

@@ -443,11 +443,12 @@ impl ReadinessLine {
         Readiness::of(&self.row)
     }
 
+    /// Readiness borrows the colours of the registration states' badges.
     fn badge_class(&self) -> &'static str {
         match self.readiness() {
-            Readiness::NoDevice | Readiness::Missing => "rejected",
-            Readiness::Ready => "approved",
-            Readiness::Stale => "pending_approval",
+            Readiness::NoDevice | Readiness::Missing => RegistrationState::Rejected.as_str(),
+            Readiness::Ready => RegistrationState::Approved.as_str(),
+            Readiness::Stale => RegistrationState::PendingApproval.as_str(),
         }
     }
 

@@ -1,7 +1,9 @@
 //! Server-rendered pages for designated officers and admins: sign-in, the approval queue, one
 //! registration beside its Samagra record, the audit log. Plain HTML forms that work without
 //! script (a little script adds keyboard moves), Hindi or English, sized for a 1366×768 office
-//! screen. The JSON API under `/api/v1` offers the same data.
+//! screen. The JSON API under `/api/v1` offers the same data. Each page is an askama template
+//! in `sync-server/templates/` that extends `base.html` and escapes every value it shows; a
+//! page's tables are typed rows, rendered by the template and downloaded by `csv_of`.
 
 mod audit;
 mod backlog;
@@ -278,10 +280,7 @@ impl PageError {
 impl From<StorageError> for PageError {
     fn from(e: StorageError) -> Self {
         tracing::error!(error = %e, "page failed on storage");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            key: "page.error.server",
-        }
+        Self::server()
     }
 }
 

@@ -193,3 +193,27 @@ pub async fn page(
     };
     Ok(render(&page)?.into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_period_is_this_month_so_far_unless_asked_and_never_ends_before_it_starts() {
+        let day = |d: &str| parse_day(d).unwrap();
+        let today = day("2026-11-22");
+        assert_eq!(
+            period(&PayoutQuery::default(), today),
+            (day("2026-11-01"), today)
+        );
+        let backwards = PayoutQuery {
+            from: Some("2026-11-10".into()),
+            to: Some("2026-11-05".into()),
+            ..PayoutQuery::default()
+        };
+        assert_eq!(
+            period(&backwards, today),
+            (day("2026-11-10"), day("2026-11-10"))
+        );
+    }
+}
