@@ -12,6 +12,8 @@
 //! | `roles` | `Role` and what each role may do |
 //! | `india_time` | India Standard Time: counting days, dates and times officers read |
 //! | `packs` | building and signing camp packs, deltas |
+//! | `camps` | who may staff a camp, camp times and ids, whether a device's pack is ready |
+//! | `campaign` | the campaign's rules: payout per approved registration, completion projection |
 //! | `import` | parsing LGD and Samagra files |
 //! | `demo` | the synthetic demo district |
 //! | `harness` | (feature `test-harness`) a real server on loopback over a fresh database, and shared test fixtures |
@@ -23,6 +25,8 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod campaign;
+pub mod camps;
 pub mod csv_file;
 pub mod decisions;
 pub mod demo;

@@ -131,3 +131,83 @@ async fn edges(backend: Backend) {
 }
 
 on_both_backends!(officer_page_edges, edges);
+
+/// A name an admin typed, with markup in it, shows as text on every page that names it.
+async fn typed_markup(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let signed_in = sign_in(&s, "state", false).await;
+    let cookie = session_cookie(&signed_in)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = panjiyan_server::web::csrf_token(cookie.split('=').nth(1).unwrap());
+    let name = "<script>alert(1)</script> & <b>ASHA</b>";
+    let body: String = form_urlencoded_pairs(&[
+        ("csrf", &token),
+        ("name", name),
+        ("department", "<i>health</i>"),
+        ("csv", "samagra_member_id\n999999999\n"),
+    ]);
+    let page = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), StatusCode::OK);
+        r.text().await.unwrap()
+    };
+    let imported = page(
+        client()
+            .post(format!("{}/admin/groups", s.url))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    // askama writes the escapes as numeric character references.
+    let shown = "&#60;script&#62;alert(1)&#60;/script&#62; &#38; &#60;b&#62;ASHA&#60;/b&#62;";
+    assert!(
+        imported.contains(&format!("<h1>{shown}</h1>")),
+        "{imported}"
+    );
+    assert!(!imported.contains("<script>alert"), "{imported}");
+    let list = page(
+        client()
+            .get(format!("{}/admin/groups", s.url))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(list.contains(shown), "{list}");
+    assert!(list.contains("&#60;i&#62;health&#60;/i&#62;"), "{list}");
+    assert!(
+        !list.contains("<script>alert") && !list.contains("<i>health"),
+        "{list}"
+    );
+}
+
+fn form_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let enc = |s: &str| {
+                s.bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                            (b as char).to_string()
+                        }
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect::<String>()
+            };
+            format!("{}={}", enc(k), enc(v))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+on_both_backends!(a_typed_name_with_markup_shows_as_text, typed_markup);

@@ -1,5 +1,6 @@
 //! The HTTP API, versioned under `/api/v1`, JSON in and out; one module per concept.
 
+mod camps;
 pub(crate) mod decisions;
 mod devices;
 mod ops;
@@ -20,6 +21,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/devices/{id}/revoke", post(devices::revoke))
         .route("/api/v1/units", get(packs::units))
         .route("/api/v1/units/{code}/pack", get(packs::download))
+        .route("/api/v1/camps", get(camps::list))
         .route("/api/v1/push", post(sync::push))
         .route("/api/v1/status", get(sync::status))
         .route("/api/v1/queue", get(decisions::queue))

@@ -5,12 +5,13 @@
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::now_ms;
+use askama::Template;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use panjiyan_core::messages::{Lang, Message};
-use panjiyan_core::registration::reject_reason_text;
+use panjiyan_core::registration::{RegistrationState, reject_reason_text};
 use panjiyan_core::validate::SamagraMemberId;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -84,9 +85,9 @@ async fn look_up(app: &App, client: &SocketAddr, member_id: &str) -> ApiResult<W
         t.format(time::macros::format_description!("[day]-[month]-[year]"))
             .unwrap_or_default()
     });
-    let status = match s.state.as_str() {
-        "approved" => "approved",
-        "rejected" => "rejected",
+    let status = match RegistrationState::parse(&s.state) {
+        Some(RegistrationState::Approved) => "approved",
+        Some(RegistrationState::Rejected) => "rejected",
         _ => "pending",
     };
     let text = |lang: Lang| {
@@ -133,11 +134,23 @@ pub struct PageQuery {
     member_id: Option<String>,
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Both languages of a status text: `हिंदी / English`.
+fn both(key: &str) -> String {
+    format!(
+        "{} / {}",
+        Message::new(key).text(Lang::Hi),
+        Message::new(key).text(Lang::En)
+    )
+}
+
+#[derive(Template)]
+#[template(path = "worker_status.html")]
+struct StatusPage {
+    title: String,
+    prompt: String,
+    button: String,
+    /// The answer to a look-up, or what went wrong with it (in English).
+    answer: Option<Result<WorkerStatusAnswer, String>>,
 }
 
 /// A page small enough for a feature phone: one form, one answer, Hindi first.
@@ -146,44 +159,26 @@ pub async fn status_page(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(query): Query<PageQuery>,
 ) -> (StatusCode, Html<String>) {
-    let t = |key: &str| {
-        format!(
-            "{} / {}",
-            escape(&Message::new(key).text(Lang::Hi)),
-            escape(&Message::new(key).text(Lang::En))
-        )
-    };
     let (code, answer) = match query.member_id {
-        None => (StatusCode::OK, String::new()),
+        None => (StatusCode::OK, None),
         Some(id) => match look_up(&app, &client, id.trim()).await {
-            Ok(a) => (
-                StatusCode::OK,
-                format!(
-                    "<p id=\"answer\" class=\"{}\">{}<br>{}</p>",
-                    a.status,
-                    escape(&a.text_hi),
-                    escape(&a.text_en)
-                ),
-            ),
-            Err(e) => (
-                e.status,
-                format!(
-                    "<p id=\"answer\" class=\"error\">{}</p>",
-                    escape(&e.message)
-                ),
-            ),
+            Ok(a) => (StatusCode::OK, Some(Ok(a))),
+            Err(e) => (e.status, Some(Err(e.message))),
         },
     };
-    let page = format!(
-        "<!DOCTYPE html><html lang=\"hi\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{title}</title></head><body><h1>{title}</h1><form method=\"get\" action=\"/status\">\
-         <label for=\"member_id\">{prompt}</label><br><input id=\"member_id\" name=\"member_id\" inputmode=\"numeric\" \
-         pattern=\"[0-9]{{9}}\" maxlength=\"9\" autocomplete=\"off\"> <button type=\"submit\">{button}</button></form>{answer}</body></html>",
-        title = t("status.title"),
-        prompt = t("status.prompt"),
-        button = t("status.button"),
-    );
-    (code, Html(page))
+    let page = StatusPage {
+        title: both("status.title"),
+        prompt: both("status.prompt"),
+        button: both("status.button"),
+        answer,
+    };
+    match page.render() {
+        Ok(html) => (code, Html(html)),
+        Err(e) => {
+            tracing::error!(error = %e, "status page did not render");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html(String::new()))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,21 +4,23 @@
 //! `GET /api/v1/camps`.
 
 use super::{
-    PageError, PageUser, count, csv, date_time, day_start_ms, escape, form_pairs, form_value, ist,
-    layout, place_name, see_other, t, table, tm,
+    CsvRow, Frame, Number, PageError, PageUser, csv_of, date_time, day_start_ms, form_pairs,
+    form_value, ist, place_name, render, see_other, tm,
 };
 use crate::app::App;
-use crate::auth::Caller;
-use crate::error::ApiResult;
-use crate::roles::Role;
-use crate::storage::{Camp, User, now_ms};
-use axum::Json;
+use crate::campaign::STATES;
+use crate::camps::{
+    CampPlan, PlanProblem, Readiness, check_plan, new_camp_id, ready_count, staff_of,
+};
+use crate::storage::{Camp, PackReadiness, now_ms};
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use panjiyan_core::location::Place;
-use panjiyan_core::messages::Message;
-use std::collections::BTreeMap;
+use panjiyan_core::messages::{Lang, Message};
+use panjiyan_core::registration::RegistrationState;
+use std::collections::{BTreeMap, BTreeSet};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -28,20 +30,6 @@ async fn camp_areas(app: &App, user: &PageUser) -> Result<Vec<Place>, PageError>
         .db
         .places_at_levels(&user.user.jurisdiction, &["block", "urban_body"])
         .await?)
-}
-
-/// Operators and secretaries who work within `area`.
-async fn staff_of(app: &App, area: &str) -> Result<Vec<User>, PageError> {
-    let mut out = Vec::new();
-    for u in app.db.users().await? {
-        if matches!(u.role, Role::Operator | Role::Secretary)
-            && !u.disabled
-            && app.db.is_within(&u.jurisdiction, area).await?
-        {
-            out.push(u);
-        }
-    }
-    Ok(out)
 }
 
 fn when(c: &Camp) -> String {
@@ -56,6 +44,74 @@ fn when(c: &Camp) -> String {
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ListQuery {
     format: Option<String>,
+}
+
+/// A camp on the calendar, with its villages and wards named in the page's language, how many
+/// of its staff's devices hold the current pack, and (once held) its results.
+struct CampLine {
+    camp: Camp,
+    units: String,
+    ready: usize,
+    devices: usize,
+    results: BTreeMap<String, i64>,
+}
+
+impl CampLine {
+    fn when(&self) -> String {
+        when(&self.camp)
+    }
+
+    fn result(&self, s: &RegistrationState) -> i64 {
+        self.results.get(s.as_str()).copied().unwrap_or(0)
+    }
+}
+
+impl CsvRow for CampLine {
+    const HEAD: &'static [&'static str] = &[
+        "camp_id", "area", "starts", "ends", "venue", "units", "staff",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let c = &self.camp;
+        vec![
+            c.id.clone(),
+            c.area_code.clone(),
+            date_time(c.starts_at),
+            date_time(c.ends_at),
+            c.venue.clone(),
+            c.units.join(" "),
+            c.staff.len().to_string(),
+        ]
+    }
+}
+
+#[derive(Template)]
+#[template(path = "camps.html")]
+struct CampsPage {
+    frame: Frame,
+    /// Upcoming camps by the name of their block or urban body.
+    upcoming: Vec<(String, Vec<CampLine>)>,
+    past: Vec<CampLine>,
+    states: [RegistrationState; 4],
+}
+
+/// Names of `codes` in `lang`, by code; a code without a place keeps the code.
+async fn names_of(
+    app: &App,
+    lang: Lang,
+    codes: impl IntoIterator<Item = String>,
+) -> Result<BTreeMap<String, String>, PageError> {
+    let mut names = BTreeMap::new();
+    for code in codes.into_iter().collect::<BTreeSet<_>>() {
+        if let Some(p) = app.db.place(&code).await? {
+            names.insert(code, place_name(lang, &p).to_owned());
+        }
+    }
+    Ok(names)
+}
+
+fn name_in<'a>(names: &'a BTreeMap<String, String>, code: &'a str) -> &'a str {
+    names.get(code).map_or(code, String::as_str)
 }
 
 pub async fn list(
@@ -74,127 +130,53 @@ pub async fn list(
         .db
         .camps_within(area, now - 60 * DAY_MS, now - DAY_MS)
         .await?;
-    if q.format.as_deref() == Some("csv") {
-        let rows = past.iter().chain(&upcoming).map(|c| {
-            vec![
-                c.id.clone(),
-                c.area_code.clone(),
-                date_time(c.starts_at),
-                date_time(c.ends_at),
-                c.venue.clone(),
-                c.units.join(" "),
-                c.staff.len().to_string(),
-            ]
-        });
-        return Ok(csv(
-            "camps.csv",
-            &[
-                "camp_id", "area", "starts", "ends", "venue", "units", "staff",
-            ],
-            rows,
-        ));
-    }
-    let mut places: BTreeMap<String, Place> = BTreeMap::new();
-    for code in upcoming
-        .iter()
-        .chain(&past)
-        .flat_map(|c| std::iter::once(c.area_code.clone()).chain(c.units.iter().cloned()))
-        .collect::<std::collections::BTreeSet<_>>()
-    {
-        if let Some(p) = app.db.place(&code).await? {
-            places.insert(code, p);
-        }
-    }
-    let place_name = |code: &str| {
-        places
-            .get(code)
-            .map_or_else(|| escape(code), |p| escape(place_name(lang, p)))
-    };
-    let mut body = format!(
-        "<h1>{}</h1><p><a href=\"/admin/camps/new\" id=\"new-camp\">{}</a> · <a class=\"csv\" href=\"/admin/camps?format=csv\">{}</a></p><h2>{}</h2>",
-        t(lang, "page.camps.title"),
-        t(lang, "page.camps.new"),
-        t(lang, "page.csv"),
-        t(lang, "page.camps.upcoming"),
-    );
-    if upcoming.is_empty() {
-        body.push_str(&format!(
-            "<p class=\"empty\">{}</p>",
-            t(lang, "page.camps.none")
-        ));
-    }
-    // Grouped by block or urban body.
-    let mut by_area: BTreeMap<&str, Vec<&Camp>> = BTreeMap::new();
-    for c in &upcoming {
-        by_area.entry(&c.area_code).or_default().push(c);
-    }
-    let head = [
-        t(lang, "page.col.camp_id"),
-        t(lang, "page.col.when"),
-        t(lang, "page.camps.venue"),
-        t(lang, "page.col.units"),
-        t(lang, "page.col.packs"),
-    ];
-    for (area_code, camps) in by_area {
-        body.push_str(&format!("<h3>{}</h3>", place_name(area_code)));
-        let mut rows = Vec::new();
-        for c in camps {
-            let readiness = app.db.camp_readiness(&c.id).await?;
-            let ready = readiness
-                .iter()
-                .filter(|r| {
-                    r.downloaded_version.is_some() && r.downloaded_version == r.current_version
-                })
-                .count();
-            rows.push(vec![
-                format!("<a href=\"/admin/camps/{id}\">{id}</a>", id = escape(&c.id)),
-                when(c),
-                escape(&c.venue),
-                c.units
-                    .iter()
-                    .map(|u| place_name(u))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                format!("{ready} / {}", readiness.len()),
-            ]);
-        }
-        body.push_str(&table("upcoming", &head, &rows));
-    }
-    if !past.is_empty() {
-        body.push_str(&format!("<h2>{}</h2>", t(lang, "page.camps.past")));
-        let head = [
-            t(lang, "page.col.camp_id"),
-            t(lang, "page.col.when"),
-            t(lang, "page.camps.venue"),
-            t(lang, "page.col.approved"),
-            t(lang, "page.col.pending_approval"),
-            t(lang, "page.col.rejected"),
-            t(lang, "page.col.duplicate"),
-        ];
-        let mut rows = Vec::new();
-        for c in &past {
-            let results: BTreeMap<String, i64> =
-                app.db.camp_results(&c.id).await?.into_iter().collect();
-            let n = |s: &str| count(results.get(s).copied().unwrap_or(0));
-            rows.push(vec![
-                format!("<a href=\"/admin/camps/{id}\">{id}</a>", id = escape(&c.id)),
-                when(c),
-                escape(&c.venue),
-                n("approved"),
-                n("pending_approval"),
-                n("rejected"),
-                n("duplicate"),
-            ]);
-        }
-        body.push_str(&table("past", &head, &rows));
-    }
-    Ok(Html(layout(
+    let names = names_of(
+        &app,
         lang,
-        Some(&user),
-        &t(lang, "page.camps.title"),
-        &body,
-    ))
-    .into_response())
+        upcoming
+            .iter()
+            .chain(&past)
+            .flat_map(|c| std::iter::once(c.area_code.clone()).chain(c.units.iter().cloned())),
+    )
+    .await?;
+    let line = |camp: Camp| CampLine {
+        units: camp
+            .units
+            .iter()
+            .map(|u| name_in(&names, u))
+            .collect::<Vec<_>>()
+            .join(", "),
+        camp,
+        ready: 0,
+        devices: 0,
+        results: BTreeMap::new(),
+    };
+    let mut past: Vec<CampLine> = past.into_iter().map(line).collect();
+    let mut upcoming: Vec<CampLine> = upcoming.into_iter().map(line).collect();
+    if q.format.as_deref() == Some("csv") {
+        return Ok(csv_of("camps.csv", past.iter().chain(&upcoming)));
+    }
+    for c in &mut upcoming {
+        let readiness = app.db.camp_readiness(&c.camp.id).await?;
+        (c.ready, c.devices) = (ready_count(&readiness), readiness.len());
+    }
+    for c in &mut past {
+        c.results = app.db.camp_results(&c.camp.id).await?.into_iter().collect();
+    }
+    let mut by_area: BTreeMap<String, Vec<CampLine>> = BTreeMap::new();
+    for c in upcoming {
+        by_area.entry(c.camp.area_code.clone()).or_default().push(c);
+    }
+    let page = CampsPage {
+        frame: Frame::titled(&user, "page.camps.title"),
+        upcoming: by_area
+            .into_iter()
+            .map(|(code, camps)| (name_in(&names, &code).to_owned(), camps))
+            .collect(),
+        past,
+        states: STATES,
+    };
+    Ok(render(&page)?.into_response())
 }
 
 /// What the camp form holds, as typed: shown again with the problems when it does not save.
@@ -231,11 +213,50 @@ impl CampForm {
     }
 }
 
-/// Minutes since midnight of `HH:MM`.
-fn minutes(s: &str) -> Option<i64> {
-    let (h, m) = s.trim().split_once(':')?;
-    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-    ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
+impl CampForm {
+    /// The form as posted.
+    fn read(pairs: &[(String, String)]) -> Self {
+        let value = |k: &str| form_value(pairs, k).unwrap_or_default().trim().to_owned();
+        let all = |k: &'static str| {
+            pairs
+                .iter()
+                .filter(move |(name, _)| name == k)
+                .map(|(_, v)| v)
+        };
+        Self {
+            id: form_value(pairs, "id").map(str::to_owned),
+            area: value("area"),
+            date: value("date"),
+            from: value("from"),
+            to: value("to"),
+            venue: value("venue"),
+            units: all("unit").cloned().collect(),
+            staff: all("staff").filter_map(|v| v.parse().ok()).collect(),
+        }
+    }
+
+    fn has_unit(&self, code: &str) -> bool {
+        self.units.iter().any(|u| u == code)
+    }
+
+    fn has_staff(&self, id: impl Number) -> bool {
+        self.staff.contains(&id.value())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "camp_form.html")]
+struct CampFormPage<'a> {
+    frame: Frame,
+    problems: &'a [&'a str],
+    form: &'a CampForm,
+    /// The block or urban body's name, once chosen.
+    chosen: Option<String>,
+    /// Blocks and urban bodies to choose from: (code, name).
+    areas: Vec<(String, String)>,
+    /// Villages and wards of the chosen area: (code, name).
+    units: Vec<(String, String)>,
+    staff: Vec<crate::storage::User>,
 }
 
 async fn form_page(
@@ -246,107 +267,40 @@ async fn form_page(
 ) -> Result<Response, PageError> {
     let lang = user.lang;
     let title = if form.id.is_some() {
-        t(lang, "page.camps.edit")
+        "page.camps.edit"
     } else {
-        t(lang, "page.camps.new")
+        "page.camps.new"
     };
-    let mut body = format!("<h1>{title}</h1>");
-    for p in problems {
-        body.push_str(&format!(
-            "<p class=\"error\" role=\"alert\">{}</p>",
-            t(lang, p)
-        ));
-    }
     let areas = camp_areas(app, user).await?;
-    if form.area.is_empty() {
-        // First step: which block or urban body.
-        body.push_str(&format!(
-            "<form method=\"get\" action=\"/admin/camps/new\" class=\"filters\"><label for=\"area\">{}</label><select id=\"area\" name=\"area\">",
-            t(lang, "page.camps.choose_area")
-        ));
-        for a in &areas {
-            body.push_str(&format!(
-                "<option value=\"{}\">{}</option>",
-                escape(a.code.as_str()),
-                escape(place_name(lang, a))
-            ));
-        }
-        body.push_str(&format!(
-            "</select><button type=\"submit\">{}</button></form>",
-            t(lang, "page.camps.next")
-        ));
-        return Ok(Html(layout(lang, Some(user), &title, &body)).into_response());
+    let named = |places: &[Place]| -> Vec<(String, String)> {
+        places
+            .iter()
+            .map(|p| (p.code.to_string(), place_name(lang, p).to_owned()))
+            .collect()
+    };
+    let mut page = CampFormPage {
+        frame: Frame::titled(user, title),
+        problems,
+        form,
+        chosen: None,
+        areas: named(&areas),
+        units: Vec::new(),
+        staff: Vec::new(),
+    };
+    if !form.area.is_empty() {
+        let area = areas
+            .iter()
+            .find(|a| a.code.as_str() == form.area)
+            .ok_or_else(PageError::not_found)?;
+        let units = app
+            .db
+            .places_at_levels(area.code.as_str(), &["village", "ward"])
+            .await?;
+        page.chosen = Some(place_name(lang, area).to_owned());
+        page.units = named(&units);
+        page.staff = staff_of(&app.db, area.code.as_str()).await?;
     }
-    let area = areas
-        .iter()
-        .find(|a| a.code.as_str() == form.area)
-        .ok_or_else(PageError::not_found)?;
-    let units = app
-        .db
-        .places_at_levels(area.code.as_str(), &["village", "ward"])
-        .await?;
-    let staff = staff_of(app, area.code.as_str()).await?;
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"/admin/camps\" class=\"camp-form\" id=\"camp-form\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"area\" value=\"{area}\">{id}\
-         <p><strong>{area_label}:</strong> {area_name}</p>\
-         <p><label for=\"date\">{date_label}</label> <input type=\"date\" id=\"date\" name=\"date\" value=\"{date}\" required>\
-         <label for=\"from\">{from_label}</label> <input type=\"time\" id=\"from\" name=\"from\" value=\"{from}\" required>\
-         <label for=\"to\">{to_label}</label> <input type=\"time\" id=\"to\" name=\"to\" value=\"{to}\" required></p>\
-         <p><label for=\"venue\">{venue_label}</label> <input id=\"venue\" name=\"venue\" value=\"{venue}\" maxlength=\"200\" size=\"60\" required></p>\
-         <fieldset><legend>{units_label}</legend>",
-        csrf = escape(&user.csrf),
-        area = escape(&form.area),
-        id = form
-            .id
-            .as_ref()
-            .map(|i| format!("<input type=\"hidden\" name=\"id\" value=\"{}\">", escape(i)))
-            .unwrap_or_default(),
-        area_label = t(lang, "page.camps.choose_area"),
-        area_name = escape(place_name(lang, area)),
-        date_label = t(lang, "page.camps.date"),
-        date = escape(&form.date),
-        from_label = t(lang, "page.camps.from"),
-        from = escape(&form.from),
-        to_label = t(lang, "page.camps.to"),
-        to = escape(&form.to),
-        venue_label = t(lang, "page.camps.venue"),
-        venue = escape(&form.venue),
-        units_label = t(lang, "page.camps.units"),
-    ));
-    for u in &units {
-        let checked = if form.units.iter().any(|c| c == u.code.as_str()) {
-            " checked"
-        } else {
-            ""
-        };
-        body.push_str(&format!(
-            "<label class=\"check\"><input type=\"checkbox\" name=\"unit\" value=\"{code}\"{checked}> {}</label>",
-            escape(place_name(lang, u)),
-            code = escape(u.code.as_str())
-        ));
-    }
-    body.push_str(&format!(
-        "</fieldset><fieldset><legend>{}</legend>",
-        t(lang, "page.camps.staff")
-    ));
-    for s in &staff {
-        let checked = if form.staff.contains(&s.id) {
-            " checked"
-        } else {
-            ""
-        };
-        body.push_str(&format!(
-            "<label class=\"check\"><input type=\"checkbox\" name=\"staff\" value=\"{}\"{checked}> {}</label>",
-            s.id,
-            escape(&s.username)
-        ));
-    }
-    body.push_str(&format!(
-        "</fieldset><p><button type=\"submit\" class=\"primary\" id=\"save-camp\">{}</button></p></form>",
-        t(lang, "page.camps.save")
-    ));
-    Ok(Html(layout(lang, Some(user), &title, &body)).into_response())
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -398,6 +352,15 @@ async fn visible_camp(app: &App, user: &PageUser, id: &str) -> Result<Camp, Page
     Ok(camp)
 }
 
+fn problem_key(p: PlanProblem) -> &'static str {
+    match p {
+        PlanProblem::Times => "page.camps.problem_date",
+        PlanProblem::Venue => "page.camps.problem_venue",
+        PlanProblem::Units => "page.camps.problem_units",
+        PlanProblem::Staff => "page.camps.problem_staff",
+    }
+}
+
 pub async fn save(
     State(app): State<App>,
     user: PageUser,
@@ -405,86 +368,53 @@ pub async fn save(
 ) -> Result<Response, PageError> {
     let pairs = form_pairs(&body);
     user.check_form(&pairs)?;
-    let value = |k: &str| form_value(&pairs, k).unwrap_or_default().trim().to_owned();
-    let form = CampForm {
-        id: form_value(&pairs, "id").map(str::to_owned),
-        area: value("area"),
-        date: value("date"),
-        from: value("from"),
-        to: value("to"),
-        venue: value("venue"),
-        units: pairs
-            .iter()
-            .filter(|(k, _)| k == "unit")
-            .map(|(_, v)| v.clone())
-            .collect(),
-        staff: pairs
-            .iter()
-            .filter(|(k, _)| k == "staff")
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect(),
-    };
+    let form = CampForm::read(&pairs);
     let areas = camp_areas(&app, &user).await?;
     let Some(area) = areas.iter().find(|a| a.code.as_str() == form.area) else {
         return Err(PageError::not_found());
     };
+    let area = area.code.as_str();
     if let Some(id) = &form.id {
         visible_camp(&app, &user, id).await?;
     }
-    let mut problems = Vec::new();
     let day = day_start_ms(&form.date, false);
-    let (start, end) = (minutes(&form.from), minutes(&form.to));
-    let times = match (day, start, end) {
-        (Some(d), Some(s), Some(e)) if e > s => Some((d + s * 60_000, d + e * 60_000)),
-        _ => {
-            problems.push("page.camps.problem_date");
-            None
-        }
+    let plan = CampPlan {
+        day_start: day,
+        from: &form.from,
+        to: &form.to,
+        venue: &form.venue,
+        units: &form.units,
+        staff: &form.staff,
     };
-    if form.venue.is_empty() || form.venue.chars().count() > 200 {
-        problems.push("page.camps.problem_venue");
-    }
-    let units = app
-        .db
-        .places_at_levels(area.code.as_str(), &["village", "ward"])
-        .await?;
-    if form.units.is_empty()
-        || !form
-            .units
-            .iter()
-            .all(|u| units.iter().any(|p| p.code.as_str() == u))
-    {
-        problems.push("page.camps.problem_units");
-    }
-    let staff = staff_of(&app, area.code.as_str()).await?;
-    if !form.staff.iter().all(|s| staff.iter().any(|u| u.id == *s)) {
-        problems.push("page.camps.problem_staff");
-    }
-    let Some((starts_at, ends_at)) = times.filter(|_| problems.is_empty()) else {
-        let mut r = form_page(&app, &user, &form, &problems).await?;
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(r);
+    let units = app.db.places_at_levels(area, &["village", "ward"]).await?;
+    let staff = staff_of(&app.db, area).await?;
+    let (starts_at, ends_at) = match check_plan(&plan, &units, &staff) {
+        Ok(times) => times,
+        Err(problems) => {
+            let problems: Vec<&str> = problems.into_iter().map(problem_key).collect();
+            let mut r = form_page(&app, &user, &form, &problems).await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(r);
+        }
     };
     let id = match &form.id {
         Some(id) => id.clone(),
         None => {
             let day_start = day.unwrap_or(starts_at);
-            let same_day = app
-                .db
-                .camps_within(area.code.as_str(), day_start, day_start + DAY_MS)
+            let same_day = (app.db)
+                .camps_within(area, day_start, day_start + DAY_MS)
                 .await?;
-            let date = form.date.replace('-', "");
-            format!("{}-{date}-{}", area.code.as_str(), same_day.len() + 1)
+            new_camp_id(area, &form.date, same_day.len())
         }
     };
     let camp = Camp {
         id: id.clone(),
-        area_code: area.code.to_string(),
+        area_code: area.to_owned(),
         starts_at,
         ends_at,
-        venue: form.venue.clone(),
-        units: form.units.clone(),
-        staff: form.staff.clone(),
+        venue: form.venue,
+        units: form.units,
+        staff: form.staff,
     };
     app.db.save_camp(&camp, user.user.id, now_ms()).await?;
     tracing::info!(camp = %id, user = user.user.id, "camp saved");
@@ -502,6 +432,102 @@ pub struct ShowQuery {
     table: Option<String>,
 }
 
+/// One unit of the camp on one device of its staff, the unit named in the page's language.
+struct ReadinessLine {
+    row: PackReadiness,
+    unit: String,
+}
+
+impl ReadinessLine {
+    fn readiness(&self) -> Readiness {
+        Readiness::of(&self.row)
+    }
+
+    /// Readiness borrows the colours of the registration states' badges.
+    fn badge_class(&self) -> &'static str {
+        match self.readiness() {
+            Readiness::NoDevice | Readiness::Missing => RegistrationState::Rejected.as_str(),
+            Readiness::Ready => RegistrationState::Approved.as_str(),
+            Readiness::Stale => RegistrationState::PendingApproval.as_str(),
+        }
+    }
+
+    fn badge_key(&self) -> &'static str {
+        match self.readiness() {
+            Readiness::NoDevice => "page.camps.no_device",
+            Readiness::Missing => "page.camps.missing",
+            Readiness::Ready => "page.camps.ready",
+            Readiness::Stale => "page.camps.stale",
+        }
+    }
+
+    fn versions(&self) -> String {
+        let v = |v: Option<i64>| v.map_or_else(|| "—".into(), |v| v.to_string());
+        format!(
+            "{} / {}",
+            v(self.row.downloaded_version),
+            v(self.row.current_version)
+        )
+    }
+
+    fn downloaded_at(&self) -> String {
+        self.row.downloaded_at.map(date_time).unwrap_or_default()
+    }
+}
+
+impl CsvRow for ReadinessLine {
+    const HEAD: &'static [&'static str] = &[
+        "unit_code",
+        "staff",
+        "device_id",
+        "downloaded_version",
+        "current_version",
+        "downloaded_at",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let r = &self.row;
+        let v = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        vec![
+            r.unit_code.clone(),
+            r.username.clone(),
+            r.device_id.clone().unwrap_or_default(),
+            v(r.downloaded_version),
+            v(r.current_version),
+            self.downloaded_at(),
+        ]
+    }
+}
+
+/// Registrations of the camp in one state.
+struct ResultLine {
+    state: String,
+    registrations: i64,
+}
+
+impl CsvRow for ResultLine {
+    const HEAD: &'static [&'static str] = &["state", "registrations"];
+
+    fn cells(&self) -> Vec<String> {
+        vec![self.state.clone(), self.registrations.to_string()]
+    }
+}
+
+#[derive(Template)]
+#[template(path = "camp.html")]
+struct CampPage {
+    frame: Frame,
+    saved: bool,
+    camp: Camp,
+    area: String,
+    when: String,
+    units: String,
+    staff: String,
+    ready_summary: String,
+    readiness: Vec<ReadinessLine>,
+    results: Vec<ResultLine>,
+}
+
 pub async fn show(
     State(app): State<App>,
     user: PageUser,
@@ -510,185 +536,64 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let lang = user.lang;
     let camp = visible_camp(&app, &user, &id).await?;
+    let names = names_of(&app, lang, camp.units.iter().cloned()).await?;
+    let results: Vec<ResultLine> = (app.db.camp_results(&camp.id).await?)
+        .into_iter()
+        .map(|(state, registrations)| ResultLine {
+            state,
+            registrations,
+        })
+        .collect();
+    let readiness: Vec<ReadinessLine> = (app.db.camp_readiness(&camp.id).await?)
+        .into_iter()
+        .map(|row| ReadinessLine {
+            unit: name_in(&names, &row.unit_code).to_owned(),
+            row,
+        })
+        .collect();
     if q.format.as_deref() == Some("csv") {
         let name = |which: &str| format!("camp-{}-{which}.csv", camp.id);
-        if q.table.as_deref() == Some("results") {
-            let rows = app.db.camp_results(&camp.id).await?;
-            return Ok(csv(
-                &name("results"),
-                &["state", "registrations"],
-                rows.into_iter().map(|(s, n)| vec![s, n.to_string()]),
-            ));
-        }
-        let rows = app.db.camp_readiness(&camp.id).await?;
-        return Ok(csv(
-            &name("readiness"),
-            &[
-                "unit_code",
-                "staff",
-                "device_id",
-                "downloaded_version",
-                "current_version",
-                "downloaded_at",
-            ],
-            rows.into_iter().map(|r| {
-                vec![
-                    r.unit_code,
-                    r.username,
-                    r.device_id.unwrap_or_default(),
-                    r.downloaded_version
-                        .map(|v| v.to_string())
-                        .unwrap_or_default(),
-                    r.current_version.map(|v| v.to_string()).unwrap_or_default(),
-                    r.downloaded_at.map(date_time).unwrap_or_default(),
-                ]
-            }),
-        ));
+        return Ok(if q.table.as_deref() == Some("results") {
+            csv_of(&name("results"), &results)
+        } else {
+            csv_of(&name("readiness"), &readiness)
+        });
     }
     let area = app
         .db
         .place(&camp.area_code)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let mut unit_names = BTreeMap::new();
-    for u in &camp.units {
-        if let Some(p) = app.db.place(u).await? {
-            unit_names.insert(u.clone(), escape(place_name(lang, &p)));
-        }
-    }
-    let users: BTreeMap<i64, String> = app
-        .db
-        .users()
-        .await?
+    let users: BTreeMap<i64, String> = (app.db.users().await?)
         .into_iter()
         .map(|u| (u.id, u.username))
         .collect();
-    let mut body = String::new();
-    if q.saved.is_some() {
-        body.push_str(&format!(
-            "<p class=\"done\" role=\"status\" id=\"saved\">{}</p>",
-            t(lang, "page.camps.saved")
-        ));
-    }
-    body.push_str(&format!(
-        "<h1>{id}</h1><table class=\"record\" id=\"camp\"><tr><th>{area_label}</th><td>{area}</td></tr>\
-         <tr><th>{when_label}</th><td>{when}</td></tr><tr><th>{venue_label}</th><td>{venue}</td></tr>\
-         <tr><th>{units_label}</th><td>{units}</td></tr><tr><th>{staff_label}</th><td>{staff}</td></tr></table>\
-         <p><a href=\"/admin/camps/{id}/edit\" id=\"edit-camp\">{edit}</a></p>",
-        id = escape(&camp.id),
-        area_label = t(lang, "page.camps.choose_area"),
-        area = escape(place_name(lang, &area)),
-        when_label = t(lang, "page.col.when"),
-        when = when(&camp),
-        venue_label = t(lang, "page.camps.venue"),
-        venue = escape(&camp.venue),
-        units_label = t(lang, "page.camps.units"),
-        units = camp.units.iter().map(|u| unit_names.get(u).cloned().unwrap_or_else(|| escape(u))).collect::<Vec<_>>().join(", "),
-        staff_label = t(lang, "page.camps.staff"),
-        staff = camp.staff.iter().map(|s| escape(users.get(s).map_or("?", String::as_str))).collect::<Vec<_>>().join(", "),
-        edit = t(lang, "page.camps.edit"),
-    ));
-    let readiness = app.db.camp_readiness(&camp.id).await?;
     let ready = readiness
         .iter()
-        .filter(|r| r.downloaded_version.is_some() && r.downloaded_version == r.current_version)
+        .filter(|r| r.readiness() == Readiness::Ready)
         .count();
-    body.push_str(&format!(
-        "<h2>{} <a class=\"csv\" href=\"/admin/camps/{id}?format=csv\">{}</a></h2><p class=\"summary\" id=\"readiness-summary\">{}</p>",
-        t(lang, "page.camps.readiness"),
-        t(lang, "page.csv"),
-        tm(
+    let page = CampPage {
+        frame: Frame::new(lang, Some(&user), camp.id.clone()),
+        saved: q.saved.is_some(),
+        area: place_name(lang, &area).to_owned(),
+        when: when(&camp),
+        units: (camp.units.iter())
+            .map(|u| name_in(&names, u))
+            .collect::<Vec<_>>()
+            .join(", "),
+        staff: (camp.staff.iter())
+            .map(|s| users.get(s).map_or("?", String::as_str))
+            .collect::<Vec<_>>()
+            .join(", "),
+        ready_summary: tm(
             lang,
             Message::new("page.camps.ready_summary")
                 .with("ready", ready)
-                .with("total", readiness.len())
+                .with("total", readiness.len()),
         ),
-        id = escape(&camp.id),
-    ));
-    let rows: Vec<Vec<String>> = readiness
-        .iter()
-        .map(|r| {
-            let state = match (&r.device_id, r.downloaded_version, r.current_version) {
-                (None, _, _) => ("rejected", "page.camps.no_device"),
-                (_, None, _) => ("rejected", "page.camps.missing"),
-                (_, Some(d), Some(c)) if d == c => ("approved", "page.camps.ready"),
-                _ => ("pending_approval", "page.camps.stale"),
-            };
-            vec![
-                unit_names
-                    .get(&r.unit_code)
-                    .cloned()
-                    .unwrap_or_else(|| escape(&r.unit_code)),
-                escape(&r.username),
-                r.device_id
-                    .as_deref()
-                    .map(|d| format!("<code>{}</code>", escape(d)))
-                    .unwrap_or_default(),
-                format!(
-                    "<span class=\"state {}\">{}</span>",
-                    state.0,
-                    t(lang, state.1)
-                ),
-                format!(
-                    "{} / {}",
-                    r.downloaded_version
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "—".into()),
-                    r.current_version
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "—".into())
-                ),
-                r.downloaded_at.map(date_time).unwrap_or_default(),
-            ]
-        })
-        .collect();
-    body.push_str(&table(
-        "readiness",
-        &[
-            t(lang, "page.col.unit"),
-            t(lang, "page.col.staff"),
-            t(lang, "page.col.device"),
-            t(lang, "page.col.state"),
-            t(lang, "page.col.version"),
-            t(lang, "page.col.last_seen"),
-        ],
-        &rows,
-    ));
-    let results = app.db.camp_results(&camp.id).await?;
-    body.push_str(&format!(
-        "<h2>{} <a class=\"csv\" href=\"/admin/camps/{id}?format=csv&amp;table=results\">{}</a></h2>",
-        t(lang, "page.camps.results"),
-        t(lang, "page.csv"),
-        id = escape(&camp.id)
-    ));
-    let rows: Vec<Vec<String>> = results
-        .iter()
-        .map(|(s, n)| vec![t(lang, &format!("page.state.{s}")), count(*n)])
-        .collect();
-    body.push_str(&table(
-        "results",
-        &[t(lang, "page.col.state"), t(lang, "page.col.count")],
-        &rows,
-    ));
-    Ok(Html(layout(lang, Some(&user), &camp.id, &body)).into_response())
-}
-
-/// The camps covering the caller's villages and wards that have not ended: what a phone shows
-/// as today's and the next camps.
-pub async fn api_list(State(app): State<App>, caller: Caller) -> ApiResult<Json<Vec<Camp>>> {
-    Ok(Json(
-        app.db.camps_for(caller.jurisdiction(), now_ms()).await?,
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::minutes;
-
-    #[test]
-    fn times_are_hours_and_minutes() {
-        assert_eq!(minutes("09:30"), Some(570));
-        assert_eq!(minutes("24:00"), None);
-        assert_eq!(minutes("9"), None);
-    }
+        camp,
+        readiness,
+        results,
+    };
+    Ok(render(&page)?.into_response())
 }

@@ -150,4 +150,16 @@ mod tests {
         // No data at all still draws an empty chart, not a panic.
         assert!(daily_bars(&[], "x").starts_with("<svg"));
     }
+
+    #[test]
+    fn text_that_reaches_a_chart_is_escaped_by_plotters() {
+        let bars = daily_bars(&[("<b>".into(), 1)], "<script>x</script>");
+        assert!(
+            !bars.contains("<script>") && !bars.contains("<b>"),
+            "{bars}"
+        );
+        assert!(bars.contains("&lt;script&gt;"), "{bars}");
+        let line = cumulative_vs_target(&[("a".into(), 1)], Some(5), "c", "<i>target</i>");
+        assert!(!line.contains("<i>"), "{line}");
+    }
 }

@@ -1,13 +1,16 @@
 //! Server-rendered pages for designated officers and admins: sign-in, the approval queue, one
 //! registration beside its Samagra record, the audit log. Plain HTML forms that work without
 //! script (a little script adds keyboard moves), Hindi or English, sized for a 1366×768 office
-//! screen. The JSON API under `/api/v1` offers the same data.
+//! screen. The JSON API under `/api/v1` offers the same data. Each page is an askama template
+//! in `sync-server/templates/` that extends `base.html` and escapes every value it shows; a
+//! page's tables are typed rows, rendered by the template and downloaded by `csv_of`.
 
 mod audit;
 mod backlog;
 mod camps;
 mod chart;
 mod groups;
+mod payout;
 mod progress;
 mod queue;
 mod registration;
@@ -15,9 +18,10 @@ mod session;
 
 use crate::app::App;
 use crate::storage::StorageError;
+use askama::Template;
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use panjiyan_core::messages::{Lang, Message};
 
@@ -42,13 +46,12 @@ pub fn routes() -> Router<App> {
         )
         .route("/admin/audit", get(audit::page))
         .route("/admin/progress", get(progress::page))
-        .route("/admin/payout", get(progress::payout))
+        .route("/admin/payout", get(payout::page))
         .route("/admin/backlog", get(backlog::page))
         .route("/admin/camps", get(camps::list).post(camps::save))
         .route("/admin/camps/new", get(camps::new))
         .route("/admin/camps/{id}", get(camps::show))
         .route("/admin/camps/{id}/edit", get(camps::edit))
-        .route("/api/v1/camps", get(camps::api_list))
         .route("/admin/groups", get(groups::list).post(groups::import))
         .route("/admin/groups/{id}", get(groups::show))
         .route("/assets/officer.css", get(stylesheet))
@@ -83,22 +86,6 @@ pub(crate) fn see_other(to: &str) -> Response {
     r
 }
 
-/// Text safe inside HTML elements and quoted attributes.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A CSV download: the header, then `rows` (see `csv_file::download`).
 pub(crate) fn csv(
     filename: &str,
@@ -117,24 +104,6 @@ pub(crate) fn csv(
         out,
     )
         .into_response()
-}
-
-/// An HTML table: header texts (already escaped) and rows of cells (already HTML).
-pub(crate) fn table(id: &str, head: &[String], rows: &[Vec<String>]) -> String {
-    let mut html = format!("<table id=\"{id}\"><thead><tr>");
-    for h in head {
-        html.push_str(&format!("<th>{h}</th>"));
-    }
-    html.push_str("</tr></thead><tbody>");
-    for r in rows {
-        html.push_str("<tr>");
-        for c in r {
-            html.push_str(&format!("<td>{c}</td>"));
-        }
-        html.push_str("</tr>");
-    }
-    html.push_str("</tbody></table>");
-    html
 }
 
 /// `n` with Indian digit grouping (12,34,567).
@@ -172,14 +141,14 @@ pub(crate) fn place_name(lang: Lang, p: &panjiyan_core::location::Place) -> &str
     }
 }
 
-/// A page text in `lang`, escaped.
+/// A page text in `lang`, as plain text: the template escapes it.
 pub(crate) fn t(lang: Lang, key: &str) -> String {
-    escape(&Message::new(key).text(lang))
+    Message::new(key).text(lang)
 }
 
-/// A message with values in `lang`, escaped.
+/// A message with values in `lang`, as plain text: the template escapes it.
 pub(crate) fn tm(lang: Lang, message: Message) -> String {
-    escape(&message.text(lang))
+    message.text(lang)
 }
 
 /// The value of cookie `name`, if the request has it.
@@ -202,7 +171,6 @@ pub(crate) fn chosen_lang(headers: &HeaderMap) -> Lang {
     }
 }
 
-/// India Standard Time, in which officers read every date and time.
 pub(crate) use crate::india_time::{date_time, day_start_ms, offset as ist};
 
 /// Decoded `application/x-www-form-urlencoded` pairs, repeated names kept (bulk selections).
@@ -241,6 +209,13 @@ impl PageError {
         }
     }
 
+    pub(crate) fn server() -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            key: "page.error.server",
+        }
+    }
+
     pub(crate) fn expired() -> Self {
         Self {
             status: StatusCode::FORBIDDEN,
@@ -252,10 +227,7 @@ impl PageError {
 impl From<StorageError> for PageError {
     fn from(e: StorageError) -> Self {
         tracing::error!(error = %e, "page failed on storage");
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            key: "page.error.server",
-        }
+        Self::server()
     }
 }
 
@@ -278,90 +250,187 @@ impl From<crate::error::ApiError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let body = format!(
-            "<p class=\"error\" lang=\"hi\">{}</p><p class=\"error\" lang=\"en\">{}</p>\
-             <p><a href=\"/officer/queue\">{}</a> · <a href=\"/officer/queue\">{}</a></p>",
-            t(Lang::Hi, self.key),
-            t(Lang::En, self.key),
-            t(Lang::Hi, "page.back"),
-            t(Lang::En, "page.back"),
-        );
-        (
-            self.status,
-            axum::response::Html(layout(Lang::Hi, None, "Panjiyan", &body)),
-        )
-            .into_response()
+        let page = ErrorPage {
+            frame: Frame::new(Lang::Hi, None, "Panjiyan"),
+            hi: t(Lang::Hi, self.key),
+            en: t(Lang::En, self.key),
+            back_hi: t(Lang::Hi, "page.back"),
+            back_en: t(Lang::En, "page.back"),
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "error page did not render");
+                self.status.into_response()
+            }
+        }
     }
 }
 
-/// The frame of every page: title, the signed-in user with sign-out, navigation by role, the
-/// language link, and the page's own body.
-pub(crate) fn layout(lang: Lang, user: Option<&PageUser>, title: &str, body: &str) -> String {
-    let lang_attr = match lang {
-        Lang::Hi => "hi",
-        Lang::En => "en",
-    };
-    let other = match lang {
-        Lang::Hi => "en",
-        Lang::En => "hi",
-    };
-    let header = match user {
-        None => String::new(),
-        Some(u) => {
-            let mut audit = format!(
-                " <a href=\"/admin/camps\">{}</a>",
-                t(lang, "page.nav.camps")
-            );
-            if u.user.role.administers() {
-                for (href, key) in [
-                    ("/admin/progress", "page.nav.progress"),
-                    ("/admin/groups", "page.nav.groups"),
-                    ("/admin/payout", "page.nav.payout"),
-                    ("/admin/backlog", "page.nav.backlog"),
-                    ("/admin/audit", "page.nav.audit"),
-                ] {
-                    audit.push_str(&format!(" <a href=\"{href}\">{}</a>", t(lang, key)));
-                }
-            }
-            format!(
-                "<nav><a href=\"/officer/queue\">{queue}</a>{audit}\
-                 <span class=\"who\">{who}</span>\
-                 <form method=\"post\" action=\"/officer/sign-out\" class=\"inline\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <button type=\"submit\">{sign_out}</button></form></nav>",
-                queue = t(lang, "page.nav.queue"),
-                who = tm(
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    frame: Frame,
+    hi: String,
+    en: String,
+    back_hi: String,
+    back_en: String,
+}
+
+/// What the frame of every page (`templates/base.html`) shows: the title, the signed-in user
+/// with sign-out and navigation by role, the language link. Every page template has one.
+pub(crate) struct Frame {
+    pub lang: Lang,
+    pub title: String,
+    pub nav: Option<Nav>,
+}
+
+/// The signed-in part of the frame.
+pub(crate) struct Nav {
+    pub admin: bool,
+    pub who: String,
+    pub csrf: String,
+}
+
+impl Frame {
+    pub(crate) fn new(lang: Lang, user: Option<&PageUser>, title: impl Into<String>) -> Self {
+        Self {
+            lang,
+            title: title.into(),
+            nav: user.map(|u| Nav {
+                admin: u.user.role.administers(),
+                who: tm(
                     lang,
-                    Message::new("page.signed_in_as").with("user", &u.user.username)
+                    Message::new("page.signed_in_as").with("user", &u.user.username),
                 ),
-                csrf = escape(&u.csrf),
-                sign_out = t(lang, "page.sign_out"),
-            )
+                csrf: u.csrf.clone(),
+            }),
         }
-    };
-    format!(
-        "<!DOCTYPE html><html lang=\"{lang_attr}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Panjiyan</title><link rel=\"stylesheet\" href=\"/assets/officer.css\">\
-         </head><body><header><strong class=\"brand\">पंजीयन · Panjiyan</strong>{header}\
-         <a class=\"lang\" href=\"/officer/language?to={other}\">{switch}</a></header>\
-         <main>{body}</main><script src=\"/assets/officer.js\"></script></body></html>",
-        title = escape(title),
-        switch = t(lang, "page.other_language"),
-    )
+    }
+
+    /// The frame of a signed-in user's page titled with the text of `key`.
+    pub(crate) fn titled(user: &PageUser, key: &str) -> Self {
+        Self::new(user.lang, Some(user), t(user.lang, key))
+    }
+
+    /// A page text in the page's language (the template escapes it).
+    pub(crate) fn t(&self, key: &str) -> String {
+        t(self.lang, key)
+    }
+
+    /// `n` with Indian digit grouping.
+    pub(crate) fn count(&self, n: impl Number) -> String {
+        count(n.value())
+    }
+
+    /// The signed-in session's form token (empty on pages before sign-in).
+    pub(crate) fn csrf(&self) -> &str {
+        self.nav.as_ref().map_or("", |n| n.csrf.as_str())
+    }
+
+    pub(crate) fn lang_code(&self) -> &'static str {
+        match self.lang {
+            Lang::Hi => "hi",
+            Lang::En => "en",
+        }
+    }
+
+    pub(crate) fn other_lang_code(&self) -> &'static str {
+        match self.lang {
+            Lang::Hi => "en",
+            Lang::En => "hi",
+        }
+    }
+
+    /// The pages only admins see, in the order of the navigation.
+    pub(crate) fn admin_links(&self) -> &'static [(&'static str, &'static str)] {
+        &[
+            ("/admin/progress", "page.nav.progress"),
+            ("/admin/groups", "page.nav.groups"),
+            ("/admin/payout", "page.nav.payout"),
+            ("/admin/backlog", "page.nav.backlog"),
+            ("/admin/audit", "page.nav.audit"),
+        ]
+    }
+}
+
+/// A count a template shows (by value or by reference, as the template has it).
+pub(crate) trait Number {
+    fn value(&self) -> i64;
+}
+
+impl Number for i64 {
+    fn value(&self) -> i64 {
+        *self
+    }
+}
+
+impl Number for usize {
+    fn value(&self) -> i64 {
+        *self as i64
+    }
+}
+
+impl<N: Number + ?Sized> Number for &N {
+    fn value(&self) -> i64 {
+        (**self).value()
+    }
+}
+
+/// A row of a table that downloads as CSV: the column names once, and the row's cells from
+/// its typed fields (the page renders the same rows through its template).
+pub(crate) trait CsvRow {
+    const HEAD: &'static [&'static str];
+    fn cells(&self) -> Vec<String>;
+}
+
+/// A CSV download of typed rows.
+pub(crate) fn csv_of<'a, R: CsvRow + 'a>(
+    filename: &str,
+    rows: impl IntoIterator<Item = &'a R>,
+) -> Response {
+    csv(filename, R::HEAD, rows.into_iter().map(R::cells))
+}
+
+/// A page template rendered to the answer; a template that fails (it cannot, short of a
+/// formatting error) is a server error page.
+pub(crate) fn render(page: &impl Template) -> Result<Html<String>, PageError> {
+    page.render().map(Html).map_err(|e| {
+        tracing::error!(error = %e, "page did not render");
+        PageError::server()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A page whose only value is a name someone typed.
+    #[derive(Template)]
+    #[template(
+        source = "{% extends \"base.html\" %}{% block main %}<p id=\"n\">{{ name }}</p>{% endblock %}",
+        ext = "html"
+    )]
+    struct NamePage<'a> {
+        frame: Frame,
+        name: &'a str,
+    }
+
     #[test]
     fn escaping_leaves_no_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        let page = NamePage {
+            frame: Frame::new(Lang::Hi, None, "<b>title</b>"),
+            name: "<script>alert('&')</script> लक्ष्मी",
+        };
+        let html = page.render().unwrap();
+        assert!(
+            html.contains(
+                "<p id=\"n\">&#60;script&#62;alert(&#39;&#38;&#39;)&#60;/script&#62; लक्ष्मी</p>"
+            ),
+            "{html}"
         );
-        assert_eq!(escape("लक्ष्मी"), "लक्ष्मी");
+        assert!(html.contains("<title>&#60;b&#62;title&#60;/b&#62; · Panjiyan</title>"));
+        assert!(!html.contains("<script>alert"));
     }
 
     #[test]

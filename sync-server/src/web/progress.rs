@@ -1,61 +1,22 @@
 //! Campaign progress for district and state admins: a place's registrations by status and
 //! channel against its target, per day (charts), and by the areas under it (drill down),
-//! with a projected completion date; and the payout statement per gram panchayat and urban
-//! body. Every table downloads as CSV.
+//! with a projected completion date. Every table downloads as CSV.
 
 use super::chart::{cumulative_vs_target, daily_bars};
 use super::{
-    PageError, PageUser, count, csv, day_iso, day_text, escape, layout, parse_day, place_name, t,
-    table, tm,
+    CsvRow, Frame, PageError, PageUser, count, csv_of, day_iso, day_text, place_name, render, t, tm,
 };
 use crate::app::App;
+use crate::campaign::{CHANNELS, Projection, STATES, Tally, percent, project, recent};
 use crate::india_time::india_day;
-use crate::storage::{ProgressRow, now_ms};
+use crate::storage::{level_text, now_ms};
+use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
-use panjiyan_core::messages::Message;
+use axum::response::{IntoResponse, Response};
+use panjiyan_core::location::Place;
+use panjiyan_core::messages::{Lang, Message};
+use panjiyan_core::registration::RegistrationState;
 use std::collections::BTreeMap;
-
-const STATES: [&str; 4] = ["approved", "pending_approval", "rejected", "duplicate"];
-const CHANNELS: [&str; 3] = ["camp", "service_centre", "self_registered"];
-
-/// Counts by state and by channel for one place or one day.
-#[derive(Debug, Default, Clone)]
-pub struct Tally {
-    by_state: BTreeMap<String, i64>,
-    by_channel: BTreeMap<String, i64>,
-}
-
-impl Tally {
-    fn add(&mut self, row: &ProgressRow) {
-        *self.by_state.entry(row.state.clone()).or_default() += row.n;
-        // Channels count what counts: pending and approved registrations.
-        if counts(&row.state) {
-            *self.by_channel.entry(row.channel.clone()).or_default() += row.n;
-        }
-    }
-
-    fn state(&self, s: &str) -> i64 {
-        self.by_state.get(s).copied().unwrap_or(0)
-    }
-
-    fn channel(&self, c: &str) -> i64 {
-        self.by_channel.get(c).copied().unwrap_or(0)
-    }
-
-    /// Pending and approved: the registrations that count towards a target.
-    fn registered(&self) -> i64 {
-        self.state("pending_approval") + self.state("approved")
-    }
-
-    fn received(&self) -> i64 {
-        self.by_state.values().sum()
-    }
-}
-
-fn counts(state: &str) -> bool {
-    state == "pending_approval" || state == "approved"
-}
 
 /// Admins only, and only within their own area.
 pub(crate) async fn admin_area(
@@ -76,11 +37,9 @@ pub(crate) async fn admin_area(
     Ok(place.to_owned())
 }
 
-fn percent(part: i64, whole: Option<i64>) -> String {
-    match whole {
-        Some(w) if w > 0 => format!("{:.1}", part as f64 * 100.0 / w as f64),
-        _ => String::new(),
-    }
+/// `percent` with one decimal, or nothing.
+pub(crate) fn percent_text(part: i64, whole: Option<i64>) -> String {
+    percent(part, whole).map_or_else(String::new, |p| format!("{p:.1}"))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -90,35 +49,37 @@ pub struct ProgressQuery {
     table: Option<String>,
 }
 
-pub async fn page(
-    State(app): State<App>,
-    user: PageUser,
-    Query(q): Query<ProgressQuery>,
-) -> Result<Response, PageError> {
-    let code = admin_area(&app, &user, q.place.as_deref()).await?;
-    crate::rollup::catch_up(&app).await?;
-    let lang = user.lang;
-    let lineage = app.db.lineage(&code).await?;
-    let here = lineage.last().cloned().ok_or_else(PageError::not_found)?;
-    let children = app.db.children_of(&code).await?;
-    let targets = app.db.targets_around(&code).await?;
-    let mut per_child: BTreeMap<String, Tally> = BTreeMap::new();
-    for row in app.db.progress_of_children(&code, None, None).await? {
-        per_child
-            .entry(row.place_code.clone())
-            .or_default()
-            .add(&row);
-    }
-    let mut per_day: BTreeMap<i64, Tally> = BTreeMap::new();
-    let mut total = Tally::default();
-    for row in app.db.progress_by_day(&code).await? {
-        per_day.entry(row.day).or_default().add(&row);
-        total.add(&row);
-    }
-    let today = india_day(now_ms());
+/// An area under the place: its target and its counts.
+struct AreaLine {
+    place: Place,
+    target: Option<i64>,
+    tally: Tally,
+}
 
-    // The tables, as rows of plain values: the CSV and the page both come from these.
-    let child_head = [
+impl AreaLine {
+    fn name(&self, lang: &Lang) -> &str {
+        place_name(*lang, &self.place)
+    }
+
+    fn level_key(&self) -> String {
+        format!("page.level.{}", level_text(self.place.level))
+    }
+
+    fn percent(&self) -> String {
+        percent_text(self.tally.registered(), self.target)
+    }
+}
+
+/// Counts by state, then by channel, as CSV cells.
+fn tally_cells(tally: &Tally) -> impl Iterator<Item = String> + '_ {
+    STATES
+        .iter()
+        .map(|s| tally.state(s).to_string())
+        .chain(CHANNELS.iter().map(|c| tally.channel(c).to_string()))
+}
+
+impl CsvRow for AreaLine {
+    const HEAD: &'static [&'static str] = &[
         "code",
         "name_hi",
         "name_en",
@@ -134,26 +95,36 @@ pub async fn page(
         "service_centre",
         "self_registered",
     ];
-    let child_rows: Vec<Vec<String>> = children
-        .iter()
-        .map(|c| {
-            let tally = per_child.get(c.code.as_str()).cloned().unwrap_or_default();
-            let target = targets.get(c.code.as_str()).copied();
-            let mut row = vec![
-                c.code.to_string(),
-                c.name_hi.clone(),
-                c.name_en.clone(),
-                crate::storage::level_text(c.level).to_owned(),
-                target.map(|t| t.to_string()).unwrap_or_default(),
-                tally.registered().to_string(),
-                percent(tally.registered(), target),
-            ];
-            row.extend(STATES.iter().map(|s| tally.state(s).to_string()));
-            row.extend(CHANNELS.iter().map(|ch| tally.channel(ch).to_string()));
-            row
-        })
-        .collect();
-    let day_head = [
+
+    fn cells(&self) -> Vec<String> {
+        let mut cells = vec![
+            self.place.code.to_string(),
+            self.place.name_hi.clone(),
+            self.place.name_en.clone(),
+            level_text(self.place.level).to_owned(),
+            self.target.map(|t| t.to_string()).unwrap_or_default(),
+            self.tally.registered().to_string(),
+            self.percent(),
+        ];
+        cells.extend(tally_cells(&self.tally));
+        cells
+    }
+}
+
+/// One day's counts for the place.
+struct DayLine {
+    day: i64,
+    tally: Tally,
+}
+
+impl DayLine {
+    fn day_text(&self) -> String {
+        day_text(self.day)
+    }
+}
+
+impl CsvRow for DayLine {
+    const HEAD: &'static [&'static str] = &[
         "day",
         "registered",
         "approved",
@@ -164,169 +135,237 @@ pub async fn page(
         "service_centre",
         "self_registered",
     ];
-    let day_rows: Vec<Vec<String>> = per_day
-        .iter()
-        .map(|(day, tally)| {
-            let mut row = vec![day_iso(*day), tally.registered().to_string()];
-            row.extend(STATES.iter().map(|s| tally.state(s).to_string()));
-            row.extend(CHANNELS.iter().map(|ch| tally.channel(ch).to_string()));
-            row
+
+    fn cells(&self) -> Vec<String> {
+        let mut cells = vec![day_iso(self.day), self.tally.registered().to_string()];
+        cells.extend(tally_cells(&self.tally));
+        cells
+    }
+}
+
+/// The place's own count by one state or one channel.
+struct SummaryLine {
+    by: &'static str,
+    name: &'static str,
+    registrations: i64,
+}
+
+impl CsvRow for SummaryLine {
+    const HEAD: &'static [&'static str] = &["by", "name", "registrations"];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.by.to_owned(),
+            self.name.to_owned(),
+            self.registrations.to_string(),
+        ]
+    }
+}
+
+/// What the progress of one place is made of, loaded once for the page and its CSVs.
+struct Progress {
+    code: String,
+    lineage: Vec<Place>,
+    here: Place,
+    target: Option<i64>,
+    areas: Vec<AreaLine>,
+    /// Oldest first.
+    days: BTreeMap<i64, Tally>,
+    total: Tally,
+}
+
+impl Progress {
+    async fn load(app: &App, code: String) -> Result<Self, PageError> {
+        let lineage = app.db.lineage(&code).await?;
+        let here = lineage.last().cloned().ok_or_else(PageError::not_found)?;
+        let targets = app.db.targets_around(&code).await?;
+        let mut per_child: BTreeMap<String, Tally> = BTreeMap::new();
+        for row in app.db.progress_of_children(&code, None, None).await? {
+            per_child
+                .entry(row.place_code.clone())
+                .or_default()
+                .add(&row);
+        }
+        let areas = (app.db.children_of(&code).await?)
+            .into_iter()
+            .map(|place| AreaLine {
+                target: targets.get(place.code.as_str()).copied(),
+                tally: per_child.remove(place.code.as_str()).unwrap_or_default(),
+                place,
+            })
+            .collect();
+        let mut days: BTreeMap<i64, Tally> = BTreeMap::new();
+        let mut total = Tally::default();
+        for row in app.db.progress_by_day(&code).await? {
+            days.entry(row.day).or_default().add(&row);
+            total.add(&row);
+        }
+        Ok(Self {
+            target: targets.get(code.as_str()).copied(),
+            code,
+            lineage,
+            here,
+            areas,
+            days,
+            total,
         })
-        .collect();
-    if q.format.as_deref() == Some("csv") {
-        return Ok(match q.table.as_deref() {
-            // The place's own counts: by status, and (pending and approved) by channel.
-            Some("summary") => csv(
-                &format!("progress-{code}-summary.csv"),
-                &["by", "name", "registrations"],
-                STATES
-                    .iter()
-                    .map(|s| vec!["state".into(), (*s).into(), total.state(s).to_string()])
-                    .chain(CHANNELS.iter().map(|c| {
-                        vec!["channel".into(), (*c).into(), total.channel(c).to_string()]
-                    })),
-            ),
-            Some("daily") => csv(&format!("progress-{code}-daily.csv"), &day_head, day_rows),
-            _ => csv(
-                &format!("progress-{code}-areas.csv"),
-                &child_head,
-                child_rows,
-            ),
-        });
     }
 
-    let title = tm(
-        lang,
-        Message::new("page.progress.title").with("place", place_name(lang, &here)),
-    );
-    let mut body = String::from("<p class=\"crumbs\" id=\"crumbs\">");
-    let mut shown = false;
-    for p in &lineage {
-        shown |= p.code.as_str() == user.user.jurisdiction;
-        if shown {
-            body.push_str(&format!(
-                "<a href=\"/admin/progress?place={code}\">{}</a> › ",
-                escape(place_name(lang, p)),
-                code = escape(p.code.as_str())
-            ));
+    fn day_lines(&self) -> Vec<DayLine> {
+        (self.days.iter())
+            .map(|(&day, tally)| DayLine {
+                day,
+                tally: tally.clone(),
+            })
+            .collect()
+    }
+
+    fn summary_lines(&self) -> Vec<SummaryLine> {
+        (STATES.iter())
+            .map(|s| SummaryLine {
+                by: "state",
+                name: s.as_str(),
+                registrations: self.total.state(s),
+            })
+            .chain(CHANNELS.iter().map(|c| SummaryLine {
+                by: "channel",
+                name: c,
+                registrations: self.total.channel(c),
+            }))
+            .collect()
+    }
+
+    /// The CSV of one of the tables: `summary`, `daily`, or (by default) the areas.
+    fn csv(&self, table: Option<&str>) -> Response {
+        let code = &self.code;
+        match table {
+            Some("summary") => csv_of(
+                &format!("progress-{code}-summary.csv"),
+                &self.summary_lines(),
+            ),
+            Some("daily") => csv_of(&format!("progress-{code}-daily.csv"), &self.day_lines()),
+            _ => csv_of(&format!("progress-{code}-areas.csv"), &self.areas),
         }
     }
-    body.push_str(&format!("</p><h1>{title}</h1>"));
 
-    // The headline: registered against the target, and when the target will be reached.
-    let target = targets.get(code.as_str()).copied();
-    let registered = total.registered();
-    body.push_str("<p class=\"summary\" id=\"headline\">");
-    body.push_str(&match target {
-        Some(t) => tm(
-            lang,
-            Message::new("page.progress.registered")
-                .with("registered", count(registered))
-                .with("target", count(t))
-                .with("percent", percent(registered, Some(t))),
-        ),
-        None => tm(
-            lang,
-            Message::new("page.progress.registered_no_target")
-                .with("registered", count(registered)),
-        ),
-    });
-    if let Some(goal) = target {
-        let recent: i64 = per_day
-            .range(today - 6..=today)
-            .map(|(_, tally)| tally.registered())
-            .sum();
-        let projection = if registered >= goal {
-            t(lang, "page.progress.reached")
-        } else if recent == 0 {
-            t(lang, "page.progress.stalled")
-        } else {
-            let rate = recent as f64 / 7.0;
-            let days_left = ((goal - registered) as f64 / rate).ceil() as i64;
-            tm(
+    fn headline(&self, lang: Lang) -> String {
+        let registered = self.total.registered();
+        match self.target {
+            Some(t) => tm(
                 lang,
-                Message::new("page.progress.projection")
-                    .with("rate", format!("{rate:.1}"))
-                    .with("date", day_text(today + days_left)),
-            )
+                Message::new("page.progress.registered")
+                    .with("registered", count(registered))
+                    .with("target", count(t))
+                    .with("percent", percent_text(registered, Some(t))),
+            ),
+            None => tm(
+                lang,
+                Message::new("page.progress.registered_no_target")
+                    .with("registered", count(registered)),
+            ),
+        }
+    }
+
+    fn projection(&self, lang: Lang, today: i64) -> Option<String> {
+        let goal = self.target?;
+        let recent = recent(&self.days, today);
+        Some(
+            match project(self.total.registered(), goal, recent, today) {
+                Projection::Reached => t(lang, "page.progress.reached"),
+                Projection::Stalled => t(lang, "page.progress.stalled"),
+                Projection::By { per_day, day } => tm(
+                    lang,
+                    Message::new("page.progress.projection")
+                        .with("rate", format!("{per_day:.1}"))
+                        .with("date", day_text(day)),
+                ),
+            },
+        )
+    }
+
+    /// The last 30 days' registrations as bars, and the running total against the target.
+    fn charts(&self, lang: Lang, today: i64) -> (String, String) {
+        let registered = |d: i64| self.days.get(&d).map_or(0, Tally::registered);
+        let label = |d: i64| day_text(d)[..5].to_owned();
+        let last30: Vec<(String, i64)> = (today - 29..=today)
+            .map(|d| (label(d), registered(d)))
+            .collect();
+        let mut running = 0;
+        let cumulative: Vec<(String, i64)> = match self.days.keys().next() {
+            None => Vec::new(),
+            Some(first) => (*first..=today)
+                .map(|d| {
+                    running += registered(d);
+                    (label(d), running)
+                })
+                .collect(),
         };
-        body.push_str(&format!(" <span id=\"projection\">{projection}</span>"));
+        (
+            daily_bars(&last30, &t(lang, "page.progress.daily_chart")),
+            cumulative_vs_target(
+                &cumulative,
+                self.target,
+                &t(lang, "page.progress.cumulative_chart"),
+                &t(lang, "page.progress.target_line"),
+            ),
+        )
     }
-    body.push_str("</p>");
+}
 
-    // Status × channel for the place itself.
-    let mut status_rows = Vec::new();
-    for s in STATES {
-        status_rows.push(vec![
-            t(lang, &format!("page.state.{s}")),
-            count(total.state(s)),
-        ]);
+#[derive(Template)]
+#[template(path = "progress.html")]
+struct ProgressPage {
+    frame: Frame,
+    code: String,
+    /// From the admin's own area down to this place: (code, name).
+    crumbs: Vec<(String, String)>,
+    headline: String,
+    projection: Option<String>,
+    total: Tally,
+    states: [RegistrationState; 4],
+    channels: [&'static str; 3],
+    daily_chart: String,
+    cumulative_chart: String,
+    area_columns: [&'static str; 9],
+    areas: Vec<AreaLine>,
+    day_columns: [&'static str; 6],
+    /// Newest first.
+    days: Vec<DayLine>,
+}
+
+pub async fn page(
+    State(app): State<App>,
+    user: PageUser,
+    Query(q): Query<ProgressQuery>,
+) -> Result<Response, PageError> {
+    let code = admin_area(&app, &user, q.place.as_deref()).await?;
+    crate::rollup::catch_up(&app).await?;
+    let progress = Progress::load(&app, code).await?;
+    if q.format.as_deref() == Some("csv") {
+        return Ok(progress.csv(q.table.as_deref()));
     }
-    body.push_str(&format!(
-        "<p><a class=\"csv\" href=\"/admin/progress?place={}&amp;format=csv&amp;table=summary\">{}</a></p>",
-        escape(&code),
-        t(lang, "page.csv")
-    ));
-    body.push_str("<div class=\"columns\"><section>");
-    body.push_str(&table(
-        "by-status",
-        &[t(lang, "page.col.state"), t(lang, "page.col.count")],
-        &status_rows,
-    ));
-    body.push_str("</section><section>");
-    let channel_rows: Vec<Vec<String>> = CHANNELS
-        .iter()
-        .map(|c| {
-            vec![
-                t(lang, &format!("page.channel.{c}")),
-                count(total.channel(c)),
-            ]
-        })
-        .collect();
-    body.push_str(&table(
-        "by-channel",
-        &[t(lang, "page.col.channel"), t(lang, "page.col.registered")],
-        &channel_rows,
-    ));
-    body.push_str("</section></div>");
-
-    // Charts: the last 30 days' registrations, and the running total against the target.
-    let last30: Vec<(String, i64)> = (today - 29..=today)
-        .map(|d| {
-            let n = per_day.get(&d).map_or(0, Tally::registered);
-            (day_text(d)[..5].to_owned(), n)
-        })
-        .collect();
-    let mut running = 0;
-    let cumulative: Vec<(String, i64)> = match per_day.keys().next() {
-        None => Vec::new(),
-        Some(first) => (*first..=today)
-            .map(|d| {
-                running += per_day.get(&d).map_or(0, Tally::registered);
-                (day_text(d)[..5].to_owned(), running)
-            })
+    let lang = user.lang;
+    let today = india_day(now_ms());
+    let (daily_chart, cumulative_chart) = progress.charts(lang, today);
+    let title = tm(
+        lang,
+        Message::new("page.progress.title").with("place", place_name(lang, &progress.here)),
+    );
+    let mut days = progress.day_lines();
+    days.reverse();
+    let page = ProgressPage {
+        frame: Frame::new(lang, Some(&user), title),
+        crumbs: (progress.lineage.iter())
+            .skip_while(|p| p.code.as_str() != user.user.jurisdiction)
+            .map(|p| (p.code.to_string(), place_name(lang, p).to_owned()))
             .collect(),
-    };
-    body.push_str(&format!(
-        "<div class=\"columns charts\"><figure id=\"daily-chart\">{}</figure><figure id=\"cumulative-chart\">{}</figure></div>",
-        daily_bars(&last30, &Message::new("page.progress.daily_chart").text(lang)),
-        cumulative_vs_target(
-            &cumulative,
-            target,
-            &Message::new("page.progress.cumulative_chart").text(lang),
-            &Message::new("page.progress.target_line").text(lang),
-        ),
-    ));
-
-    // By area, with drill-down where there is something below.
-    if !children.is_empty() {
-        body.push_str(&format!(
-            "<h2>{} <a class=\"csv\" href=\"/admin/progress?place={code}&amp;format=csv\">{}</a></h2>",
-            t(lang, "page.progress.children"),
-            t(lang, "page.csv"),
-            code = escape(&code),
-        ));
-        let head: Vec<String> = [
+        headline: progress.headline(lang),
+        projection: progress.projection(lang, today),
+        states: STATES,
+        channels: CHANNELS,
+        daily_chart,
+        cumulative_chart,
+        area_columns: [
             "page.col.area",
             "page.col.level",
             "page.col.target",
@@ -336,240 +375,19 @@ pub async fn page(
             "page.col.pending_approval",
             "page.col.rejected",
             "page.col.duplicate",
-        ]
-        .iter()
-        .map(|k| t(lang, k))
-        .chain(
-            CHANNELS
-                .iter()
-                .map(|c| t(lang, &format!("page.channel.{c}"))),
-        )
-        .collect();
-        let rows: Vec<Vec<String>> = children
-            .iter()
-            .zip(&child_rows)
-            .map(|(c, values)| {
-                let label = escape(place_name(lang, c));
-                let area = if c.level.is_camp_unit() {
-                    label
-                } else {
-                    format!(
-                        "<a href=\"/admin/progress?place={}\">{label}</a>",
-                        escape(c.code.as_str())
-                    )
-                };
-                let mut row = vec![area, t(lang, &format!("page.level.{}", values[3]))];
-                row.extend(values[4..].iter().map(|v| match v.parse::<i64>() {
-                    Ok(n) => count(n),
-                    Err(_) => escape(v),
-                }));
-                row
-            })
-            .collect();
-        body.push_str(&table("by-area", &head, &rows));
-    }
-    body.push_str(&format!(
-        "<h2>{} <a class=\"csv\" href=\"/admin/progress?place={code}&amp;format=csv&amp;table=daily\">{}</a></h2>",
-        t(lang, "page.progress.daily"),
-        t(lang, "page.csv"),
-        code = escape(&code),
-    ));
-    let head: Vec<String> = [
-        "page.col.day",
-        "page.col.registered",
-        "page.col.approved",
-        "page.col.pending_approval",
-        "page.col.rejected",
-        "page.col.duplicate",
-    ]
-    .iter()
-    .map(|k| t(lang, k))
-    .chain(
-        CHANNELS
-            .iter()
-            .map(|c| t(lang, &format!("page.channel.{c}"))),
-    )
-    .collect();
-    let rows: Vec<Vec<String>> = per_day
-        .keys()
-        .rev()
-        .zip(day_rows.iter().rev())
-        .map(|(day, values)| {
-            let mut row = vec![day_text(*day)];
-            row.extend(values[1..].iter().map(|v| count(v.parse().unwrap_or(0))));
-            row
-        })
-        .collect();
-    body.push_str(&table("by-day", &head, &rows));
-    Ok(Html(layout(lang, Some(&user), &title, &body)).into_response())
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct PayoutQuery {
-    place: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    format: Option<String>,
-}
-
-/// Per gram panchayat and urban body: registrations received in the period, the approved ones,
-/// and what is owed for them.
-pub async fn payout(
-    State(app): State<App>,
-    user: PageUser,
-    Query(q): Query<PayoutQuery>,
-) -> Result<Response, PageError> {
-    let area = admin_area(&app, &user, q.place.as_deref()).await?;
-    crate::rollup::catch_up(&app).await?;
-    let lang = user.lang;
-    let today = india_day(now_ms());
-    let here = app
-        .db
-        .place(&area)
-        .await?
-        .ok_or_else(PageError::not_found)?;
-    // Default: this month so far.
-    let month_start = {
-        let iso = day_iso(today);
-        parse_day(&format!("{}-01", &iso[..7])).unwrap_or(today)
+        ],
+        day_columns: [
+            "page.col.day",
+            "page.col.registered",
+            "page.col.approved",
+            "page.col.pending_approval",
+            "page.col.rejected",
+            "page.col.duplicate",
+        ],
+        days,
+        total: progress.total,
+        areas: progress.areas,
+        code: progress.code,
     };
-    let from = q.from.as_deref().and_then(parse_day).unwrap_or(month_start);
-    let to =
-        q.to.as_deref()
-            .and_then(parse_day)
-            .unwrap_or(today)
-            .max(from);
-    let levels = ["gram_panchayat", "urban_body"];
-    // A state's page lists its districts (each opens its own statement); the CSV for accounts
-    // always has every gram panchayat and urban body.
-    let by_district =
-        here.level == panjiyan_core::location::Level::State && q.format.as_deref() != Some("csv");
-    let (places, counted) = if by_district {
-        (
-            app.db.children_of(&area).await?,
-            app.db
-                .progress_of_children(&area, Some(from), Some(to))
-                .await?,
-        )
-    } else {
-        (
-            app.db.places_at_levels(&area, &levels).await?,
-            app.db
-                .progress_at_levels(&area, &levels, Some(from), Some(to))
-                .await?,
-        )
-    };
-    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    for row in counted {
-        tallies.entry(row.place_code.clone()).or_default().add(&row);
-    }
-    let rate = app.settings.payout_paise;
-    let rupees = |paise: i64| format!("{}.{:02}", paise / 100, paise % 100);
-    let rows: Vec<Vec<String>> = places
-        .iter()
-        .map(|p| {
-            let tally = tallies.get(p.code.as_str()).cloned().unwrap_or_default();
-            let approved = tally.state("approved");
-            vec![
-                p.code.to_string(),
-                p.name_hi.clone(),
-                p.name_en.clone(),
-                crate::storage::level_text(p.level).to_owned(),
-                tally.received().to_string(),
-                approved.to_string(),
-                rupees(rate),
-                rupees(approved * rate),
-            ]
-        })
-        .collect();
-    if q.format.as_deref() == Some("csv") {
-        return Ok(csv(
-            &format!("payout-{}-{}.csv", day_iso(from), day_iso(to)),
-            &[
-                "code",
-                "name_hi",
-                "name_en",
-                "level",
-                "received",
-                "approved",
-                "rate_rupees",
-                "amount_rupees",
-            ],
-            rows,
-        ));
-    }
-    let approved_total: i64 = rows.iter().map(|r| r[5].parse::<i64>().unwrap_or(0)).sum();
-    let mut body = format!(
-        "<h1>{title}</h1><form method=\"get\" action=\"/admin/payout\" class=\"filters\">\
-         <input type=\"hidden\" name=\"place\" value=\"{place}\">\
-         <label for=\"f-from\">{from_label}</label><input type=\"date\" id=\"f-from\" name=\"from\" value=\"{from}\">\
-         <label for=\"f-to\">{to_label}</label><input type=\"date\" id=\"f-to\" name=\"to\" value=\"{to}\">\
-         <button type=\"submit\">{apply}</button></form><p>{explain}</p><p class=\"summary\" id=\"payout-total\">{total}</p>\
-         <p><a class=\"csv\" href=\"/admin/payout?place={place}&amp;from={from}&amp;to={to}&amp;format=csv\">{csv}</a></p>",
-        place = escape(&area),
-        title = t(lang, "page.payout.title"),
-        from_label = t(lang, "page.filter.from"),
-        to_label = t(lang, "page.filter.to"),
-        from = day_iso(from),
-        to = day_iso(to),
-        apply = t(lang, "page.filter.apply"),
-        explain = tm(
-            lang,
-            Message::new("page.payout.explain")
-                .with("from", day_text(from))
-                .with("to", day_text(to))
-                .with("rate", rupees(rate))
-        ),
-        total = tm(
-            lang,
-            Message::new("page.payout.total")
-                .with("approved", count(approved_total))
-                .with("amount", rupees(approved_total * rate))
-        ),
-        csv = t(lang, "page.csv"),
-    );
-    let head: Vec<String> = [
-        "page.col.area",
-        "page.col.level",
-        "page.col.received",
-        "page.col.approved",
-        "page.col.rate",
-        "page.col.amount",
-    ]
-    .iter()
-    .map(|k| t(lang, k))
-    .collect();
-    let html_rows: Vec<Vec<String>> = places
-        .iter()
-        .zip(&rows)
-        .map(|(p, r)| {
-            let label = escape(place_name(lang, p));
-            let area = if by_district {
-                format!(
-                    "<a href=\"/admin/payout?place={}&amp;from={}&amp;to={}\">{label}</a>",
-                    escape(p.code.as_str()),
-                    day_iso(from),
-                    day_iso(to)
-                )
-            } else {
-                label
-            };
-            vec![
-                area,
-                t(lang, &format!("page.level.{}", r[3])),
-                count(r[4].parse().unwrap_or(0)),
-                count(r[5].parse().unwrap_or(0)),
-                r[6].clone(),
-                r[7].clone(),
-            ]
-        })
-        .collect();
-    body.push_str(&table("payout", &head, &html_rows));
-    Ok(Html(layout(
-        lang,
-        Some(&user),
-        &t(lang, "page.payout.title"),
-        &body,
-    ))
-    .into_response())
+    Ok(render(&page)?.into_response())
 }

@@ -2,13 +2,14 @@
 //! filters (village or ward, camp, dates, occupation), counts and age; approve or reject many
 //! at once.
 
-use super::registration::{Outcome, decide_one, reason_options};
+use super::registration::{Outcome, decide_one, reason_choices};
 use super::{
-    PageError, PageUser, date_time, day_start_ms, escape, form_pairs, form_value, layout,
-    see_other, t, tm,
+    Frame, PageError, PageUser, date_time, day_start_ms, form_pairs, form_value, render, see_other,
+    tm,
 };
 use crate::app::App;
-use crate::storage::{Decision, QueueFilter, now_ms};
+use crate::storage::{Decision, QueueFilter, QueueRow, UnitSummary, now_ms};
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
@@ -39,30 +40,153 @@ fn some(v: &Option<String>) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-fn select(
-    name: &str,
-    label: &str,
-    any: &str,
-    chosen: Option<&str>,
-    options: &[(String, String)],
-) -> String {
-    let mut html = format!(
-        "<label for=\"f-{name}\">{label}</label><select id=\"f-{name}\" name=\"{name}\"><option value=\"\">{any}</option>"
-    );
-    for (value, text) in options {
-        let selected = if chosen == Some(value.as_str()) {
-            " selected"
-        } else {
-            ""
-        };
-        html.push_str(&format!(
-            "<option value=\"{}\"{selected}>{}</option>",
-            escape(value),
-            escape(text)
-        ));
+/// One filter's choices: (value, label).
+struct Select {
+    name: &'static str,
+    label: &'static str,
+    chosen: Option<String>,
+    options: Vec<(String, String)>,
+}
+
+/// One pending registration in the queue, in the officer's language.
+struct QueueLine {
+    id: String,
+    name: String,
+    member_id: String,
+    unit: String,
+    occupation: String,
+    channel_key: String,
+    camp: String,
+    received: String,
+    waiting: String,
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+struct QueuePage {
+    frame: Frame,
+    bulk_result: Option<String>,
+    problems: Vec<&'static str>,
+    selects: [Select; 3],
+    from: String,
+    to: String,
+    summary: String,
+    keep: Vec<(&'static str, String)>,
+    columns: [&'static str; 8],
+    rows: Vec<QueueLine>,
+    reasons: Vec<(&'static str, String)>,
+}
+
+/// Header texts of the queue's columns after the selection box.
+const COLUMNS: [&str; 8] = [
+    "page.col.name",
+    "page.col.member_id",
+    "page.col.unit",
+    "page.col.occupation",
+    "page.col.channel",
+    "page.col.camp",
+    "page.col.received",
+    "page.col.waiting",
+];
+
+fn bulk_problem(code: &str) -> Option<&'static str> {
+    match code {
+        "none_selected" => Some("page.bulk.none_selected"),
+        "reason_required" => Some("page.decide.reason_required"),
+        _ => None,
     }
-    html.push_str("</select>");
-    html
+}
+
+impl QueueLine {
+    fn new(r: QueueRow, lang: Lang, occupations: &OccupationList, now: i64) -> Self {
+        let (name, unit) = match lang {
+            Lang::Hi => (r.name_hi, r.unit_name_hi),
+            Lang::En => (r.name_en, r.unit_name_en),
+        };
+        Self {
+            occupation: occupations
+                .get(&r.occupation_code)
+                .map_or(r.occupation_code.clone(), |o| o.name(lang).to_owned()),
+            name,
+            unit,
+            channel_key: format!("page.channel.{}", r.channel),
+            camp: r.camp_id.unwrap_or_default(),
+            received: date_time(r.received_at),
+            waiting: tm(
+                lang,
+                Message::new("page.hours").with("hours", hours_since(r.received_at, now)),
+            ),
+            member_id: r.member_id,
+            id: r.id,
+        }
+    }
+}
+
+fn hours_since(at: i64, now: i64) -> i64 {
+    (now - at) / 3_600_000
+}
+
+/// The three filters that choose from a list: village or ward, camp, occupation.
+fn selects(
+    lang: Lang,
+    filter: &QueueFilter,
+    units: Vec<UnitSummary>,
+    camps: Vec<String>,
+    occupations: &OccupationList,
+) -> [Select; 3] {
+    [
+        Select {
+            name: "unit",
+            label: "page.filter.unit",
+            chosen: filter.unit.clone(),
+            options: units
+                .into_iter()
+                .map(|u| {
+                    let name = if lang == Lang::Hi {
+                        u.name_hi
+                    } else {
+                        u.name_en
+                    };
+                    (u.code, name)
+                })
+                .collect(),
+        },
+        Select {
+            name: "camp",
+            label: "page.filter.camp",
+            chosen: filter.camp.clone(),
+            options: camps.into_iter().map(|c| (c.clone(), c)).collect(),
+        },
+        Select {
+            name: "occupation",
+            label: "page.filter.occupation",
+            chosen: filter.occupation.clone(),
+            options: occupations
+                .categories
+                .iter()
+                .map(|o| (o.code.clone(), o.name(lang).to_owned()))
+                .collect(),
+        },
+    ]
+}
+
+/// The count and the oldest's age, and how many are shown when not all are.
+fn summary(lang: Lang, total: i64, rows: &[QueueRow], now: i64) -> String {
+    let oldest = rows.first().map_or(0, |r| hours_since(r.received_at, now));
+    let mut summary = tm(
+        lang,
+        Message::new("page.queue.summary")
+            .with("total", total)
+            .with("hours", oldest),
+    );
+    if total > rows.len() as i64 {
+        summary.push(' ');
+        summary += &tm(
+            lang,
+            Message::new("page.queue.shown").with("shown", rows.len()),
+        );
+    }
+    summary
 }
 
 pub async fn page(
@@ -73,15 +197,13 @@ pub async fn page(
     let lang = user.lang;
     let area = &user.user.jurisdiction;
     let mut problems = Vec::new();
-    let mut date = |v: &Option<String>, next_day: bool| match some(v) {
-        None => None,
-        Some(d) => {
-            let ms = day_start_ms(&d, next_day);
-            if ms.is_none() {
-                problems.push("page.filter.bad_date");
-            }
-            ms
+    let mut date = |v: &Option<String>, next_day: bool| {
+        let d = some(v)?;
+        let ms = day_start_ms(&d, next_day);
+        if ms.is_none() {
+            problems.push("page.filter.bad_date");
         }
+        ms
     };
     let filter = QueueFilter {
         unit: some(&q.unit),
@@ -90,210 +212,46 @@ pub async fn page(
         from: date(&q.from, false),
         to: date(&q.to, true),
     };
+    problems.extend(q.problem.as_deref().and_then(bulk_problem));
     let (total, rows) = app.db.pending_queue(area, &filter, SHOWN).await?;
-    let units: Vec<(String, String)> = app
-        .db
-        .units_within(area)
-        .await?
-        .into_iter()
-        .map(|u| {
-            let name = if lang == Lang::Hi {
-                u.name_hi
-            } else {
-                u.name_en
-            };
-            (u.code, name)
-        })
-        .collect();
-    let camps: Vec<(String, String)> = app
-        .db
-        .pending_camps(area)
-        .await?
-        .into_iter()
-        .map(|c| (c.clone(), c))
-        .collect();
+    let units = app.db.units_within(area).await?;
+    let camps = app.db.pending_camps(area).await?;
     let occupations = OccupationList::builtin();
-    let occupation_options: Vec<(String, String)> = occupations
-        .categories
-        .iter()
-        .map(|o| (o.code.clone(), o.name(lang).to_owned()))
-        .collect();
-
-    let mut body = format!("<h1>{}</h1>", t(lang, "page.queue.title"));
-    if let (Some(a), Some(r), Some(s)) = (q.approved, q.rejected, q.skipped) {
-        body.push_str(&format!(
-            "<p class=\"done\" role=\"status\" id=\"bulk-result\">{}</p>",
-            tm(
+    let now = now_ms();
+    let keep = [
+        ("unit", filter.unit.clone()),
+        ("camp", filter.camp.clone()),
+        ("occupation", filter.occupation.clone()),
+        ("from", some(&q.from)),
+        ("to", some(&q.to)),
+    ];
+    let page = QueuePage {
+        frame: Frame::titled(&user, "page.queue.title"),
+        bulk_result: match (q.approved, q.rejected, q.skipped) {
+            (Some(a), Some(r), Some(s)) => Some(tm(
                 lang,
                 Message::new("page.bulk.done")
                     .with("approved", a)
                     .with("rejected", r)
-                    .with("skipped", s)
-            )
-        ));
-    }
-    for key in problems
-        .iter()
-        .copied()
-        .chain(q.problem.as_deref().and_then(|p| match p {
-            "none_selected" => Some("page.bulk.none_selected"),
-            "reason_required" => Some("page.decide.reason_required"),
+                    .with("skipped", s),
+            )),
             _ => None,
-        }))
-    {
-        body.push_str(&format!(
-            "<p class=\"error\" role=\"alert\">{}</p>",
-            t(lang, key)
-        ));
-    }
-
-    // Filters: a plain GET form, so a filtered queue is a link that can be shared.
-    body.push_str("<form method=\"get\" action=\"/officer/queue\" class=\"filters\">");
-    body.push_str(&select(
-        "unit",
-        &t(lang, "page.filter.unit"),
-        &t(lang, "page.filter.any"),
-        filter.unit.as_deref(),
-        &units,
-    ));
-    body.push_str(&select(
-        "camp",
-        &t(lang, "page.filter.camp"),
-        &t(lang, "page.filter.any"),
-        filter.camp.as_deref(),
-        &camps,
-    ));
-    body.push_str(&select(
-        "occupation",
-        &t(lang, "page.filter.occupation"),
-        &t(lang, "page.filter.any"),
-        filter.occupation.as_deref(),
-        &occupation_options,
-    ));
-    body.push_str(&format!(
-        "<label for=\"f-from\">{}</label><input type=\"date\" id=\"f-from\" name=\"from\" value=\"{}\">\
-         <label for=\"f-to\">{}</label><input type=\"date\" id=\"f-to\" name=\"to\" value=\"{}\">\
-         <button type=\"submit\">{}</button> <a href=\"/officer/queue\">{}</a></form>",
-        t(lang, "page.filter.from"),
-        escape(&some(&q.from).unwrap_or_default()),
-        t(lang, "page.filter.to"),
-        escape(&some(&q.to).unwrap_or_default()),
-        t(lang, "page.filter.apply"),
-        t(lang, "page.filter.clear"),
-    ));
-
-    if rows.is_empty() {
-        body.push_str(&format!(
-            "<p class=\"empty\" id=\"queue-empty\">{}</p>",
-            t(lang, "page.queue.empty")
-        ));
-        return Ok(Html(layout(
-            lang,
-            Some(&user),
-            &t(lang, "page.queue.title"),
-            &body,
-        )));
-    }
-    let now = now_ms();
-    let oldest_hours = (now - rows[0].received_at) / 3_600_000;
-    body.push_str(&format!(
-        "<p class=\"summary\" id=\"queue-summary\">{}",
-        tm(
-            lang,
-            Message::new("page.queue.summary")
-                .with("total", total)
-                .with("hours", oldest_hours)
-        )
-    ));
-    if total > rows.len() as i64 {
-        body.push_str(&format!(
-            " {}",
-            tm(
-                lang,
-                Message::new("page.queue.shown").with("shown", rows.len())
-            )
-        ));
-    }
-    body.push_str("</p>");
-
-    // The table sits inside the bulk form; the filters travel along so the officer comes back
-    // to the same view.
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"/officer/queue/decide\" id=\"bulk\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        escape(&user.csrf)
-    ));
-    for (name, value) in [
-        ("unit", &filter.unit),
-        ("camp", &filter.camp),
-        ("occupation", &filter.occupation),
-        ("from", &some(&q.from)),
-        ("to", &some(&q.to)),
-    ] {
-        if let Some(v) = value {
-            body.push_str(&format!(
-                "<input type=\"hidden\" name=\"keep_{name}\" value=\"{}\">",
-                escape(v)
-            ));
-        }
-    }
-    body.push_str(&format!(
-        "<table class=\"queue\"><thead><tr><th><input type=\"checkbox\" id=\"select-all\" title=\"{select_all}\" aria-label=\"{select_all}\"></th>\
-         <th>{name}</th><th>{member}</th><th>{unit}</th><th>{occupation}</th><th>{channel}</th><th>{camp}</th><th>{received}</th><th>{waiting}</th></tr></thead><tbody>",
-        select_all = t(lang, "page.select_all"),
-        name = t(lang, "page.col.name"),
-        member = t(lang, "page.col.member_id"),
-        unit = t(lang, "page.col.unit"),
-        occupation = t(lang, "page.col.occupation"),
-        channel = t(lang, "page.col.channel"),
-        camp = t(lang, "page.col.camp"),
-        received = t(lang, "page.col.received"),
-        waiting = t(lang, "page.col.waiting"),
-    ));
-    for r in &rows {
-        let (name, unit_name) = match lang {
-            Lang::Hi => (&r.name_hi, &r.unit_name_hi),
-            Lang::En => (&r.name_en, &r.unit_name_en),
-        };
-        let occupation = occupations
-            .get(&r.occupation_code)
-            .map_or(r.occupation_code.as_str(), |o| o.name(lang));
-        body.push_str(&format!(
-            "<tr data-id=\"{id}\" tabindex=\"-1\"><td><input type=\"checkbox\" name=\"id\" value=\"{id}\" aria-label=\"{select}\"></td>\
-             <td><a href=\"/officer/registrations/{id}\">{name}</a></td><td class=\"num\">{member}</td><td>{unit}</td>\
-             <td>{occupation}</td><td>{channel}</td><td>{camp}</td><td class=\"num\">{received}</td><td class=\"num\">{waiting}</td></tr>",
-            id = escape(&r.id),
-            select = t(lang, "page.col.select"),
-            name = escape(name),
-            member = escape(&r.member_id),
-            unit = escape(unit_name),
-            occupation = escape(occupation),
-            channel = t(lang, &format!("page.channel.{}", r.channel)),
-            camp = escape(r.camp_id.as_deref().unwrap_or("")),
-            received = date_time(r.received_at),
-            waiting = tm(lang, Message::new("page.hours").with("hours", (now - r.received_at) / 3_600_000)),
-        ));
-    }
-    body.push_str("</tbody></table>");
-    body.push_str(&format!(
-        "<div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"approve\" class=\"primary\" id=\"bulk-approve\">{approve}</button>\
-         <label for=\"bulk-reason\">{reason}</label>{options}\
-         <label for=\"bulk-note\">{note}</label><input id=\"bulk-note\" name=\"note\" maxlength=\"500\">\
-         <button type=\"submit\" name=\"action\" value=\"reject\" class=\"danger\" id=\"bulk-reject\">{reject}</button></div></form>\
-         <p class=\"keys\">{keys}</p>",
-        approve = t(lang, "page.bulk.approve"),
-        reason = t(lang, "page.decide.reason"),
-        options = reason_options(lang, "bulk-reason"),
-        note = t(lang, "page.decide.note"),
-        reject = t(lang, "page.bulk.reject"),
-        keys = t(lang, "page.keys.queue"),
-    ));
-    Ok(Html(layout(
-        lang,
-        Some(&user),
-        &t(lang, "page.queue.title"),
-        &body,
-    )))
+        },
+        problems,
+        selects: selects(lang, &filter, units, camps, &occupations),
+        from: some(&q.from).unwrap_or_default(),
+        to: some(&q.to).unwrap_or_default(),
+        summary: summary(lang, total, &rows, now),
+        keep: (keep.into_iter())
+            .filter_map(|(name, v)| Some((name, v?)))
+            .collect(),
+        columns: COLUMNS,
+        rows: (rows.into_iter())
+            .map(|r| QueueLine::new(r, lang, &occupations, now))
+            .collect(),
+        reasons: reason_choices(lang),
+    };
+    render(&page)
 }
 
 /// Approves or rejects every selected registration, each in its own transaction, and comes

@@ -3,17 +3,19 @@
 //! duplicates), its history, and the approve / reject form.
 
 use super::{
-    PageError, PageUser, date_time, escape, form_pairs, form_value, layout, see_other, t, tm,
+    Frame, PageError, PageUser, date_time, form_pairs, form_value, place_name, render, see_other,
+    t, tm,
 };
 use crate::app::App;
 use crate::storage::{Decision, RegistrationRow, StorageError, now_ms};
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 use panjiyan_core::eligibility::{Eligibility, RuleSet};
 use panjiyan_core::messages::{Lang, Message};
 use panjiyan_core::occupation::OccupationList;
-use panjiyan_core::registration::{REJECT_REASONS, reject_reason_text};
+use panjiyan_core::registration::{REJECT_REASONS, RegistrationState, reject_reason_text};
 use panjiyan_core::samagra::{BirthDate, Gender, Member};
 use panjiyan_core::wire::RegistrationPayload;
 
@@ -36,7 +38,7 @@ pub async fn decide_one(
     let Some(row) = app.db.registration(id).await? else {
         return Ok(Outcome::Skipped);
     };
-    if row.state != "pending_approval"
+    if RegistrationState::parse(&row.state) != Some(RegistrationState::PendingApproval)
         || !app
             .db
             .is_within(&row.unit_code, &user.user.jurisdiction)
@@ -63,20 +65,12 @@ pub async fn decide_one(
     }
 }
 
-/// The reason codes as a `<select>` named `reason`, in `lang`.
-pub fn reason_options(lang: Lang, id: &str) -> String {
-    let mut html = format!(
-        "<select id=\"{id}\" name=\"reason\"><option value=\"\">{}</option>",
-        t(lang, "page.decide.choose")
-    );
-    for code in REJECT_REASONS {
-        html.push_str(&format!(
-            "<option value=\"{code}\">{}</option>",
-            escape(&reject_reason_text(code, lang))
-        ));
-    }
-    html.push_str("</select>");
-    html
+/// The rejection reason codes with their texts in `lang`, for `templates/reason_select.html`.
+pub fn reason_choices(lang: Lang) -> Vec<(&'static str, String)> {
+    REJECT_REASONS
+        .iter()
+        .map(|code| (*code, reject_reason_text(code, lang)))
+        .collect()
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -84,8 +78,82 @@ pub struct DetailQuery {
     done: Option<String>,
 }
 
-fn row(label: &str, value: &str) -> String {
-    format!("<tr><th scope=\"row\">{label}</th><td>{value}</td></tr>")
+/// A value in a record table.
+enum FieldValue {
+    Text(String),
+    /// A name in Devanagari with its Latin spelling.
+    Names(String, String),
+    /// A registration state, shown as a badge.
+    State(String),
+    /// The registration number.
+    Number(String),
+}
+
+/// One row of a record table: the label's key and the value.
+struct Field {
+    label: &'static str,
+    value: FieldValue,
+}
+
+fn field(label: &'static str, value: impl Into<String>) -> Field {
+    Field {
+        label,
+        value: FieldValue::Text(value.into()),
+    }
+}
+
+/// What the registration page says on top after a decision.
+struct Done {
+    class: &'static str,
+    role: &'static str,
+    text: String,
+}
+
+/// The eligibility result, re-evaluated on the server.
+struct EligibilityView {
+    class: &'static str,
+    text: String,
+    rules: Vec<RuleLine>,
+}
+
+struct RuleLine {
+    class: &'static str,
+    label: &'static str,
+    rule: String,
+    text: String,
+}
+
+/// Another application of the same member.
+struct OtherApplication {
+    id: String,
+    state: String,
+    number: String,
+    received: String,
+}
+
+/// One decision in the registration's history.
+struct HistoryLine {
+    when: String,
+    who: String,
+    what: String,
+    why: String,
+}
+
+#[derive(Template)]
+#[template(path = "registration.html")]
+struct RegistrationPage {
+    frame: Frame,
+    heading: String,
+    id: String,
+    done: Option<Done>,
+    duplicate_of: Option<String>,
+    application: Vec<Field>,
+    samagra: Option<Vec<Field>>,
+    eligibility: EligibilityView,
+    others: Vec<OtherApplication>,
+    pending: bool,
+    reasons: Vec<(&'static str, String)>,
+    audit: Vec<HistoryLine>,
 }
 
 fn birth_text(lang: Lang, birth: &BirthDate) -> String {
@@ -99,161 +167,119 @@ fn birth_text(lang: Lang, birth: &BirthDate) -> String {
             Message::new("page.field.birth_estimated").with("date", date),
         )
     } else {
-        escape(&date)
+        date
     }
-}
-
-fn state_badge(lang: Lang, state: &str) -> String {
-    format!(
-        "<span class=\"state {state}\">{}</span>",
-        t(lang, &format!("page.state.{state}"))
-    )
 }
 
 fn hectares(ares: Option<u32>) -> String {
     ares.map_or_else(|| "—".into(), |a| format!("{}.{:02}", a / 100, a % 100))
 }
 
-fn eligibility_html(lang: Lang, result: Option<&Eligibility>, rules_id: &str) -> String {
+fn eligibility_view(lang: Lang, result: Option<&Eligibility>, rules_id: &str) -> EligibilityView {
     let Some(e) = result else {
-        return format!(
-            "<p class=\"doubtful\">{}</p>",
-            tm(
+        return EligibilityView {
+            class: "doubtful",
+            text: tm(
                 lang,
-                Message::new("page.detail.rules_unknown").with("rules", rules_id)
-            )
-        );
+                Message::new("page.detail.rules_unknown").with("rules", rules_id),
+            ),
+            rules: Vec::new(),
+        };
     };
-    let mut html = if e.eligible {
-        format!(
-            "<p class=\"eligible\">{}</p>",
-            tm(
-                lang,
-                Message::new("page.detail.eligible").with("rules", &e.rules_id)
-            )
-        )
+    let (class, key) = if e.eligible {
+        ("eligible", "page.detail.eligible")
     } else {
-        format!(
-            "<p class=\"failed\">{}</p>",
-            tm(
-                lang,
-                Message::new("page.detail.not_eligible").with("rules", &e.rules_id)
-            )
-        )
+        ("failed", "page.detail.not_eligible")
     };
-    if !e.failed.is_empty() || !e.doubtful.is_empty() {
-        html.push_str("<ul class=\"rules\">");
-        for (class, label, outcomes) in [
-            ("failed", "page.detail.failed", &e.failed),
-            ("doubtful", "page.detail.doubtful", &e.doubtful),
-        ] {
-            for o in outcomes {
-                html.push_str(&format!(
-                    "<li class=\"{class}\" data-rule=\"{rule}\"><strong>{label}:</strong> {text}</li>",
-                    rule = escape(&o.rule),
-                    label = t(lang, label),
-                    text = escape(&o.message.text(lang)),
-                ));
-            }
+    let line = |class, label| {
+        move |o: &panjiyan_core::eligibility::RuleOutcome| RuleLine {
+            class,
+            label,
+            rule: o.rule.clone(),
+            text: o.message.text(lang),
         }
-        html.push_str("</ul>");
+    };
+    EligibilityView {
+        class,
+        text: tm(lang, Message::new(key).with("rules", &e.rules_id)),
+        rules: e
+            .failed
+            .iter()
+            .map(line("failed", "page.detail.failed"))
+            .chain(
+                e.doubtful
+                    .iter()
+                    .map(line("doubtful", "page.detail.doubtful")),
+            )
+            .collect(),
     }
-    html
 }
 
-fn samagra_html(lang: Lang, member: Option<&Member>) -> String {
-    let Some(m) = member else {
-        return format!(
-            "<p class=\"doubtful\">{}</p>",
-            t(lang, "page.detail.samagra_missing")
-        );
-    };
+fn samagra_fields(lang: Lang, m: &Member) -> Vec<Field> {
     let gender = match m.gender {
         Gender::Male => "page.gender.male",
         Gender::Female => "page.gender.female",
         Gender::Other => "page.gender.other",
     };
-    let mut html = String::from("<table class=\"record\" id=\"samagra\">");
-    html.push_str(&row(
-        &t(lang, "page.field.name"),
-        &format!(
-            "{} <span class=\"latin\">{}</span>",
-            escape(&m.name_hi),
-            escape(&m.name_en)
-        ),
-    ));
-    html.push_str(&row(
-        &t(lang, "page.field.guardian"),
-        &format!(
-            "{} <span class=\"latin\">{}</span>",
-            escape(&m.guardian_name_hi),
-            escape(&m.guardian_name_en)
-        ),
-    ));
-    html.push_str(&row(&t(lang, "page.field.gender"), &t(lang, gender)));
-    html.push_str(&row(
-        &t(lang, "page.field.birth"),
-        &birth_text(lang, &m.birth),
-    ));
-    html.push_str(&row(
-        &t(lang, "page.field.member"),
-        &escape(m.member_id.as_str()),
-    ));
-    html.push_str(&row(
-        &t(lang, "page.field.family"),
-        &escape(m.family_id.as_str()),
-    ));
-    html.push_str("</table>");
-    html
+    vec![
+        Field {
+            label: "page.field.name",
+            value: FieldValue::Names(m.name_hi.clone(), m.name_en.clone()),
+        },
+        Field {
+            label: "page.field.guardian",
+            value: FieldValue::Names(m.guardian_name_hi.clone(), m.guardian_name_en.clone()),
+        },
+        field("page.field.gender", t(lang, gender)),
+        field("page.field.birth", birth_text(lang, &m.birth)),
+        field("page.field.member", m.member_id.as_str()),
+        field("page.field.family", m.family_id.as_str()),
+    ]
 }
 
-fn application_html(
+fn application_fields(
     lang: Lang,
     reg: &RegistrationRow,
     unit_name: &str,
     p: Option<&RegistrationPayload>,
-) -> String {
+) -> Vec<Field> {
     let occupations = OccupationList::builtin();
     let occupation = occupations
         .get(&reg.occupation_code)
         .map_or(reg.occupation_code.as_str(), |o| o.name(lang));
-    let mut html = String::from("<table class=\"record\" id=\"application\">");
-    html.push_str(&row(
-        &t(lang, "page.field.state"),
-        &state_badge(lang, &reg.state),
-    ));
+    let mut fields = vec![Field {
+        label: "page.field.state",
+        value: FieldValue::State(reg.state.clone()),
+    }];
     if let Some(n) = &reg.registration_number {
-        html.push_str(&row(
-            &t(lang, "page.field.number"),
-            &format!("<strong id=\"number\">{}</strong>", escape(n)),
-        ));
+        fields.push(Field {
+            label: "page.field.number",
+            value: FieldValue::Number(n.clone()),
+        });
     }
     if let Some(reason) = &reg.reason {
-        html.push_str(&row(
-            &t(lang, "page.field.reason"),
-            &escape(&reject_reason_text(reason, lang)),
-        ));
+        fields.push(field("page.field.reason", reject_reason_text(reason, lang)));
     }
     if let Some(note) = &reg.reason_note {
-        html.push_str(&row(&t(lang, "page.field.note"), &escape(note)));
+        fields.push(field("page.field.note", note));
     }
-    html.push_str(&row(&t(lang, "page.field.unit"), &escape(unit_name)));
-    html.push_str(&row(&t(lang, "page.field.occupation"), &escape(occupation)));
-    html.push_str(&row(
-        &t(lang, "page.field.channel"),
-        &t(lang, &format!("page.channel.{}", reg.channel)),
+    fields.push(field("page.field.unit", unit_name));
+    fields.push(field("page.field.occupation", occupation));
+    fields.push(field(
+        "page.field.channel",
+        t(lang, &format!("page.channel.{}", reg.channel)),
     ));
     if let Some(camp) = &reg.camp_id {
-        html.push_str(&row(&t(lang, "page.field.camp"), &escape(camp)));
+        fields.push(field("page.field.camp", camp));
     }
     if let Some(p) = p {
-        html.push_str(&row(
-            &t(lang, "page.field.mobile"),
-            &escape(p.mobile.as_ref().map_or("—", |m| m.as_str())),
+        fields.push(field(
+            "page.field.mobile",
+            p.mobile.as_ref().map_or("—", |m| m.as_str()),
         ));
-        html.push_str(&row(
-            &t(lang, "page.field.land"),
-            &format!(
+        fields.push(field(
+            "page.field.land",
+            format!(
                 "{} ({})",
                 hectares(p.facts.land_ares),
                 hectares(p.facts.irrigated_land_ares)
@@ -271,9 +297,9 @@ fn application_html(
         .filter(|(set, _)| *set)
         .map(|(_, key)| t(lang, key))
         .collect();
-        html.push_str(&row(
-            &t(lang, "page.field.declarations"),
-            &if declared.is_empty() {
+        fields.push(field(
+            "page.field.declarations",
+            if declared.is_empty() {
                 t(lang, "page.field.none_declared")
             } else {
                 declared.join(", ")
@@ -284,22 +310,33 @@ fn application_html(
         } else {
             "page.language.hi"
         };
-        html.push_str(&row(&t(lang, "page.field.language"), &t(lang, language)));
-        html.push_str(&row(
-            &t(lang, "page.field.operator"),
-            &escape(&p.operator_id),
-        ));
-        html.push_str(&row(
-            &t(lang, "page.field.finalised"),
-            &date_time((p.finalised_at.unix_timestamp_nanos() / 1_000_000) as i64),
+        fields.push(field("page.field.language", t(lang, language)));
+        fields.push(field("page.field.operator", &p.operator_id));
+        fields.push(field(
+            "page.field.finalised",
+            date_time((p.finalised_at.unix_timestamp_nanos() / 1_000_000) as i64),
         ));
     }
-    html.push_str(&row(
-        &t(lang, "page.field.received"),
-        &date_time(reg.received_at),
-    ));
-    html.push_str("</table>");
-    html
+    fields.push(field("page.field.received", date_time(reg.received_at)));
+    fields
+}
+
+fn done(lang: Lang, done: Option<&str>, number: Option<&str>) -> Option<Done> {
+    let (class, role, text) = match done? {
+        "approved" => (
+            "done",
+            "status",
+            tm(
+                lang,
+                Message::new("page.decide.approved").with("number", number.unwrap_or_default()),
+            ),
+        ),
+        "rejected" => ("done", "status", t(lang, "page.decide.rejected")),
+        "not_pending" => ("error", "alert", t(lang, "page.decide.not_pending")),
+        "reason_required" => ("error", "alert", t(lang, "page.decide.reason_required")),
+        _ => return None,
+    };
+    Some(Done { class, role, text })
 }
 
 pub async fn page(
@@ -316,157 +353,61 @@ pub async fn page(
         .await?
         .and_then(|p| serde_json::from_str(&p).ok());
     let member = app.db.member_record(&reg.member_id).await?.map(|(_, m)| m);
-    let unit_name = app
-        .db
-        .place(&reg.unit_code)
-        .await?
-        .map(|p| {
-            if lang == Lang::Hi {
-                p.name_hi
-            } else {
-                p.name_en
-            }
-        })
-        .unwrap_or_else(|| reg.unit_code.clone());
+    let unit_name = app.db.place(&reg.unit_code).await?.map_or_else(
+        || reg.unit_code.clone(),
+        |p| place_name(lang, &p).to_owned(),
+    );
     let eligibility = match (&payload, &member) {
         (Some(p), Some(m)) => RuleSet::builtin(&p.rules_id)
             .map(|rules| rules.evaluate(&m.birth, &p.facts, p.finalised_at.date())),
         _ => None,
     };
     let rules_id = payload.as_ref().map_or("", |p| p.rules_id.as_str());
-    let name = member
-        .as_ref()
-        .map(|m| {
-            if lang == Lang::Hi {
-                m.name_hi.clone()
-            } else {
-                m.name_en.clone()
-            }
-        })
-        .unwrap_or_else(|| reg.member_id.clone());
-    let title = tm(lang, Message::new("page.detail.title").with("name", &name));
-
-    let mut body = format!(
-        "<p><a href=\"/officer/queue\" id=\"back\">← {}</a></p><h1>{title}</h1>",
-        t(lang, "page.back")
+    let name = member.as_ref().map_or_else(
+        || reg.member_id.clone(),
+        |m| match lang {
+            Lang::Hi => m.name_hi.clone(),
+            Lang::En => m.name_en.clone(),
+        },
     );
-    match q.done.as_deref() {
-        Some("approved") => body.push_str(&format!(
-            "<p class=\"done\" role=\"status\" id=\"done\">{}</p>",
-            tm(
-                lang,
-                Message::new("page.decide.approved").with(
-                    "number",
-                    reg.registration_number.as_deref().unwrap_or_default()
-                )
-            )
-        )),
-        Some("rejected") => body.push_str(&format!(
-            "<p class=\"done\" role=\"status\" id=\"done\">{}</p>",
-            t(lang, "page.decide.rejected")
-        )),
-        Some("not_pending") => body.push_str(&format!(
-            "<p class=\"error\" role=\"alert\" id=\"done\">{}</p>",
-            t(lang, "page.decide.not_pending")
-        )),
-        Some("reason_required") => body.push_str(&format!(
-            "<p class=\"error\" role=\"alert\" id=\"done\">{}</p>",
-            t(lang, "page.decide.reason_required")
-        )),
-        _ => {}
-    }
-    if let Some(first) = &reg.duplicate_of {
-        body.push_str(&format!(
-            "<p class=\"duplicate\" id=\"duplicate-of\">{} <a href=\"/officer/registrations/{id}\">{id}</a></p>",
-            t(lang, "page.detail.duplicate_of"),
-            id = escape(first)
-        ));
-    }
-    body.push_str(&format!(
-        "<div class=\"columns\"><section><h2>{}</h2>{}</section><section><h2>{}</h2>{}<h2>{}</h2><div id=\"eligibility\">{}</div></section></div>",
-        t(lang, "page.detail.application"),
-        application_html(lang, &reg, &unit_name, payload.as_ref()),
-        t(lang, "page.detail.samagra"),
-        samagra_html(lang, member.as_ref()),
-        t(lang, "page.detail.eligibility"),
-        eligibility_html(lang, eligibility.as_ref(), rules_id),
-    ));
-
-    let others: Vec<RegistrationRow> = app
-        .db
-        .registrations_of_member(&reg.member_id)
-        .await?
-        .into_iter()
-        .filter(|r| r.id != reg.id)
-        .collect();
-    if !others.is_empty() {
-        body.push_str(&format!(
-            "<h2>{}</h2><ul id=\"others\">",
-            t(lang, "page.detail.others")
-        ));
-        for o in &others {
-            body.push_str(&format!(
-                "<li><a href=\"/officer/registrations/{id}\">{id}</a> {state} {number} · {received}</li>",
-                id = escape(&o.id),
-                state = state_badge(lang, &o.state),
-                number = escape(o.registration_number.as_deref().unwrap_or("")),
-                received = date_time(o.received_at),
-            ));
-        }
-        body.push_str("</ul>");
-    }
-
-    if reg.state == "pending_approval" {
-        body.push_str(&format!(
-            "<section class=\"decide\"><p>{undecided}</p>\
-             <form method=\"post\" action=\"/officer/registrations/{id}/decide\" class=\"inline\" id=\"approve-form\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"action\" value=\"approve\">\
-             <button type=\"submit\" class=\"primary\" id=\"approve\">{approve}</button></form>\
-             <form method=\"post\" action=\"/officer/registrations/{id}/decide\" class=\"inline\" id=\"reject-form\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><input type=\"hidden\" name=\"action\" value=\"reject\">\
-             <label for=\"reason\">{reason}</label>{options}\
-             <label for=\"note\">{note}</label><input id=\"note\" name=\"note\" maxlength=\"500\">\
-             <button type=\"submit\" class=\"danger\" id=\"reject\">{reject}</button></form>\
-             <p class=\"keys\">{keys}</p></section>",
-            undecided = t(lang, "page.detail.undecided"),
-            id = escape(&reg.id),
-            csrf = escape(&user.csrf),
-            approve = t(lang, "page.decide.approve"),
-            reason = t(lang, "page.decide.reason"),
-            options = reason_options(lang, "reason"),
-            note = t(lang, "page.decide.note"),
-            reject = t(lang, "page.decide.reject"),
-            keys = t(lang, "page.keys.detail"),
-        ));
-    }
-
+    let others = app.db.registrations_of_member(&reg.member_id).await?;
     let audit = app.db.audit_for(&reg.id).await?;
-    if !audit.is_empty() {
-        body.push_str(&format!(
-            "<h2>{}</h2><table class=\"audit\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            t(lang, "page.nav.audit"),
-            t(lang, "page.audit.when"),
-            t(lang, "page.audit.who"),
-            t(lang, "page.audit.what"),
-            t(lang, "page.audit.why"),
-        ));
-        for a in &audit {
-            body.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                date_time(a.at),
-                escape(&a.username),
-                super::audit::action_text(lang, &a.action),
-                escape(
-                    &a.reason
-                        .as_deref()
-                        .map(|r| reject_reason_text(r, lang))
-                        .unwrap_or_default()
-                ),
-            ));
-        }
-        body.push_str("</tbody></table>");
-    }
-    Ok(Html(layout(lang, Some(&user), &name, &body)))
+    let page = RegistrationPage {
+        heading: tm(lang, Message::new("page.detail.title").with("name", &name)),
+        frame: Frame::new(lang, Some(&user), name),
+        done: done(lang, q.done.as_deref(), reg.registration_number.as_deref()),
+        duplicate_of: reg.duplicate_of.clone(),
+        application: application_fields(lang, &reg, &unit_name, payload.as_ref()),
+        samagra: member.as_ref().map(|m| samagra_fields(lang, m)),
+        eligibility: eligibility_view(lang, eligibility.as_ref(), rules_id),
+        others: others
+            .into_iter()
+            .filter(|r| r.id != reg.id)
+            .map(|o| OtherApplication {
+                number: o.registration_number.unwrap_or_default(),
+                received: date_time(o.received_at),
+                state: o.state,
+                id: o.id,
+            })
+            .collect(),
+        pending: RegistrationState::parse(&reg.state) == Some(RegistrationState::PendingApproval),
+        reasons: reason_choices(lang),
+        audit: audit
+            .into_iter()
+            .map(|a| HistoryLine {
+                when: date_time(a.at),
+                what: super::audit::action_text(lang, &a.action),
+                why: a
+                    .reason
+                    .as_deref()
+                    .map(|r| reject_reason_text(r, lang))
+                    .unwrap_or_default(),
+                who: a.username,
+            })
+            .collect(),
+        id: reg.id,
+    };
+    render(&page)
 }
 
 pub async fn decide(

@@ -2,10 +2,11 @@
 //! every form carries a token derived from it (CSRF); an expired session sends the officer
 //! back to sign in and then to the page they wanted.
 
-use super::{PageError, chosen_lang, cookie, escape, form_pairs, form_value, layout, see_other, t};
+use super::{Frame, PageError, chosen_lang, cookie, form_pairs, form_value, render, see_other, t};
 use crate::app::App;
 use crate::auth::token_hash;
 use crate::storage::{User, now_ms};
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -90,35 +91,39 @@ fn local_path(next: Option<&str>) -> &str {
         .unwrap_or("/officer/queue")
 }
 
-fn sign_in_form(lang: Lang, next: &str, username: &str, problem: Option<&str>) -> String {
-    let problem = problem
-        .map(|key| format!("<p class=\"error\" role=\"alert\">{}</p>", t(lang, key)))
-        .unwrap_or_default();
-    let body = format!(
-        "<h1>{title}</h1>{problem}<form method=\"post\" action=\"/officer/sign-in\" class=\"sign-in\">\
-         <input type=\"hidden\" name=\"next\" value=\"{next}\">\
-         <label for=\"username\">{user_label}</label>\
-         <input id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"{username}\">\
-         <label for=\"password\">{password_label}</label>\
-         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-         <button type=\"submit\" class=\"primary\">{button}</button></form>",
-        title = t(lang, "page.sign_in.title"),
-        next = escape(next),
-        user_label = t(lang, "page.sign_in.username"),
-        username = escape(username),
-        password_label = t(lang, "page.sign_in.password"),
-        button = t(lang, "page.sign_in.button"),
-    );
-    layout(lang, None, &t(lang, "page.sign_in.title"), &body)
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage<'a> {
+    frame: Frame,
+    next: &'a str,
+    username: &'a str,
+    problem: Option<&'a str>,
 }
 
-pub async fn sign_in_page(headers: HeaderMap, Query(q): Query<SignInQuery>) -> Html<String> {
-    Html(sign_in_form(
+fn sign_in_form(
+    lang: Lang,
+    next: &str,
+    username: &str,
+    problem: Option<&str>,
+) -> Result<Html<String>, PageError> {
+    render(&SignInPage {
+        frame: Frame::new(lang, None, t(lang, "page.sign_in.title")),
+        next,
+        username,
+        problem,
+    })
+}
+
+pub async fn sign_in_page(
+    headers: HeaderMap,
+    Query(q): Query<SignInQuery>,
+) -> Result<Html<String>, PageError> {
+    sign_in_form(
         chosen_lang(&headers),
         local_path(q.next.as_deref()),
         "",
         None,
-    ))
+    )
 }
 
 pub async fn sign_in(
@@ -133,7 +138,7 @@ pub async fn sign_in(
     let password = form_value(&pairs, "password").unwrap_or_default();
     let next = local_path(form_value(&pairs, "next")).to_owned();
     let again = |status: StatusCode, key: &str| {
-        (status, Html(sign_in_form(lang, &next, username, Some(key)))).into_response()
+        (status, sign_in_form(lang, &next, username, Some(key))).into_response()
     };
     match crate::api::session::sign_in(&app, &client, username, password).await {
         Ok((user, token, _)) if user.role.decides() => {
