@@ -191,7 +191,11 @@ pub fn keys_in_source(
 ) -> std::collections::BTreeSet<String> {
     let is_key_shaped = |lit: &str| {
         let parts: Vec<&str> = lit.split('.').collect();
+        let file_name = parts
+            .last()
+            .is_some_and(|ext| ["html", "json", "csv", "rs", "txt"].contains(ext));
         parts.len() >= 2
+            && !file_name
             && parts.iter().all(|p| {
                 !p.is_empty()
                     && p.chars()
@@ -260,7 +264,7 @@ mod tests {
             let a = Message::new("form.mobile_invalid");
             let b = "eligibility.no_such_rule";
             let c = Message::new("sms.not_an_area_yet");
-            let d = "camp.DB"; let e = "file.rs"; let f = "form.";
+            let d = "camp.DB"; let e = "file.rs"; let f = "form."; let g = "camp.html";
         "#;
         let found = keys_in_source(source, &catalogue_areas());
         assert_eq!(
@@ -271,10 +275,7 @@ mod tests {
                 "sms.not_an_area_yet"
             ]
         );
-        let missing: Vec<_> = found
-            .iter()
-            .filter(|k| !catalogue().contains(k))
-            .collect();
+        let missing: Vec<_> = found.iter().filter(|k| !catalogue().contains(k)).collect();
         assert_eq!(missing, ["eligibility.no_such_rule", "sms.not_an_area_yet"]);
     }
 
@@ -309,10 +310,7 @@ mod tests {
         ] {
             assert!(used.contains(expected), "the scan missed {expected}");
         }
-        let missing: Vec<_> = used
-            .iter()
-            .filter(|k| !catalogue().contains(k))
-            .collect();
+        let missing: Vec<_> = used.iter().filter(|k| !catalogue().contains(k)).collect();
         assert!(
             missing.is_empty(),
             "keys used in code but missing from messages.json: {missing:?}"

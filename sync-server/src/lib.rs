@@ -7,6 +7,7 @@
 //! | `api` | HTTP handlers, one module per concept |
 //! | `auth` | passwords, tokens, the user/device extractors |
 //! | `storage` | the database by concept, each query written once for PostgreSQL and SQLite |
+//! | `texts` | the server's own texts (pages) in Hindi and English, before core's shared ones |
 //! | `decisions` | an officer's decision as one transaction: state, number, messages, audit |
 //! | `intake` | push intake: checks per record, storing exactly once, duplicates |
 //! | `roles` | `Role` and what each role may do |
@@ -43,4 +44,5 @@ pub mod packs;
 pub mod roles;
 pub mod rollup;
 pub mod storage;
+pub mod texts;
 pub mod web;

@@ -53,8 +53,14 @@ mod tests {
         let both: Vec<&str> = pages().keys().filter(|k| core.contains(k)).collect();
         assert!(both.is_empty(), "keys in both catalogues: {both:?}");
         let queue = Message::new("page.nav.queue");
-        assert!(!queue.is_known(), "page texts do not ship in the phone's library");
-        assert_eq!(key(Lang::En, "page.nav.queue"), pages().text(&queue, Lang::En).unwrap());
+        assert!(
+            !queue.is_known(),
+            "page texts do not ship in the phone's library"
+        );
+        assert_eq!(
+            key(Lang::En, "page.nav.queue"),
+            pages().text(&queue, Lang::En).unwrap()
+        );
         assert_eq!(
             key(Lang::Hi, "push.member_unknown"),
             Message::new("push.member_unknown").text(Lang::Hi),
@@ -84,7 +90,13 @@ mod tests {
         for expected in ["page.nav.queue", "push.member_unknown", "status.not_found"] {
             assert!(used.contains(expected), "the scan missed {expected}");
         }
-        let missing: Vec<&String> = used.iter().filter(|k| !known.contains(k.as_str())).collect();
-        assert!(missing.is_empty(), "keys used but without a text: {missing:?}");
+        let missing: Vec<&String> = used
+            .iter()
+            .filter(|k| !known.contains(k.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keys used but without a text: {missing:?}"
+        );
     }
 }

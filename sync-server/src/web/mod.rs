@@ -143,12 +143,12 @@ pub(crate) fn place_name(lang: Lang, p: &panjiyan_core::location::Place) -> &str
 
 /// A page text in `lang`, as plain text: the template escapes it.
 pub(crate) fn t(lang: Lang, key: &str) -> String {
-    Message::new(key).text(lang)
+    crate::texts::key(lang, key)
 }
 
 /// A message with values in `lang`, as plain text: the template escapes it.
 pub(crate) fn tm(lang: Lang, message: Message) -> String {
-    message.text(lang)
+    crate::texts::text(lang, &message)
 }
 
 /// The value of cookie `name`, if the request has it.
