@@ -7,7 +7,45 @@ use crate::india_time::utc;
 use crate::notify::{Decided, notices_for};
 use crate::storage::{Db, Decision, RegistrationRow, StorageError, format_number};
 use panjiyan_core::messages::Lang;
-use panjiyan_core::registration::{RegistrationState, reject_reason_text};
+use panjiyan_core::registration::{REJECT_REASONS, RegistrationState, reject_reason_text};
+
+/// Why a decision as sent cannot be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("a rejection needs a reason")]
+    ReasonRequired,
+    #[error("the reason must be one of: {}", REJECT_REASONS.join(", "))]
+    UnknownReason,
+    #[error("the note may have at most 500 characters")]
+    NoteTooLong,
+}
+
+impl Refusal {
+    /// The stable code clients and pages match on.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::ReasonRequired => "reason_required",
+            Refusal::UnknownReason => "unknown_reason",
+            Refusal::NoteTooLong => "note_too_long",
+        }
+    }
+}
+
+/// A rejection names one of the reason codes (`REJECT_REASONS`); a note, if any, is short.
+pub fn check(decision: &Decision) -> Result<(), Refusal> {
+    if let Decision::Reject { reason, note } = decision {
+        if reason.trim().is_empty() {
+            return Err(Refusal::ReasonRequired);
+        }
+        if !REJECT_REASONS.contains(&reason.as_str()) {
+            return Err(Refusal::UnknownReason);
+        }
+        if note.as_deref().is_some_and(|n| n.chars().count() > 500) {
+            return Err(Refusal::NoteTooLong);
+        }
+    }
+    Ok(())
+}
 
 /// Approves (allocating the number in the same transaction; approving twice is a no-op) or
 /// rejects (rejecting twice for the same reason is a no-op) a pending registration.
@@ -93,4 +131,34 @@ pub async fn decide(
         .await?;
     tx.commit().await?;
     Ok(decided)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Refusal, check};
+    use crate::storage::Decision;
+
+    fn reject(reason: &str, note: Option<&str>) -> Decision {
+        Decision::Reject {
+            reason: reason.to_owned(),
+            note: note.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_rejection_needs_a_known_reason_and_a_short_note() {
+        assert_eq!(check(&Decision::Approve), Ok(()));
+        assert_eq!(check(&reject(" ", None)), Err(Refusal::ReasonRequired));
+        assert_eq!(
+            check(&reject("no-such-reason", None)),
+            Err(Refusal::UnknownReason)
+        );
+        let known = panjiyan_core::registration::REJECT_REASONS[0];
+        assert_eq!(check(&reject(known, Some("seen at the camp"))), Ok(()));
+        let long = "x".repeat(501);
+        assert_eq!(
+            check(&reject(known, Some(&long))),
+            Err(Refusal::NoteTooLong)
+        );
+    }
 }

@@ -8,7 +8,6 @@ use crate::storage::{Decision, RegistrationRow, User, now_ms};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use panjiyan_core::registration::REJECT_REASONS;
 
 /// The registration if it lies within the user's area; outside it, the same "not found" as a
 /// registration that does not exist.
@@ -24,29 +23,9 @@ pub(crate) async fn visible(app: &App, user: &User, id: &str) -> ApiResult<Regis
     Ok(row)
 }
 
-/// A rejection names one of the reason codes; a note, if any, is short.
+/// A decision as sent, checked by `decisions::check`; a refusal is a 400 naming its code.
 pub(crate) fn check_decision(decision: &Decision) -> ApiResult<()> {
-    if let Decision::Reject { reason, note } = decision {
-        if reason.trim().is_empty() {
-            return Err(ApiError::bad_request(
-                "reason_required",
-                "a rejection needs a reason",
-            ));
-        }
-        if !REJECT_REASONS.contains(&reason.as_str()) {
-            return Err(ApiError::bad_request(
-                "unknown_reason",
-                format!("the reason must be one of: {}", REJECT_REASONS.join(", ")),
-            ));
-        }
-        if note.as_deref().is_some_and(|n| n.chars().count() > 500) {
-            return Err(ApiError::bad_request(
-                "note_too_long",
-                "the note may have at most 500 characters",
-            ));
-        }
-    }
-    Ok(())
+    crate::decisions::check(decision).map_err(|r| ApiError::bad_request(r.code(), r.to_string()))
 }
 
 pub async fn show(

@@ -1,7 +1,8 @@
 //! Camps on the calendar: where and when, the units each serves and the staff assigned, how
 //! ready each staff device's packs are, and what each camp brought in.
 
-use super::prelude::*;
+use super::{BeginWrite, Db, StorageError, on_pool};
+use serde::Serialize;
 
 /// A camp on the calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]

@@ -2,7 +2,8 @@
 //! its number from a per-district, per-year sequence, the audit row) and the audit log that
 //! reads them back. `crate::decisions` composes these in one transaction.
 
-use super::prelude::*;
+use super::{DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool};
+use serde::{Deserialize, Serialize};
 
 /// Fills a registration-number template: `{state}`, `{district}`, `{year}` and `{seq}` (with an
 /// optional zero-padded width, `{seq:07}`).

@@ -1,7 +1,8 @@
 //! Enrolled devices: their keys and tokens, revocation, and the sync backlog each last reported.
 
-use super::prelude::*;
+use super::{BeginWrite, Db, StorageError, on_pool};
 use panjiyan_core::wire::BacklogReport;
+use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Device {

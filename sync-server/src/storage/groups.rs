@@ -1,7 +1,8 @@
 //! Target groups: departments' lists of Samagra members, and how much of each is registered.
 
-use super::prelude::*;
+use super::{BeginWrite, Db, StorageError, on_pool, placeholders};
 use panjiyan_core::samagra::Member;
+use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// A department's list, imported as a target group.

@@ -104,14 +104,6 @@ macro_rules! in_tx {
 
 pub(crate) use {in_tx, on_pool};
 
-/// What every concept file uses.
-mod prelude {
-    pub(super) use super::{
-        BeginWrite, DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool, placeholders,
-    };
-    pub(super) use serde::{Deserialize, Serialize};
-}
-
 /// How each backend starts a write transaction.
 trait BeginWrite {
     type Database: sqlx::Database;

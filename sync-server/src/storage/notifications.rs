@@ -1,7 +1,8 @@
 //! The notification outbox: messages to workers written with the decision that causes them,
 //! claimed by the dispatcher under a lease, marked sent or failed.
 
-use super::prelude::*;
+use super::{BeginWrite, Db, StorageError, Tx, in_tx, on_pool};
+use serde::Serialize;
 
 /// A message in the notification outbox, for officers and tests.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

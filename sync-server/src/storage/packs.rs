@@ -1,7 +1,8 @@
 //! Camp packs: the server's pack-signing key, stored packs (immutable, one per unit and data
 //! version), the units a user may download, and which pack each device last fetched.
 
-use super::prelude::*;
+use super::{BeginWrite, DESCENDANTS, Db, StorageError, on_pool};
+use serde::Serialize;
 
 /// A stored pack (immutable).
 #[derive(Debug, Clone, sqlx::FromRow)]

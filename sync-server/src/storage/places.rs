@@ -1,7 +1,7 @@
 //! Places: the LGD hierarchy (`places`, parent links) and its closure (`place_ancestors`, every
 //! place with each ancestor), so that "within an area" is an index range.
 
-use super::prelude::*;
+use super::{Db, StorageError, Tx, in_tx, on_pool, placeholders};
 use panjiyan_core::location::{Level, Place};
 use panjiyan_core::validate::LgdCode;
 

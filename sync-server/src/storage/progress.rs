@@ -2,7 +2,8 @@
 //! the rollup that folds status changes into it from a cursor, its full rebuild, the targets
 //! it is read against, and the officers' backlog it answers.
 
-use super::prelude::*;
+use super::{BeginWrite, Db, StorageError, Tx, in_tx, on_pool, placeholders};
+use serde::Serialize;
 use std::collections::HashMap;
 
 /// Registrations counted at one place (any level), one day (or a period), channel and state.

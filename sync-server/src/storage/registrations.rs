@@ -1,9 +1,10 @@
 //! Registrations as the server holds them: pushes stored exactly once, look-ups by id and by
 //! member, the officers' queue of pending ones, the ingest rate, and the public status look-up.
 
-use super::prelude::*;
+use super::{DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool, placeholders};
 use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::samagra::Member;
+use serde::{Deserialize, Serialize};
 
 /// A pushed registration, verified and checked by `crate::intake`, ready to store.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Samagra families and members as the server holds them, each unit's data version (bumped when
 //! its records change, so its pack is rebuilt), and what a unit's pack contains.
 
-use super::prelude::*;
+use super::{BeginWrite, Db, StorageError, Tx, in_tx, on_pool, placeholders};
 use panjiyan_core::pack::{PackContents, RegisteredMember};
 use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::samagra::{Family, Member};

@@ -2,7 +2,7 @@
 //! row, taken in the writing transaction, so numbers follow commit order and a device's cursor
 //! never skips a change.
 
-use super::prelude::*;
+use super::{DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool};
 use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::validate::SamagraMemberId;
 use panjiyan_core::wire::StatusChange;

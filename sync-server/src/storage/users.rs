@@ -1,7 +1,8 @@
 //! Users (officers, operators, admins), their sessions and failed sign-ins.
 
-use super::prelude::*;
+use super::{BeginWrite, Db, StorageError, on_pool};
 use crate::roles::Role;
+use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct User {
