@@ -257,15 +257,9 @@ async fn one_bad_record_never_fails_the_batch(backend: Backend) {
     // A device that skips the checks the real app runs: its key signs whatever it is given.
     let rogue = panjiyan_core::keys::SigningKey::generate().unwrap();
     let login = s.login("operator").await;
-    let key = base64::engine::general_purpose::STANDARD.encode(rogue.public_key().bytes);
     let enrolled: Value = s
-        .http
-        .post(format!("{}/api/v1/devices", s.url))
-        .bearer_auth(&login)
-        .json(&json!({"public_key": key}))
-        .send()
+        .enrol_key(&login, &rogue.public_key())
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

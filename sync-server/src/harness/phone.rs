@@ -28,15 +28,7 @@ impl TestServer {
     /// `store` enrolled by `user` (signed in for it), with every pack it may hold imported.
     pub async fn enrol_store(&self, user: &str, store: DeviceStore) -> Phone {
         let login = self.login(user).await;
-        let key = base64::engine::general_purpose::STANDARD.encode(store.device_public_key().bytes);
-        let r = self
-            .http
-            .post(format!("{}/api/v1/devices", self.url))
-            .bearer_auth(&login)
-            .json(&json!({"public_key": key}))
-            .send()
-            .await
-            .unwrap();
+        let r = self.enrol_key(&login, &store.device_public_key()).await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["device_id"], store.device_id());
@@ -69,6 +61,18 @@ impl TestServer {
                 .unwrap();
         }
         phone
+    }
+
+    /// Asks, signed in with `login`, to enrol a device holding `key`: the server's answer.
+    pub async fn enrol_key(&self, login: &str, key: &PublicKey) -> reqwest::Response {
+        let key = base64::engine::general_purpose::STANDARD.encode(&key.bytes);
+        self.http
+            .post(format!("{}/api/v1/devices", self.url))
+            .bearer_auth(login)
+            .json(&json!({"public_key": key}))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// The units a device may hold (never none), as the server lists them.
