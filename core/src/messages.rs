@@ -17,6 +17,7 @@ pub enum Lang {
 /// A message to show: a stable key (also what the FFI and the wire carry) and the values for
 /// its placeholders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub key: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -271,10 +272,7 @@ mod tests {
                 "sms.not_an_area_yet"
             ]
         );
-        let missing: Vec<_> = found
-            .iter()
-            .filter(|k| !catalogue().contains(k))
-            .collect();
+        let missing: Vec<_> = found.iter().filter(|k| !catalogue().contains(k)).collect();
         assert_eq!(missing, ["eligibility.no_such_rule", "sms.not_an_area_yet"]);
     }
 
@@ -309,10 +307,7 @@ mod tests {
         ] {
             assert!(used.contains(expected), "the scan missed {expected}");
         }
-        let missing: Vec<_> = used
-            .iter()
-            .filter(|k| !catalogue().contains(k))
-            .collect();
+        let missing: Vec<_> = used.iter().filter(|k| !catalogue().contains(k)).collect();
         assert!(
             missing.is_empty(),
             "keys used in code but missing from messages.json: {missing:?}"

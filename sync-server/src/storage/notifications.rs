@@ -4,7 +4,7 @@
 use super::prelude::*;
 
 /// A message in the notification outbox, for officers and tests.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct NotificationRow {
     pub channel: String,
     pub kind: String,
