@@ -68,9 +68,11 @@ impl SigningKey {
 
 /// A public Ed25519 key (32 bytes) with its key id.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicKey {
     pub key_id: String,
     #[serde(with = "b64")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, content_encoding = "base64"))]
     pub bytes: Vec<u8>,
 }
 

@@ -17,6 +17,7 @@ pub enum Lang {
 /// A message to show: a stable key (also what the FFI and the wire carry) and the values for
 /// its placeholders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     pub key: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

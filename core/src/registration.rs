@@ -118,6 +118,7 @@ pub fn reject_reason_text(code: &str, lang: Lang) -> String {
 
 /// Where a registration is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationState {
     Draft,

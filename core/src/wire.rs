@@ -63,6 +63,7 @@ pub enum WireError {
 
 /// A payload's signed bytes and its Ed25519 signature (base64).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedRegistration {
     pub payload: String,
     pub signature: String,
@@ -99,10 +100,12 @@ impl SignedRegistration {
 
 /// What a device says about the data it still holds, with every push.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BacklogReport {
     /// Registrations finalised but not yet acknowledged by the server.
     pub pending: u64,
     #[serde(with = "time::serde::rfc3339::option", default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub oldest_pending_at: Option<OffsetDateTime>,
     pub app_version: String,
     /// The last sync error the device saw (a stable code, never personal data).
@@ -111,6 +114,7 @@ pub struct BacklogReport {
 
 /// One batch pushed by a device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub protocol: u32,
     pub registrations: Vec<SignedRegistration>,
@@ -119,6 +123,7 @@ pub struct PushRequest {
 
 /// The server's answer for one record of a push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum PushOutcome {
     /// Stored now.
@@ -146,6 +151,7 @@ impl PushOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResult {
     pub id: Uuid,
     #[serde(flatten)]
@@ -153,25 +159,30 @@ pub struct PushResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<PushResult>,
 }
 
 /// A change in the status of a registration, pulled by devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
     pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub member_id: SamagraMemberId,
     pub state: RegistrationState,
     pub registration_number: Option<String>,
     pub reason: Option<String>,
     pub duplicate_of: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub changed_at: OffsetDateTime,
 }
 
 /// A page of status changes and the cursor to ask from next time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusPage {
     pub changes: Vec<StatusChange>,
     pub cursor: String,

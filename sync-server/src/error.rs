@@ -52,9 +52,29 @@ impl ApiError {
     }
 }
 
+/// The body of every error answer; the API document's `ErrorBody` schema is derived from it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code a client can act on, e.g. `not_found`, `too_many_attempts`.
+    #[schema(value_type = String)]
+    pub code: &'static str,
+    /// A sentence for people; never SQL text or personal data.
+    pub message: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

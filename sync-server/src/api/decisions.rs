@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::auth::SignedInUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::storage::{Decision, RegistrationRow, User, now_ms};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -28,6 +28,16 @@ pub(crate) fn check_decision(decision: &Decision) -> ApiResult<()> {
     crate::decisions::check(decision).map_err(|r| ApiError::bad_request(r.code(), r.to_string()))
 }
 
+#[utoipa::path(get, path = "/api/v1/registrations/{id}", tag = "decisions",
+    summary = "A registration in the caller's area",
+    security(("user" = [])),
+    params(("id" = String, Path, description = "the registration's id (the UUID the device made)")),
+    responses(
+        (status = 200, description = "the registration", body = RegistrationRow),
+        (status = 401, description = "no token, or one that is unknown, expired or ended (`not_signed_in`)", body = ErrorBody),
+        (status = 404, description = "no such registration within the user's area (`not_found`)", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn show(
     State(app): State<App>,
     SignedInUser(user): SignedInUser,
@@ -36,6 +46,23 @@ pub async fn show(
     Ok(Json(visible(&app, &user, &id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/registrations/{id}/decision", tag = "decisions",
+    summary = "Approve (allocates the registration number) or reject with a reason; deciding the same way twice changes nothing",
+    security(("user" = [])),
+    params(("id" = String, Path, description = "the registration's id (the UUID the device made)")),
+    request_body = Decision,
+    responses(
+        (status = 200, description = "the decided registration", body = RegistrationRow),
+        (status = 400, description = "the body is not valid JSON, or a rejection without a reason (`reason_required`), with an unknown reason (`unknown_reason`) or a note over 500 characters (`note_too_long`)", body = ErrorBody),
+        (status = 401, description = "no token, or one that is unknown, expired or ended (`not_signed_in`)", body = ErrorBody),
+        (status = 403, description = "the user is not a designated officer or an admin (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "no such registration within the user's area (`not_found`)", body = ErrorBody),
+        (status = 409, description = "the registration is not pending approval: decided otherwise, or a duplicate (`not_pending`)", body = ErrorBody),
+        (status = 413, description = "the body is larger than the server accepts (`body_too_large`)", body = ErrorBody),
+        (status = 415, description = "the body is not `application/json`, or its Content-Encoding is not gzip", body = ErrorBody),
+        (status = 422, description = "`decision` is missing or not approve/reject, or a field is of the wrong type", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn decide(
     State(app): State<App>,
     SignedInUser(user): SignedInUser,
@@ -64,12 +91,23 @@ pub async fn decide(
 }
 
 /// What happened to a registration: the audit log and the messages to the worker.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct History {
     audit: Vec<crate::storage::AuditRow>,
     notifications: Vec<crate::storage::NotificationRow>,
 }
 
+#[utoipa::path(get, path = "/api/v1/registrations/{id}/history", tag = "decisions",
+    summary = "The audit log of a registration and the SMS/voice messages sent to the worker (officers and admins)",
+    security(("user" = [])),
+    params(("id" = String, Path, description = "the registration's id (the UUID the device made)")),
+    responses(
+        (status = 200, description = "history", body = History),
+        (status = 401, description = "no token, or one that is unknown, expired or ended (`not_signed_in`)", body = ErrorBody),
+        (status = 403, description = "the user is not a designated officer or an admin (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "no such registration within the user's area (`not_found`)", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn history(
     State(app): State<App>,
     SignedInUser(user): SignedInUser,
@@ -96,13 +134,27 @@ pub struct QueueQuery {
 
 /// The officer's queue: pending registrations of the officer's area only, oldest first, with
 /// the total and the age of the oldest.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Queue {
     total: i64,
     oldest_age_hours: Option<i64>,
     registrations: Vec<crate::storage::QueueRow>,
 }
 
+#[utoipa::path(get, path = "/api/v1/queue", tag = "decisions",
+    summary = "The officer's queue: pending registrations of the officer's area, oldest first, with the total and the oldest's age",
+    security(("user" = [])),
+    params(
+        crate::storage::QueueFilter,
+        ("limit" = Option<i64>, Query, description = "at most this many registrations (1 to 1000, 100 if absent)"),
+    ),
+    responses(
+        (status = 200, description = "the queue with its total and oldest age", body = Queue),
+        (status = 400, description = "a malformed query, e.g. `from` not a number", body = ErrorBody),
+        (status = 401, description = "no token, or one that is unknown, expired or ended (`not_signed_in`)", body = ErrorBody),
+        (status = 403, description = "the user is not a designated officer or an admin (`forbidden`)", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn queue(
     State(app): State<App>,
     SignedInUser(user): SignedInUser,

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::auth::{SignedInUser, new_token};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::storage::{Device, now_ms};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -15,13 +15,13 @@ use base64::engine::general_purpose::STANDARD;
 use panjiyan_core::keys::PublicKey;
 use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Enrol {
     /// The device's Ed25519 public key, base64.
     public_key: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Enrolled {
     device_id: String,
     device_token: String,
@@ -29,6 +29,20 @@ pub struct Enrolled {
     server_key: PublicKey,
 }
 
+#[utoipa::path(post, path = "/api/v1/devices", tag = "devices",
+    summary = "Enrol a device's Ed25519 public key (secretary or operator); returns the device token and the server's pack-signing key",
+    security(("user" = [])),
+    request_body = Enrol,
+    responses(
+        (status = 201, description = "enrolled", body = Enrolled),
+        (status = 400, description = "the body is not valid JSON, or public_key is not a base64 32-byte Ed25519 key (`bad_public_key`)", body = ErrorBody),
+        (status = 401, description = "no token, or one that is unknown, expired or ended (`not_signed_in`)", body = ErrorBody),
+        (status = 403, description = "the user is not a secretary or an operator, or this device was revoked (`forbidden`)", body = ErrorBody),
+        (status = 413, description = "the body is larger than the server accepts (`body_too_large`)", body = ErrorBody),
+        (status = 415, description = "the body is not `application/json`, or its Content-Encoding is not gzip", body = ErrorBody),
+        (status = 422, description = "a field is missing or of the wrong type", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn enrol(
     State(app): State<App>,
     SignedInUser(user): SignedInUser,
@@ -74,6 +88,16 @@ pub async fn enrol(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/devices/{id}/revoke", tag = "devices",
+    summary = "Revoke a device (its enroller, or an admin over its area); it is refused from then on",
+    security(("user" = [])),
+    params(("id" = String, Path, description = "the device id (its key id)")),
+    responses(
+        (status = 204, description = "revoked"),
+        (status = 401, description = "no token, or one that is unknown, expired or ended (`not_signed_in`)", body = ErrorBody),
+        (status = 404, description = "no such device, or not one this user enrolled or administers (`not_found`)", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn revoke(
     State(app): State<App>,
     SignedInUser(user): SignedInUser,

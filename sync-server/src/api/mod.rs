@@ -11,37 +11,36 @@ pub(crate) mod worker;
 
 use crate::app::App;
 use axum::Router;
-use axum::routing::{get, post};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Every route with its documentation: `routes!` takes each handler's `#[utoipa::path]`, so a
+/// route cannot be served without being in `/api/openapi.json`.
+pub(crate) fn documented() -> OpenApiRouter<App> {
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .routes(routes!(session::login))
+        .routes(routes!(session::logout))
+        .routes(routes!(devices::enrol))
+        .routes(routes!(devices::revoke))
+        .routes(routes!(packs::units))
+        .routes(routes!(packs::download))
+        .routes(routes!(camps::list))
+        .routes(routes!(sync::push))
+        .routes(routes!(sync::status))
+        .routes(routes!(decisions::queue))
+        .routes(routes!(decisions::show))
+        .routes(routes!(decisions::decide))
+        .routes(routes!(worker::status_json))
+        .routes(routes!(decisions::history))
+        .routes(routes!(worker::status_page))
+        .routes(routes!(ops::openapi))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+}
 
 pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/v1/login", post(session::login))
-        .route("/api/v1/logout", post(session::logout))
-        .route("/api/v1/devices", post(devices::enrol))
-        .route("/api/v1/devices/{id}/revoke", post(devices::revoke))
-        .route("/api/v1/units", get(packs::units))
-        .route("/api/v1/units/{code}/pack", get(packs::download))
-        .route("/api/v1/camps", get(camps::list))
-        .route("/api/v1/push", post(sync::push))
-        .route("/api/v1/status", get(sync::status))
-        .route("/api/v1/queue", get(decisions::queue))
-        .route("/api/v1/registrations/{id}", get(decisions::show))
-        .route(
-            "/api/v1/registrations/{id}/decision",
-            post(decisions::decide),
-        )
-        .route(
-            "/api/v1/worker-status/{member_id}",
-            get(worker::status_json),
-        )
-        .route(
-            "/api/v1/registrations/{id}/history",
-            get(decisions::history),
-        )
-        .route("/status", get(worker::status_page))
-        .route("/api/openapi.json", get(ops::openapi))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .fallback(ops::not_found)
+    let (router, _document) = documented().split_for_parts();
+    router.fallback(ops::not_found)
 }

@@ -2,16 +2,23 @@
 //! document, and the JSON 404 for unknown paths.
 
 use crate::app::App;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
+#[utoipa::path(get, path = "/healthz", tag = "operations", summary = "The process is up",
+    responses((status = 200, description = "ok", body = String, content_type = "text/plain")))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "operations", summary = "The database answers",
+    responses(
+        (status = 200, description = "ready", body = String, content_type = "text/plain"),
+        (status = 503, description = "the database does not answer (`database_unreachable`)", body = ErrorBody),
+    ))]
 pub async fn readyz(State(app): State<App>) -> Result<&'static str, ApiError> {
     app.db.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "database not reachable");
@@ -24,6 +31,8 @@ pub async fn readyz(State(app): State<App>) -> Result<&'static str, ApiError> {
     Ok("ready")
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics",
+    responses((status = 200, description = "metrics in the Prometheus text format", body = String, content_type = "text/plain; version=0.0.4")))]
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     let mut text = app.metrics.render();
     // The figures of the sync-backlog page, read from the database (shared by every replica).
@@ -34,7 +43,9 @@ pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 
-pub async fn openapi() -> Json<serde_json::Value> {
+#[utoipa::path(get, path = "/api/openapi.json", tag = "operations", summary = "This document",
+    responses((status = 200, description = "the OpenAPI 3.1 document", body = Object)))]
+pub async fn openapi() -> Json<&'static utoipa::openapi::OpenApi> {
     Json(crate::openapi::document())
 }
 

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::packs;
 use crate::storage::{UnitSummary, now_ms};
 use axum::Json;
@@ -15,6 +15,15 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::atomic::Ordering;
 
+#[utoipa::path(get, path = "/api/v1/units", tag = "packs",
+    summary = "Villages and wards the caller may download, with each pack's version and size",
+    security(("user" = []), ("device" = [])),
+    responses(
+        (status = 200, description = "the units of the caller's area", body = Vec<UnitSummary>),
+        (status = 401, description = "no token, or a user or device token that is unknown, expired or revoked", body = ErrorBody),
+        (status = 404, description = "a unit's pack could not be built because it is not a village or ward (`not_found`)", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn units(State(app): State<App>, caller: Caller) -> ApiResult<Json<Vec<UnitSummary>>> {
     let mut units = app.db.units_within(caller.jurisdiction()).await?;
     for u in units.iter_mut().filter(|u| u.pack_version.is_none()) {
@@ -44,12 +53,39 @@ fn pack_error(e: packs::PackBuildError) -> ApiError {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DownloadQuery {
     /// Send a delta from this version instead of the whole pack.
     from: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/units/{code}/pack", tag = "packs",
+    summary = "Download a camp pack. Supports ETag/If-None-Match, Range (resume) and ?from=N for a delta",
+    security(("user" = []), ("device" = [])),
+    params(
+        ("code" = String, Path, description = "the village's or ward's LGD code"),
+        DownloadQuery,
+        ("If-None-Match" = Option<String>, Header, description = "the ETag of the pack the caller holds"),
+        ("Range" = Option<String>, Header, description = "one `bytes=` range, to resume a broken download"),
+    ),
+    responses(
+        (status = 200, description = "the pack, or the delta from `from`", content_type = "application/vnd.panjiyan.camp-pack",
+            headers(
+                ("ETag" = String, description = "the whole pack's SHA-256, quoted (not on deltas)"),
+                ("X-Pack-Version" = i64, description = "the pack's version"),
+            )),
+        (status = 206, description = "part of the pack (Range)", content_type = "application/vnd.panjiyan.camp-pack",
+            headers(("Content-Range" = String, description = "`bytes start-end/total`"))),
+        (status = 304, description = "not modified: the caller holds the current version"),
+        (status = 400, description = "`from` is newer than the server's version (`bad_version`), or the query is malformed", body = ErrorBody),
+        (status = 401, description = "no token, or a user or device token that is unknown, expired or revoked", body = ErrorBody),
+        (status = 404, description = "no such village or ward within the caller's area, or no pack yet (`not_found`)", body = ErrorBody),
+        (status = 410, description = "the base version of the delta is unknown: download the whole pack (`base_version_unknown`)", body = ErrorBody),
+        (status = 416, description = "the range is outside the pack (`bad_range`)", body = ErrorBody,
+            headers(("Content-Range" = String, description = "`bytes */total`"))),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn download(
     State(app): State<App>,
     caller: Caller,

@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::auth::{SignedInUser, new_token, token_hash, verify_password};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::storage::now_ms;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -14,13 +14,13 @@ use std::net::SocketAddr;
 
 const WINDOW_MS: i64 = 15 * 60 * 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Login {
     username: String,
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Session {
     token: String,
     expires_at: i64,
@@ -65,6 +65,19 @@ pub(crate) async fn sign_in(
     Ok((user, token, expires_at))
 }
 
+#[utoipa::path(post, path = "/api/v1/login", tag = "session",
+    summary = "Sign in with username and password; returns a bearer token",
+    request_body = Login,
+    responses(
+        (status = 200, description = "signed in", body = Session),
+        (status = 400, description = "the body is not valid JSON", body = ErrorBody),
+        (status = 413, description = "the body is larger than the server accepts (`body_too_large`)", body = ErrorBody),
+        (status = 415, description = "the body is not `application/json`, or its Content-Encoding is not gzip", body = ErrorBody),
+        (status = 422, description = "a field is missing or of the wrong type", body = ErrorBody),
+        (status = 401, description = "wrong username or password, or a disabled user (`bad_credentials`)", body = ErrorBody),
+        (status = 429, description = "too many failed sign-ins for this username from this address in 15 minutes (`too_many_attempts`)", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn login(
     State(app): State<App>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -81,6 +94,13 @@ pub async fn login(
     }))
 }
 
+#[utoipa::path(post, path = "/api/v1/logout", tag = "session", summary = "End this session",
+    security(("user" = [])),
+    responses(
+        (status = 204, description = "signed out"),
+        (status = 401, description = "no token, or one that is unknown, expired or ended (`not_signed_in`)", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn logout(
     State(app): State<App>,
     _user: SignedInUser,

@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::auth::EnrolledDevice;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::storage::{StatusScope, now_ms};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -11,6 +11,19 @@ use axum::extract::{Query, State};
 use panjiyan_core::wire::{PROTOCOL_VERSION, PushRequest, PushResponse, StatusPage};
 use serde::Deserialize;
 
+#[utoipa::path(post, path = "/api/v1/push", tag = "sync",
+    summary = "Push a batch of signed registrations; one answer per record",
+    security(("device" = [])),
+    request_body = PushRequest,
+    responses(
+        (status = 200, description = "one answer per record", body = PushResponse),
+        (status = 400, description = "the body is not valid JSON, or a protocol this server does not speak (`unsupported_protocol`)", body = ErrorBody),
+        (status = 401, description = "no device token, or one that is unknown or revoked (`not_enrolled`, `device_revoked`)", body = ErrorBody),
+        (status = 413, description = "more registrations than the server takes in one push (`batch_too_large`), or a body larger than it accepts (`body_too_large`)", body = ErrorBody),
+        (status = 415, description = "the body is not `application/json`, or its Content-Encoding is not gzip", body = ErrorBody),
+        (status = 422, description = "a field is missing or of the wrong type", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn push(
     State(app): State<App>,
     EnrolledDevice(device): EnrolledDevice,
@@ -40,13 +53,27 @@ pub async fn push(
     Ok(Json(PushResponse { results }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
+    /// The cursor of the last page; empty or absent for the first.
     #[serde(default)]
+    #[param(required = false)]
     cursor: String,
+    /// At most this many changes (1 to 2000, 500 if absent).
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/status", tag = "sync",
+    summary = "Status changes after a cursor, for what the device sent and its units",
+    security(("device" = [])),
+    params(StatusQuery),
+    responses(
+        (status = 200, description = "a page of changes and the cursor to ask from next", body = StatusPage),
+        (status = 400, description = "a cursor this server did not give (`bad_cursor`), or a malformed query", body = ErrorBody),
+        (status = 401, description = "no device token, or one that is unknown or revoked (`not_enrolled`, `device_revoked`)", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn status(
     State(app): State<App>,
     EnrolledDevice(device): EnrolledDevice,

@@ -3,7 +3,7 @@
 //! unknown ID answer the same; look-ups are rate-limited per client address.
 
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::storage::now_ms;
 use askama::Template;
 use axum::Json;
@@ -32,9 +32,10 @@ pub fn mask(name: &str) -> String {
         .join(" ")
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WorkerStatusAnswer {
     /// approved, pending, rejected or not_found
+    #[schema(value_type = String)]
     pub status: &'static str,
     pub name: Option<String>,
     pub registration_number: Option<String>,
@@ -120,6 +121,15 @@ async fn look_up(app: &App, client: &SocketAddr, member_id: &str) -> ApiResult<W
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/worker-status/{member_id}", tag = "worker",
+    summary = "A worker's own status by 9-digit Samagra member ID: approved (number, date), pending, rejected (reason) or not_found; name masked; rate-limited per client",
+    params(("member_id" = String, Path, description = "the worker's 9-digit Samagra member ID")),
+    responses(
+        (status = 200, description = "the status; an unknown ID answers `not_found` like one with no registration", body = WorkerStatusAnswer),
+        (status = 400, description = "not a 9-digit Samagra member ID (`bad_member_id`)", body = ErrorBody),
+        (status = 429, description = "too many look-ups from this address in 10 minutes (`too_many_lookups`)", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
 pub async fn status_json(
     State(app): State<App>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -128,8 +138,10 @@ pub async fn status_json(
     Ok(Json(look_up(&app, &client, &member_id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// The worker's 9-digit Samagra member ID; without it, the empty form.
     #[serde(default)]
     member_id: Option<String>,
 }
@@ -154,6 +166,15 @@ struct StatusPage {
 }
 
 /// A page small enough for a feature phone: one form, one answer, Hindi first.
+#[utoipa::path(get, path = "/status", tag = "worker",
+    summary = "The same look-up as a plain HTML page for a basic phone browser",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "the form, with the answer if a member ID was given", body = String, content_type = "text/html"),
+        (status = 400, description = "the page, saying the member ID is not 9 digits", body = String, content_type = "text/html"),
+        (status = 429, description = "the page, saying there were too many look-ups from this address", body = String, content_type = "text/html"),
+        (status = 500, description = "the server failed; the error has been logged", body = String, content_type = "text/html"),
+    ))]
 pub async fn status_page(
     State(app): State<App>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,

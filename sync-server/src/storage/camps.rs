@@ -5,7 +5,7 @@ use super::{BeginWrite, Db, StorageError, on_pool};
 use serde::Serialize;
 
 /// A camp on the calendar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Camp {
     pub id: String,
     /// The block or urban body the camp serves.

@@ -34,7 +34,7 @@ pub fn format_number(template: &str, state: &str, district: &str, year: i32, seq
 }
 
 /// An officer's decision on a pending registration.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     Approve,
@@ -59,7 +59,7 @@ pub struct AuditEntry {
 }
 
 /// One decision in the audit log, as the history of one registration shows it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRow {
     pub at: i64,
     pub username: String,

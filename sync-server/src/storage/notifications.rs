@@ -5,7 +5,7 @@ use super::{BeginWrite, Db, StorageError, Tx, in_tx, on_pool};
 use serde::Serialize;
 
 /// A message in the notification outbox, for officers and tests.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct NotificationRow {
     pub channel: String,
     pub kind: String,

@@ -14,7 +14,7 @@ pub struct PackRow {
 }
 
 /// A unit a user may download, with its current pack.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct UnitSummary {
     pub code: String,
     pub level: String,

@@ -22,7 +22,7 @@ pub struct IncomingRegistration {
 }
 
 /// A registration as the server holds it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct RegistrationRow {
     pub id: String,
     pub member_id: String,
@@ -43,7 +43,8 @@ pub struct RegistrationRow {
 }
 
 /// Which pending registrations an officer wants to see.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueFilter {
     /// One village or ward (LGD code).
     pub unit: Option<String>,
@@ -56,7 +57,7 @@ pub struct QueueFilter {
 }
 
 /// One line of an officer's queue.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct QueueRow {
     pub id: String,
     pub member_id: String,
