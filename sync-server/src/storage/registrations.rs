@@ -331,19 +331,11 @@ impl Tx {
         &mut self,
         ids: &[String],
     ) -> Result<Vec<HeldRegistration>, StorageError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        in_tx!(self, |c| {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT id, content_hash, state, duplicate_of FROM registrations WHERE id IN ({})",
-                placeholders(1, ids.len())
-            )));
-            for id in ids {
-                q = q.bind(id);
-            }
-            Ok(q.fetch_all(&mut *c).await?)
-        })
+        self.rows_in(
+            "SELECT id, content_hash, state, duplicate_of FROM registrations WHERE id IN ({})",
+            ids,
+        )
+        .await
     }
 
     /// For those of `member_ids` with a registration that counts (pending or approved):
@@ -352,17 +344,31 @@ impl Tx {
         &mut self,
         member_ids: &[String],
     ) -> Result<Vec<(String, String)>, StorageError> {
-        if member_ids.is_empty() {
+        self.rows_in(
+            "SELECT member_id, id FROM registrations
+                 WHERE state IN ('pending_approval', 'approved') AND member_id IN ({})",
+            member_ids,
+        )
+        .await
+    }
+
+    /// The rows of `sql` with its `{}` the IN list of `values` (`$1` on): one query for a
+    /// whole batch, none for an empty one.
+    async fn rows_in<O>(&mut self, sql: &str, values: &[String]) -> Result<Vec<O>, StorageError>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + Send
+            + Unpin,
+    {
+        if values.is_empty() {
             return Ok(Vec::new());
         }
+        let sql = sql.replacen("{}", &placeholders(1, values.len()), 1);
         in_tx!(self, |c| {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT member_id, id FROM registrations
-                 WHERE state IN ('pending_approval', 'approved') AND member_id IN ({})",
-                placeholders(1, member_ids.len())
-            )));
-            for m in member_ids {
-                q = q.bind(m);
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for v in values {
+                q = q.bind(v);
             }
             Ok(q.fetch_all(&mut *c).await?)
         })
