@@ -120,28 +120,50 @@ impl RegistrationRow {
     }
 }
 
+/// Registration `id`, read through `e`: the pool, or a transaction about to change it.
+async fn registration_by_id<'e, DB, E>(
+    e: E,
+    id: &str,
+) -> Result<Option<RegistrationRow>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    RegistrationRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT_REGISTRATION} WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(e)
+    .await
+}
+
+/// The signed payload of registration `id`, as the device sent it, read through `e`.
+async fn payload_by_id<'e, DB, E>(e: E, id: &str) -> Result<Option<String>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await
+}
+
 impl Db {
     pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, StorageError> {
-        on_pool!(self, |pool| {
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{SELECT_REGISTRATION} WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?)
-        })
+        on_pool!(self, |pool| Ok(registration_by_id(pool, id).await?))
     }
 
     /// The signed payload of a registration, as the device sent it.
     pub async fn registration_payload(&self, id: &str) -> Result<Option<String>, StorageError> {
-        on_pool!(self, |pool| {
-            Ok(
-                sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await?,
-            )
-        })
+        on_pool!(self, |pool| Ok(payload_by_id(pool, id).await?))
     }
 
     /// The registrations of one Samagra member, oldest first.
@@ -304,26 +326,12 @@ impl Tx {
         &mut self,
         id: &str,
     ) -> Result<Option<RegistrationRow>, StorageError> {
-        in_tx!(self, |c| {
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{SELECT_REGISTRATION} WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await?)
-        })
+        in_tx!(self, |c| Ok(registration_by_id(&mut *c, id).await?))
     }
 
     /// The signed payload of registration `id`, inside the transaction.
     pub async fn registration_payload(&mut self, id: &str) -> Result<Option<String>, StorageError> {
-        in_tx!(self, |c| {
-            Ok(
-                sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *c)
-                    .await?,
-            )
-        })
+        in_tx!(self, |c| Ok(payload_by_id(&mut *c, id).await?))
     }
 
     /// Those of `ids` that the server already holds: one query for the whole batch.
