@@ -5,7 +5,7 @@
 
 use crate::india_time::utc;
 use crate::notify::{Decided, notices_for};
-use crate::storage::{Db, Decision, RegistrationRow, StorageError, format_number};
+use crate::storage::{Db, Decision, Outcome, RegistrationRow, StorageError, format_number};
 use panjiyan_core::messages::Lang;
 use panjiyan_core::registration::{REJECT_REASONS, RegistrationState, reject_reason_text};
 
@@ -80,11 +80,15 @@ pub async fn decide(
             let year = utc(now).year();
             let n = tx.allocate_number(&format!("{district}-{year}")).await?;
             let number = format_number(number_format, &state, &district, year, n);
-            tx.approve(id, &number, officer, seq, now).await?;
+            let outcome = Outcome::Approved { number: &number };
+            tx.record_decision(id, &outcome, officer, seq, now).await?;
         }
         Decision::Reject { reason, note } => {
-            tx.reject(id, reason, note.as_deref(), officer, seq, now)
-                .await?;
+            let outcome = Outcome::Rejected {
+                reason,
+                note: note.as_deref(),
+            };
+            tx.record_decision(id, &outcome, officer, seq, now).await?;
         }
     }
     let decided = tx

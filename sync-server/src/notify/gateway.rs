@@ -26,14 +26,13 @@ pub enum GatewayError {
     Refused(String),
 }
 
+/// A send under way: the provider's reference once it is done.
+pub type Sending<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, GatewayError>> + Send + 'a>>;
+
 pub trait Gateway: Send + Sync {
     /// Sends one message; returns the provider's reference.
-    fn send<'a>(
-        &'a self,
-        message: &'a Outgoing,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<String, GatewayError>> + Send + 'a>,
-    >;
+    fn send<'a>(&'a self, message: &'a Outgoing) -> Sending<'a>;
 }
 
 /// The default gateway: appends each message as a JSON line to a file (what tests read, and
@@ -54,12 +53,7 @@ impl FileGateway {
 }
 
 impl Gateway for FileGateway {
-    fn send<'a>(
-        &'a self,
-        message: &'a Outgoing,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<String, GatewayError>> + Send + 'a>,
-    > {
+    fn send<'a>(&'a self, message: &'a Outgoing) -> Sending<'a> {
         Box::pin(async move {
             let _guard = self.lock.lock().await;
             let reference = format!("file-{}", message.id);
@@ -106,12 +100,7 @@ impl HttpGateway {
 }
 
 impl Gateway for HttpGateway {
-    fn send<'a>(
-        &'a self,
-        message: &'a Outgoing,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<String, GatewayError>> + Send + 'a>,
-    > {
+    fn send<'a>(&'a self, message: &'a Outgoing) -> Sending<'a> {
         Box::pin(async move {
             let body = serde_json::json!({
                 "client_ref": message.id,

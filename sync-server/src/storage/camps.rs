@@ -114,11 +114,7 @@ impl Db {
             .bind(to)
             .fetch_all(pool)
             .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for camp in rows {
-                out.push(self.with_units_and_staff(camp).await?);
-            }
-            Ok(out)
+            self.each_with_units_and_staff(rows).await
         })
     }
 
@@ -136,11 +132,7 @@ impl Db {
             .bind(now)
             .fetch_all(pool)
             .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for camp in rows {
-                out.push(self.with_units_and_staff(camp).await?);
-            }
-            Ok(out)
+            self.each_with_units_and_staff(rows).await
         })
     }
 
@@ -169,6 +161,15 @@ impl Db {
                 .fetch_all(pool)
                 .await?)
         })
+    }
+
+    /// `with_units_and_staff` for each of `camps`, in order.
+    async fn each_with_units_and_staff(&self, camps: Vec<Camp>) -> Result<Vec<Camp>, StorageError> {
+        let mut out = Vec::with_capacity(camps.len());
+        for camp in camps {
+            out.push(self.with_units_and_staff(camp).await?);
+        }
+        Ok(out)
     }
 
     /// `camp` with its units and staff, which live in their own tables.

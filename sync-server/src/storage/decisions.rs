@@ -46,6 +46,18 @@ pub enum Decision {
     },
 }
 
+/// What a decision writes on the registration: its number, or the reason and the officer's note.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    Approved {
+        number: &'a str,
+    },
+    Rejected {
+        reason: &'a str,
+        note: Option<&'a str>,
+    },
+}
+
 /// One decision in the audit log.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AuditEntry {
@@ -123,53 +135,41 @@ impl Tx {
         })
     }
 
-    /// Marks registration `id` approved with `number`, as status change `seq`.
-    pub async fn approve(
+    /// Marks registration `id` decided as `outcome` by `officer`, as status change `seq`.
+    pub async fn record_decision(
         &mut self,
         id: &str,
-        number: &str,
+        outcome: &Outcome<'_>,
         officer: i64,
         seq: i64,
         now: i64,
     ) -> Result<(), StorageError> {
-        in_tx!(self, |c| {
-            sqlx::query(
+        // `$2` is the number or the reason; only a rejection has `$6`, its note.
+        let (sql, detail, note) = match *outcome {
+            Outcome::Approved { number } => (
                 "UPDATE registrations SET state = 'approved', registration_number = $2, decided_at = $3,
                     decided_by = $4, change_seq = $5 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(number)
-            .bind(now)
-            .bind(officer)
-            .bind(seq)
-            .execute(&mut *c)
-            .await?;
-            Ok(())
-        })
-    }
-
-    /// Marks registration `id` rejected for `reason` (and the officer's `note`), as status
-    /// change `seq`.
-    pub async fn reject(
-        &mut self,
-        id: &str,
-        reason: &str,
-        note: Option<&str>,
-        officer: i64,
-        seq: i64,
-        now: i64,
-    ) -> Result<(), StorageError> {
-        in_tx!(self, |c| {
-            sqlx::query(
+                number,
+                None,
+            ),
+            Outcome::Rejected { reason, note } => (
                 "UPDATE registrations SET state = 'rejected', reason = $2, decided_at = $3, decided_by = $4,
                     change_seq = $5, reason_note = $6 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(reason)
-            .bind(now)
-            .bind(officer)
-            .bind(seq)
-            .bind(note)
+                reason,
+                Some(note),
+            ),
+        };
+        in_tx!(self, |c| {
+            let q = sqlx::query(sql)
+                .bind(id)
+                .bind(detail)
+                .bind(now)
+                .bind(officer)
+                .bind(seq);
+            match note {
+                Some(note) => q.bind(note),
+                None => q,
+            }
             .execute(&mut *c)
             .await?;
             Ok(())

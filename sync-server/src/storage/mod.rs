@@ -23,7 +23,7 @@ mod status_changes;
 mod users;
 
 pub use camps::{Camp, PackReadiness};
-pub use decisions::{AuditEntry, AuditRow, Decision, format_number};
+pub use decisions::{AuditEntry, AuditRow, Decision, Outcome, format_number};
 pub use devices::{Device, DeviceBacklog};
 pub use groups::{GroupCoverage, TargetGroup, Unregistered};
 pub use notifications::NotificationRow;

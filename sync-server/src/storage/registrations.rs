@@ -121,28 +121,50 @@ impl RegistrationRow {
     }
 }
 
+/// Registration `id`, read through `e`: the pool, or a transaction about to change it.
+async fn registration_by_id<'e, DB, E>(
+    e: E,
+    id: &str,
+) -> Result<Option<RegistrationRow>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    RegistrationRow: for<'r> sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT_REGISTRATION} WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(e)
+    .await
+}
+
+/// The signed payload of registration `id`, as the device sent it, read through `e`.
+async fn payload_by_id<'e, DB, E>(e: E, id: &str) -> Result<Option<String>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await
+}
+
 impl Db {
     pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, StorageError> {
-        on_pool!(self, |pool| {
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{SELECT_REGISTRATION} WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?)
-        })
+        on_pool!(self, |pool| Ok(registration_by_id(pool, id).await?))
     }
 
     /// The signed payload of a registration, as the device sent it.
     pub async fn registration_payload(&self, id: &str) -> Result<Option<String>, StorageError> {
-        on_pool!(self, |pool| {
-            Ok(
-                sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await?,
-            )
-        })
+        on_pool!(self, |pool| Ok(payload_by_id(pool, id).await?))
     }
 
     /// The registrations of one Samagra member, oldest first.
@@ -305,26 +327,12 @@ impl Tx {
         &mut self,
         id: &str,
     ) -> Result<Option<RegistrationRow>, StorageError> {
-        in_tx!(self, |c| {
-            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{SELECT_REGISTRATION} WHERE id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await?)
-        })
+        in_tx!(self, |c| Ok(registration_by_id(&mut *c, id).await?))
     }
 
     /// The signed payload of registration `id`, inside the transaction.
     pub async fn registration_payload(&mut self, id: &str) -> Result<Option<String>, StorageError> {
-        in_tx!(self, |c| {
-            Ok(
-                sqlx::query_scalar("SELECT payload FROM registrations WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *c)
-                    .await?,
-            )
-        })
+        in_tx!(self, |c| Ok(payload_by_id(&mut *c, id).await?))
     }
 
     /// Those of `ids` that the server already holds: one query for the whole batch.
@@ -332,19 +340,11 @@ impl Tx {
         &mut self,
         ids: &[String],
     ) -> Result<Vec<HeldRegistration>, StorageError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        in_tx!(self, |c| {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT id, content_hash, state, duplicate_of FROM registrations WHERE id IN ({})",
-                placeholders(1, ids.len())
-            )));
-            for id in ids {
-                q = q.bind(id);
-            }
-            Ok(q.fetch_all(&mut *c).await?)
-        })
+        self.rows_in(
+            "SELECT id, content_hash, state, duplicate_of FROM registrations WHERE id IN ({})",
+            ids,
+        )
+        .await
     }
 
     /// For those of `member_ids` with a registration that counts (pending or approved):
@@ -353,17 +353,31 @@ impl Tx {
         &mut self,
         member_ids: &[String],
     ) -> Result<Vec<(String, String)>, StorageError> {
-        if member_ids.is_empty() {
+        self.rows_in(
+            "SELECT member_id, id FROM registrations
+                 WHERE state IN ('pending_approval', 'approved') AND member_id IN ({})",
+            member_ids,
+        )
+        .await
+    }
+
+    /// The rows of `sql` with its `{}` the IN list of `values` (`$1` on): one query for a
+    /// whole batch, none for an empty one.
+    async fn rows_in<O>(&mut self, sql: &str, values: &[String]) -> Result<Vec<O>, StorageError>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + Send
+            + Unpin,
+    {
+        if values.is_empty() {
             return Ok(Vec::new());
         }
+        let sql = sql.replacen("{}", &placeholders(1, values.len()), 1);
         in_tx!(self, |c| {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT member_id, id FROM registrations
-                 WHERE state IN ('pending_approval', 'approved') AND member_id IN ({})",
-                placeholders(1, member_ids.len())
-            )));
-            for m in member_ids {
-                q = q.bind(m);
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for v in values {
+                q = q.bind(v);
             }
             Ok(q.fetch_all(&mut *c).await?)
         })

@@ -4,7 +4,7 @@
 //! `GET /api/v1/camps`.
 
 use super::{
-    CsvRow, Frame, Number, PageError, PageUser, csv_of, date_time, day_start_ms, form_pairs,
+    CsvRow, Frame, Number, PageError, PageUser, PostedForm, csv_of, date_time, day_start_ms,
     form_value, ist, place_name, render, see_other, tm,
 };
 use crate::app::App;
@@ -14,7 +14,6 @@ use crate::camps::{
 };
 use crate::storage::{Camp, PackReadiness, now_ms};
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use panjiyan_core::location::Place;
@@ -363,11 +362,8 @@ fn problem_key(p: PlanProblem) -> &'static str {
 
 pub async fn save(
     State(app): State<App>,
-    user: PageUser,
-    body: Bytes,
+    PostedForm { user, pairs }: PostedForm,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    user.check_form(&pairs)?;
     let form = CampForm::read(&pairs);
     let areas = camp_areas(&app, &user).await?;
     let Some(area) = areas.iter().find(|a| a.code.as_str() == form.area) else {

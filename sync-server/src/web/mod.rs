@@ -26,7 +26,7 @@ use axum::routing::{get, post};
 use panjiyan_core::messages::{Lang, Message};
 
 pub use backlog::is_silent;
-pub use session::{PageUser, csrf_token};
+pub use session::{PageUser, PostedForm, csrf_token};
 
 pub fn routes() -> Router<App> {
     Router::new()

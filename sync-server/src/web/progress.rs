@@ -78,8 +78,33 @@ fn tally_cells(tally: &Tally) -> impl Iterator<Item = String> + '_ {
         .chain(CHANNELS.iter().map(|c| tally.channel(c).to_string()))
 }
 
+/// The columns of `tally_cells`.
+const TALLY_HEAD: [&str; 7] = [
+    "approved",
+    "pending_approval",
+    "rejected",
+    "duplicate",
+    "camp",
+    "service_centre",
+    "self_registered",
+];
+
+/// `lead`, then `TALLY_HEAD`: the head of a table whose rows end in `tally_cells`.
+const fn with_tally_head<const N: usize, const M: usize>(
+    lead: [&'static str; N],
+) -> [&'static str; M] {
+    assert!(N + TALLY_HEAD.len() == M);
+    let mut head = [""; M];
+    let mut i = 0;
+    while i < M {
+        head[i] = if i < N { lead[i] } else { TALLY_HEAD[i - N] };
+        i += 1;
+    }
+    head
+}
+
 impl CsvRow for AreaLine {
-    const HEAD: &'static [&'static str] = &[
+    const HEAD: &'static [&'static str] = &with_tally_head::<7, 14>([
         "code",
         "name_hi",
         "name_en",
@@ -87,14 +112,7 @@ impl CsvRow for AreaLine {
         "target",
         "registered",
         "percent_of_target",
-        "approved",
-        "pending_approval",
-        "rejected",
-        "duplicate",
-        "camp",
-        "service_centre",
-        "self_registered",
-    ];
+    ]);
 
     fn cells(&self) -> Vec<String> {
         let mut cells = vec![
@@ -124,17 +142,7 @@ impl DayLine {
 }
 
 impl CsvRow for DayLine {
-    const HEAD: &'static [&'static str] = &[
-        "day",
-        "registered",
-        "approved",
-        "pending_approval",
-        "rejected",
-        "duplicate",
-        "camp",
-        "service_centre",
-        "self_registered",
-    ];
+    const HEAD: &'static [&'static str] = &with_tally_head::<2, 9>(["day", "registered"]);
 
     fn cells(&self) -> Vec<String> {
         let mut cells = vec![day_iso(self.day), self.tally.registered().to_string()];
@@ -390,4 +398,18 @@ pub async fn page(
         code: progress.code,
     };
     Ok(render(&page)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TALLY_HEAD;
+    use crate::campaign::{CHANNELS, STATES};
+
+    #[test]
+    fn the_tally_columns_are_named_in_the_order_of_the_cells() {
+        let cells: Vec<&str> = (STATES.iter().map(|s| s.as_str()))
+            .chain(CHANNELS)
+            .collect();
+        assert_eq!(cells, TALLY_HEAD);
+    }
 }

@@ -4,13 +4,12 @@
 
 use super::registration::{Outcome, decide_one, reason_choices};
 use super::{
-    Frame, PageError, PageUser, date_time, day_start_ms, form_pairs, form_value, render, see_other,
+    Frame, PageError, PageUser, PostedForm, date_time, day_start_ms, form_value, render, see_other,
     tm,
 };
 use crate::app::App;
 use crate::storage::{Decision, QueueFilter, QueueRow, UnitSummary, now_ms};
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use panjiyan_core::messages::{Lang, Message};
@@ -258,11 +257,8 @@ pub async fn page(
 /// back to the same filtered queue with what happened.
 pub async fn decide_many(
     State(app): State<App>,
-    user: PageUser,
-    body: Bytes,
+    PostedForm { user, pairs }: PostedForm,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    user.check_form(&pairs)?;
     // The filters to come back to (kept as pairs: the serializer is not Send across awaits).
     let mut back: Vec<(String, String)> = ["unit", "camp", "occupation", "from", "to"]
         .into_iter()

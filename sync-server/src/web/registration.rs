@@ -3,13 +3,12 @@
 //! duplicates), its history, and the approve / reject form.
 
 use super::{
-    Frame, PageError, PageUser, date_time, form_pairs, form_value, place_name, render, see_other,
+    Frame, PageError, PageUser, PostedForm, date_time, form_value, place_name, render, see_other,
     t, tm,
 };
 use crate::app::App;
 use crate::storage::{Decision, RegistrationRow, StorageError, now_ms};
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 use panjiyan_core::eligibility::{Eligibility, RuleSet};
@@ -412,12 +411,9 @@ pub async fn page(
 
 pub async fn decide(
     State(app): State<App>,
-    user: PageUser,
     Path(id): Path<String>,
-    body: Bytes,
+    PostedForm { user, pairs }: PostedForm,
 ) -> Result<Response, PageError> {
-    let pairs = form_pairs(&body);
-    user.check_form(&pairs)?;
     let here = format!(
         "/officer/registrations/{}",
         form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()

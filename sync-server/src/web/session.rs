@@ -8,7 +8,7 @@ use crate::auth::token_hash;
 use crate::storage::{User, now_ms};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -77,6 +77,29 @@ impl FromRequestParts<App> for PageUser {
             user,
             lang,
         })
+    }
+}
+
+/// A form posted by a signed-in officer or admin, refused unless it carries the session's form
+/// token: the user first (signed out goes to sign in), then the body, then the token.
+pub struct PostedForm {
+    pub user: PageUser,
+    pub pairs: Vec<(String, String)>,
+}
+
+impl FromRequest<App> for PostedForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let user = PageUser::from_request_parts(&mut parts, app).await?;
+        let body = Bytes::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let pairs = form_pairs(&body);
+        user.check_form(&pairs)
+            .map_err(IntoResponse::into_response)?;
+        Ok(PostedForm { user, pairs })
     }
 }
 
