@@ -225,34 +225,34 @@ impl Db {
         filter: &QueueFilter,
         limit: i64,
     ) -> Result<(i64, Vec<QueueRow>), StorageError> {
+        // The count and the rows take the same area and filter as $1 to $6.
+        macro_rules! bind_filter {
+            ($query:expr) => {
+                $query
+                    .bind(area)
+                    .bind(&filter.unit)
+                    .bind(&filter.occupation)
+                    .bind(filter.from)
+                    .bind(filter.to)
+                    .bind(&filter.camp)
+            };
+        }
         on_pool!(self, |pool| {
             let condition = "r.state = 'pending_approval' AND r.unit_code IN (SELECT code FROM sub)
                 AND ($2 IS NULL OR r.unit_code = $2) AND ($3 IS NULL OR r.occupation_code = $3)
                 AND ($4 IS NULL OR r.received_at >= $4) AND ($5 IS NULL OR r.received_at < $5)
                 AND ($6 IS NULL OR r.camp_id = $6)";
-            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            let total: i64 = bind_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "{DESCENDANTS} SELECT count(*) FROM registrations r WHERE {condition}"
-            )))
-            .bind(area)
-            .bind(&filter.unit)
-            .bind(&filter.occupation)
-            .bind(filter.from)
-            .bind(filter.to)
-            .bind(&filter.camp)
+            ))))
             .fetch_one(pool)
             .await?;
-            let rows: Vec<WithMember<QueueRow>> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let rows: Vec<WithMember<QueueRow>> = bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.camp_id, r.received_at,
                     m.body, p.name_hi AS unit_name_hi, p.name_en AS unit_name_en
                  FROM registrations r LEFT JOIN members m ON m.member_id = r.member_id JOIN places p ON p.code = r.unit_code
                  WHERE {condition} ORDER BY r.received_at, r.id LIMIT $7"
-            )))
-            .bind(area)
-            .bind(&filter.unit)
-            .bind(&filter.occupation)
-            .bind(filter.from)
-            .bind(filter.to)
-            .bind(&filter.camp)
+            ))))
             .bind(limit)
             .fetch_all(pool)
             .await?;
