@@ -27,7 +27,6 @@ pub async fn receive(
     let key = PublicKey::from_bytes(&device.public_key)
         .map_err(|_| StorageError::Corrupt("device key"))?;
     let occupations = OccupationList::builtin();
-    let mut within = HashMap::new();
     // The Samagra records of the whole batch in one query (signatures are checked per record
     // below; a record whose payload does not even parse simply finds no member).
     let wanted: Vec<String> = registrations
@@ -38,21 +37,21 @@ pub async fn receive(
         .into_iter()
         .collect();
     let members = app.db.member_records(&wanted).await?;
+    // Whether each unit the batch's members live in is within the device's area, asked once
+    // per unit (a batch comes from one camp). A database fault here is ours: the push fails
+    // (5xx, the phone retries), never "outside jurisdiction".
+    let mut within = HashMap::new();
+    for (unit, _) in members.values() {
+        if !within.contains_key(unit) {
+            let inside = app.db.is_within(unit, &device.jurisdiction).await?;
+            within.insert(unit.clone(), inside);
+        }
+    }
     let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(registrations.len());
     let mut ready = Vec::new();
     let mut slots = Vec::new();
     for signed in registrations {
-        match check(
-            &app.db,
-            device,
-            &key,
-            signed,
-            &occupations,
-            &members,
-            &mut within,
-        )
-        .await
-        {
+        match check(device, &key, signed, &occupations, &members, &within) {
             Ok(record) => {
                 slots.push(answers.len());
                 ready.push(record);
@@ -81,14 +80,13 @@ pub async fn receive(
 
 /// Checks one record: signature by the device's enrolled key, then the same rules the device
 /// ran. Ok is a record ready to store; Err is the answer to send back.
-async fn check(
-    db: &Db,
+fn check(
     device: &Device,
     key: &PublicKey,
     signed: &SignedRegistration,
     occupations: &OccupationList,
     members: &HashMap<String, (String, Member)>,
-    within: &mut HashMap<String, bool>,
+    within: &HashMap<String, bool>,
 ) -> Result<IncomingRegistration, (uuid::Uuid, PushOutcome)> {
     let id = signed.parse_unverified().map(|p| p.id).unwrap_or_else(|_| {
         serde_json::from_str::<serde_json::Value>(&signed.payload)
@@ -121,19 +119,8 @@ async fn check(
     if unit != payload.unit_code.as_str() || member.family_id != payload.family_id {
         return Err(invalid("push.member_unknown"));
     }
-    // A batch comes from one camp: its few units are checked once, not once per record.
-    let inside = match within.get(&unit) {
-        Some(&known) => known,
-        None => {
-            let known = db
-                .is_within(&unit, &device.jurisdiction)
-                .await
-                .unwrap_or(false);
-            within.insert(unit.clone(), known);
-            known
-        }
-    };
-    if !inside {
+    // `within` holds the unit of every member in `members`.
+    if within.get(&unit) != Some(&true) {
         return Err(invalid("push.outside_jurisdiction"));
     }
     let mut reasons = Vec::new();
