@@ -37,14 +37,14 @@ fn run(db: &str, args: &[&str], stdin: &str) -> (Option<i32>, String) {
     )
 }
 
-#[test]
-fn an_admin_sets_up_a_district_from_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("admin.db").display());
-    let out = dir.path().to_str().unwrap();
+/// A SQLite database in `dir` holding the locations of a district `generate` wrote there with
+/// `seed` (its Samagra file is left for the test to import).
+fn generated_district(dir: &std::path::Path, seed: &str) -> String {
+    let db = format!("sqlite:{}", dir.join("admin.db").display());
+    let out = dir.to_str().unwrap();
     let (ok, text) = server(
         &db,
-        &["generate", "--out", out, "--seed", "4", "--blocks", "1"],
+        &["generate", "--out", out, "--seed", seed, "--blocks", "1"],
         "",
     );
     assert!(ok, "{text}");
@@ -54,6 +54,13 @@ fn an_admin_sets_up_a_district_from_files() {
         "",
     );
     assert!(ok && text.contains("0 bad rows"), "{text}");
+    db
+}
+
+#[test]
+fn an_admin_sets_up_a_district_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = generated_district(dir.path(), "4");
 
     // Damage the Samagra file: a garbage line and a member whose family exists nowhere.
     let path = dir.path().join("samagra.jsonl");
@@ -266,20 +273,7 @@ fn spreadsheet_samagra(jsonl: &str, members: usize) -> (String, usize) {
 #[test]
 fn a_samagra_spreadsheet_imports_by_column_name_and_a_wrong_header_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("csv.db").display());
-    let out = dir.path().to_str().unwrap();
-    let (ok, text) = server(
-        &db,
-        &["generate", "--out", out, "--seed", "5", "--blocks", "1"],
-        "",
-    );
-    assert!(ok, "{text}");
-    let (ok, text) = server(
-        &db,
-        &["import-locations", &format!("{out}/locations.csv")],
-        "",
-    );
-    assert!(ok && text.contains("0 bad rows"), "{text}");
+    let db = generated_district(dir.path(), "5");
 
     let jsonl = std::fs::read_to_string(dir.path().join("samagra.jsonl")).unwrap();
     let (csv, rows) = spreadsheet_samagra(&jsonl, 312);

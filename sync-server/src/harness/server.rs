@@ -233,7 +233,9 @@ impl TestServer {
 
     /// Working-age members (20 to 55 today) whose family lives within `area`, by member ID.
     pub fn adults_within(&self, area: &LgdCode) -> Vec<Member> {
-        let today = time::OffsetDateTime::now_utc().date();
+        let today =
+            crate::india_time::india_date(crate::india_time::india_day(crate::storage::now_ms()))
+                .expect("today is a calendar date");
         let unit_of: std::collections::HashMap<_, _> = self
             .district
             .families
