@@ -88,6 +88,8 @@ pub enum RulesError {
     UnknownKind { id: String, kind: String },
     #[error("rule set has an empty id")]
     NoId,
+    #[error("rule set {id} version {version} is unknown to this version of the app")]
+    Unknown { id: String, version: u32 },
 }
 
 /// One rule that failed or is doubtful.
@@ -127,6 +129,17 @@ impl RuleSet {
             "eshram" => Some(Self::eshram()),
             _ => None,
         }
+    }
+
+    /// Rule set `id` at exactly `version`: what a pack names and a registration was judged
+    /// by. Anything else is an error, never another rule set in its place.
+    pub fn find(id: &str, version: u32) -> Result<RuleSet, RulesError> {
+        Self::builtin(id)
+            .filter(|r| r.version == version)
+            .ok_or_else(|| RulesError::Unknown {
+                id: id.to_owned(),
+                version,
+            })
     }
 
     pub fn from_json(text: &str) -> Result<Self, RulesError> {
@@ -585,5 +598,17 @@ mod tests {
         assert_eq!(RuleSet::builtin("eshram"), Some(RuleSet::eshram()));
         assert_eq!(RuleSet::builtin("mp-2018").unwrap().version, 1);
         assert!(RuleSet::builtin("nope").is_none());
+        assert_eq!(
+            RuleSet::find("eshram", RuleSet::eshram().version).unwrap(),
+            RuleSet::eshram()
+        );
+        assert_eq!(
+            RuleSet::find("mp-2018", 99).unwrap_err().to_string(),
+            "rule set mp-2018 version 99 is unknown to this version of the app"
+        );
+        assert!(matches!(
+            RuleSet::find("nope", 1),
+            Err(RulesError::Unknown { .. })
+        ));
     }
 }

@@ -5,6 +5,7 @@
 pub mod bench_line;
 pub mod eligibility;
 pub mod generator;
+pub mod india_time;
 pub mod keys;
 pub mod location;
 pub mod messages;

@@ -44,6 +44,15 @@ impl ApplicantFacts {
 pub struct MigrantDetails {
     /// The state the worker worked in (name or 2-digit LGD state code).
     pub state_worked_in: String,
+    /// The district or city the worker worked in, as they name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub district_or_city: Option<String>,
+    /// The trade the worker worked in there, as an occupation-list code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_code: Option<String>,
+    /// How many months the worker was away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months_away: Option<u16>,
     /// ISO date (YYYY-MM-DD) the worker came back.
     pub returned_on: Option<String>,
     pub skills: Vec<String>,
@@ -58,8 +67,12 @@ pub struct RegistrationForm {
     pub occupation_code: Option<String>,
     /// Mobile as typed (+91 / 0 prefixes are stripped on finalise).
     pub mobile: Option<String>,
-    /// Aadhaar as typed; only its last four digits are kept once it has been checked.
+    /// Aadhaar as typed; dropped at finalise, when only its last four digits are kept.
     pub aadhaar: Option<String>,
+    /// The last four digits of the Aadhaar number, kept from finalise on (a refused
+    /// registration reopened for fixing keeps them without the full number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aadhaar_last4: Option<String>,
     pub bank_ifsc: Option<String>,
     pub facts: ApplicantFacts,
     pub channel: Channel,
@@ -81,6 +94,7 @@ impl RegistrationForm {
             occupation_code: None,
             mobile: None,
             aadhaar: None,
+            aadhaar_last4: None,
             bank_ifsc: None,
             facts: ApplicantFacts::default(),
             channel: Channel::Camp,
@@ -250,13 +264,20 @@ pub fn check_form(
             .map_err(|_| problem(FormField::Mobile, "form.mobile_invalid"))
             .ok()
     });
-    let aadhaar_last4 = typed(&form.aadhaar).and_then(|a| match Aadhaar::parse(&a) {
-        Ok(a) => Some(a.as_str()[8..].to_owned()),
-        Err(_) => {
-            problem(FormField::Aadhaar, "form.aadhaar_invalid");
-            None
-        }
-    });
+    let kept_last4 = form
+        .aadhaar_last4
+        .clone()
+        .filter(|d| d.len() == 4 && d.bytes().all(|b| b.is_ascii_digit()));
+    let aadhaar_last4 = match typed(&form.aadhaar) {
+        Some(a) => match Aadhaar::parse(&a) {
+            Ok(a) => Some(a.as_str()[8..].to_owned()),
+            Err(_) => {
+                problem(FormField::Aadhaar, "form.aadhaar_invalid");
+                None
+            }
+        },
+        None => kept_last4,
+    };
     let bank_ifsc = typed(&form.bank_ifsc).and_then(|i| {
         Ifsc::parse(&i)
             .map_err(|_| problem(FormField::BankIfsc, "form.ifsc_invalid"))
@@ -279,7 +300,19 @@ pub fn check_form(
                 _ => problem(FormField::Migrant, "form.migrant_return_date_invalid"),
             }
         }
-        // Nobody has worked longer than they have lived.
+        if let Some(code) = &m.trade_code
+            && !occupations.contains(code)
+        {
+            problem(FormField::Migrant, "form.migrant_trade_unknown");
+        }
+        // Nobody was away, or has worked, longer than they have lived.
+        let most_months = (member.birth.age_on(today).max(0) as i64) * 12;
+        if m.months_away.is_some_and(|n| i64::from(n) > most_months) {
+            problems.push(FormProblem {
+                field: FormField::Migrant,
+                message: Message::new("form.migrant_months_implausible").with("max", most_months),
+            });
+        }
         let most_experience = member.birth.age_on(today).clamp(0, MOST_EXPERIENCE_YEARS);
         if m.experience_years
             .is_some_and(|y| i32::from(y) > most_experience)
@@ -366,6 +399,7 @@ mod tests {
             occupation_code: Some("construction".into()),
             mobile: Some("+91 98765 43210".into()),
             aadhaar: Some(format!("{body}{}", verhoeff_check_digit(body))),
+            aadhaar_last4: None,
             bank_ifsc: Some("sbin0001234".into()),
             facts: ApplicantFacts {
                 land_ares: Some(0),
@@ -438,10 +472,13 @@ mod tests {
         let mut form = good_form();
         form.migrant = Some(MigrantDetails {
             state_worked_in: " ".into(),
+            trade_code: Some("astronaut".into()),
+            months_away: Some(900),
             returned_on: Some("2030-01-01".into()),
             skills: vec!["masonry".into()],
             experience_years: Some(70),
             expected_daily_wage_rupees: Some(10),
+            district_or_city: None,
         });
         let keys: Vec<_> = check(&form, &member(1985))
             .unwrap_err()
@@ -453,6 +490,8 @@ mod tests {
             [
                 "form.migrant_state_required",
                 "form.migrant_return_date_invalid",
+                "form.migrant_trade_unknown",
+                "form.migrant_months_implausible",
                 "form.migrant_experience_implausible",
                 "form.migrant_wage_implausible"
             ]
@@ -476,6 +515,7 @@ mod tests {
             skills: Vec::new(),
             experience_years: Some(40),
             expected_daily_wage_rupees: Some(9_000),
+            ..Default::default()
         });
         let problems = check(&form, &member(1985)).unwrap_err();
         let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
@@ -543,6 +583,9 @@ mod tests {
             skills: vec!["masonry".into()],
             experience_years: Some(12),
             expected_daily_wage_rupees: Some(450),
+            district_or_city: Some("Surat".into()),
+            trade_code: None,
+            months_away: Some(30),
         });
         assert!(check(&form, &member(1985)).is_ok());
     }

@@ -237,6 +237,63 @@ fn finalising_checks_eligibility_again_and_names_the_failed_rule() {
 }
 
 #[test]
+fn only_the_last_four_aadhaar_digits_are_kept_after_finalise() {
+    let c = camp(300);
+    let m = eligible(&c.contents, 0);
+    // 2345 6789 0124 has a valid Verhoeff check digit.
+    let aadhaar = "234567890124";
+    let mut f = form(&m);
+    f.aadhaar = Some(aadhaar.into());
+    let id = c.store.create_draft(&f).unwrap();
+    assert_eq!(
+        c.store
+            .registration(id)
+            .unwrap()
+            .unwrap()
+            .form
+            .aadhaar
+            .as_deref(),
+        Some(aadhaar),
+        "a draft keeps what was typed until it is finalised"
+    );
+    c.store.finalise(id, NOW, false).unwrap();
+    let kept = c.store.registration(id).unwrap().unwrap().form;
+    assert_eq!(kept.aadhaar, None);
+    assert_eq!(kept.aadhaar_last4.as_deref(), Some("0124"));
+    let outgoing = c.store.outbox_batch(10).unwrap();
+    let payload = outgoing[0].signed.parse_unverified().unwrap();
+    assert_eq!(payload.aadhaar_last4.as_deref(), Some("0124"));
+    assert!(!outgoing[0].signed.payload.contains(aadhaar));
+}
+
+#[test]
+fn a_pack_with_rules_this_app_does_not_know_is_refused_before_anything_changes() {
+    let c = camp(50);
+    for (id, version) in [("mp-2018", 99), ("gujarat-2030", 1)] {
+        let mut newer = info(&c.unit, 2);
+        newer.rules_id = id.into();
+        newer.rules_version = version;
+        let bytes = pack::build_full(&newer, &c.contents, &c.server).unwrap();
+        let e = c
+            .store
+            .import_pack(&bytes, &[c.server.public_key()])
+            .unwrap_err();
+        assert_eq!(e.code(), "unknown_rules");
+        assert!(
+            e.to_string()
+                .contains(&format!("rule set {id} version {version} is unknown")),
+            "{e}"
+        );
+    }
+    let unit = &c.store.units().unwrap()[0];
+    assert_eq!(
+        (unit.version, unit.rules_id.as_str()),
+        (1, "mp-2018"),
+        "the old pack stays"
+    );
+}
+
+#[test]
 fn a_member_cannot_be_registered_twice_on_one_device() {
     let c = camp(300);
     let m = eligible(&c.contents, 0);

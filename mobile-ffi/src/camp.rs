@@ -9,9 +9,10 @@ use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::messages::Lang;
 use panjiyan_core::occupation::OccupationList;
 use panjiyan_core::registration::{
-    ApplicantFacts, Channel, RegistrationForm, RegistrationState, check_form, reject_reason_text,
+    ApplicantFacts, Channel, MigrantDetails, RegistrationForm, RegistrationState, check_form,
+    reject_reason_text,
 };
-use panjiyan_core::store::{DeviceStore, MemberView};
+use panjiyan_core::store::{DeviceStore, MemberView, StoreError};
 use panjiyan_core::sync::{SyncClient, SyncConfig};
 use panjiyan_core::validate::{LgdCode, SamagraFamilyId, SamagraMemberId};
 use std::path::PathBuf;
@@ -44,7 +45,7 @@ fn text_of(s: impl serde::Serialize) -> String {
 }
 
 fn member_record(v: MemberView) -> Member {
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = panjiyan_core::india_time::today();
     let m = v.member;
     Member {
         member_id: m.member_id.to_string(),
@@ -84,12 +85,19 @@ fn facts(f: &Facts) -> ApplicantFacts {
     }
 }
 
+/// The rule set named by the pack of `unit`, at its version: the one finalise judges by.
+fn rules_of(store: &DeviceStore, unit: &LgdCode) -> Result<RuleSet, PanjiyanError> {
+    let unit = store.unit(unit)?.ok_or(StoreError::MemberNotFound)?;
+    Ok(RuleSet::find(&unit.rules_id, unit.rules_version).map_err(StoreError::from)?)
+}
+
 fn form(f: Form) -> Result<RegistrationForm, PanjiyanError> {
     Ok(RegistrationForm {
         member_id: member_id(&f.member_id)?,
         occupation_code: f.occupation_code,
         mobile: f.mobile,
         aadhaar: f.aadhaar,
+        aadhaar_last4: f.aadhaar_last4,
         bank_ifsc: f.bank_ifsc,
         facts: facts(&f.facts),
         channel: match f.channel.as_str() {
@@ -105,7 +113,14 @@ fn form(f: Form) -> Result<RegistrationForm, PanjiyanError> {
         camp_id: f.camp_id,
         operator_id: f.operator_id,
         consent: f.consent,
-        migrant: None,
+        migrant: f.migrant.map(|m| MigrantDetails {
+            state_worked_in: m.state_worked_in,
+            district_or_city: m.district_or_city,
+            trade_code: m.trade_code,
+            months_away: m.months_away,
+            returned_on: m.returned_on,
+            ..Default::default()
+        }),
         language: lang(&f.language),
     })
 }
@@ -116,6 +131,7 @@ fn form_record(f: RegistrationForm) -> Form {
         occupation_code: f.occupation_code,
         mobile: f.mobile,
         aadhaar: f.aadhaar,
+        aadhaar_last4: f.aadhaar_last4,
         bank_ifsc: f.bank_ifsc,
         facts: Facts {
             government_servant: f.facts.government_servant,
@@ -128,6 +144,13 @@ fn form_record(f: RegistrationForm) -> Form {
         camp_id: f.camp_id,
         operator_id: f.operator_id,
         consent: f.consent,
+        migrant: f.migrant.map(|m| Migrant {
+            state_worked_in: m.state_worked_in,
+            district_or_city: m.district_or_city,
+            trade_code: m.trade_code,
+            months_away: m.months_away,
+            returned_on: m.returned_on,
+        }),
         language: text_of(f.language),
     }
 }
@@ -310,16 +333,16 @@ impl CampStore {
         member_id_text: String,
         declared: Facts,
     ) -> Result<Eligibility, PanjiyanError> {
-        let view =
-            self.store()?
-                .member(&member_id(&member_id_text)?)?
-                .ok_or(PanjiyanError::NotFound {
-                    code: "member_not_found".into(),
-                })?;
-        let e = RuleSet::mp_2018().evaluate(
+        let store = self.store()?;
+        let view = store
+            .member(&member_id(&member_id_text)?)?
+            .ok_or(PanjiyanError::NotFound {
+                code: "member_not_found".into(),
+            })?;
+        let e = rules_of(&store, &view.unit_code)?.evaluate(
             &view.member.birth,
             &facts(&declared),
-            time::OffsetDateTime::now_utc().date(),
+            panjiyan_core::india_time::today(),
         );
         Ok(Eligibility {
             eligible: e.eligible,
@@ -370,16 +393,13 @@ impl CampStore {
                 code: "member_not_found".into(),
             })?;
         // The rules of the member's pack, as finalise uses them.
-        let rules = store
-            .unit(&view.unit_code)?
-            .and_then(|u| RuleSet::builtin(&u.rules_id))
-            .unwrap_or_else(RuleSet::mp_2018);
+        let rules = rules_of(&store, &view.unit_code)?;
         let problems = check_form(
             &form,
             &view.member,
             &OccupationList::builtin(),
             &rules,
-            time::OffsetDateTime::now_utc().date(),
+            panjiyan_core::india_time::today(),
         )
         .err()
         .unwrap_or_default();
@@ -404,7 +424,7 @@ impl CampStore {
     ) -> Result<Finalised, PanjiyanError> {
         let done = self.store()?.finalise(
             uuid(&id)?,
-            time::OffsetDateTime::now_utc(),
+            panjiyan_core::india_time::now_utc(),
             acknowledge_warnings,
         )?;
         Ok(Finalised {

@@ -83,7 +83,8 @@ impl From<StoreError> for PanjiyanError {
             | StoreError::StalePack { .. }
             | StoreError::WrongBaseVersion { .. }
             | StoreError::Pack(_)
-            | StoreError::NewerSchema { .. } => Self::Refused {
+            | StoreError::NewerSchema { .. }
+            | StoreError::UnknownRules(_) => Self::Refused {
                 code,
                 detail: e.to_string(),
             },

@@ -139,7 +139,10 @@ pub struct Form {
     pub member_id: String,
     pub occupation_code: Option<String>,
     pub mobile: Option<String>,
+    /// As typed; gone after finalise, when only `aadhaar_last4` is kept.
     pub aadhaar: Option<String>,
+    #[uniffi(default = None)]
+    pub aadhaar_last4: Option<String>,
     pub bank_ifsc: Option<String>,
     pub facts: Facts,
     /// camp, service_centre or self_registered
@@ -149,6 +152,26 @@ pub struct Form {
     pub consent: bool,
     /// hi or en: the language of the worker's SMS and voice message.
     pub language: String,
+    /// For a worker who came back from work in another state.
+    #[uniffi(default = None)]
+    pub migrant: Option<Migrant>,
+}
+
+/// A returned migrant worker's details (asked when they worked in another state).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Migrant {
+    /// The state worked in (name or 2-digit LGD state code).
+    pub state_worked_in: String,
+    #[uniffi(default = None)]
+    pub district_or_city: Option<String>,
+    /// The trade worked in there, an occupation code.
+    #[uniffi(default = None)]
+    pub trade_code: Option<String>,
+    #[uniffi(default = None)]
+    pub months_away: Option<u16>,
+    /// YYYY-MM-DD.
+    #[uniffi(default = None)]
+    pub returned_on: Option<String>,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]

@@ -7,13 +7,13 @@
 //! Needs PANJIYAN_TEST_PG_URL (scripts/with-postgres).
 
 use panjiyan_core::bench_line::emit;
+use panjiyan_core::india_time::india_day;
 use panjiyan_core::location::{Level, Place};
 use panjiyan_core::validate::LgdCode;
 use panjiyan_server::app::{App, Settings};
 use panjiyan_server::harness::{
     PASSWORD, Serving, User, add_users, postgres_server, scratch_postgres,
 };
-use panjiyan_server::india_time::india_day;
 use panjiyan_server::roles::Role;
 use panjiyan_server::storage::now_ms;
 use sqlx::Connection;

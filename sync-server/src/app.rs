@@ -45,6 +45,9 @@ pub struct Settings {
     pub payout_paise: i64,
     /// Hours after which a device holding unsent data is flagged as silent.
     pub silent_after_hours: i64,
+    /// The campaign's rule set: packs built from now on carry it (id and version), and the
+    /// phones and the server judge their registrations by it.
+    pub rules: panjiyan_core::eligibility::RuleSet,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
             max_login_failures: 5,
             payout_paise: 500,
             silent_after_hours: 48,
+            rules: panjiyan_core::eligibility::RuleSet::mp_2018(),
         }
     }
 }

@@ -86,11 +86,6 @@ pub fn check_plan(
     }
 }
 
-/// A new camp's id: its area, its date (`YYYY-MM-DD`) and its place among that day's camps.
-pub fn new_camp_id(area: &str, date: &str, same_day: usize) -> String {
-    format!("{area}-{}-{}", date.replace('-', ""), same_day + 1)
-}
-
 /// How ready one device of the staff is for one unit of the camp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Readiness {
@@ -205,11 +200,5 @@ mod tests {
                 .unwrap_err()
                 .contains(&PlanProblem::Times)
         );
-    }
-
-    #[test]
-    fn new_camps_are_numbered_within_their_day() {
-        assert_eq!(new_camp_id("0412", "2026-11-22", 0), "0412-20261122-1");
-        assert_eq!(new_camp_id("0412", "2026-11-22", 2), "0412-20261122-3");
     }
 }

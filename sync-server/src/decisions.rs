@@ -3,9 +3,9 @@
 //! worker (`notify::notices_for`) and the audit row. The messages exist if and only if the
 //! decision does.
 
-use crate::india_time::utc;
 use crate::notify::{Decided, notices_for};
 use crate::storage::{Db, Decision, Outcome, RegistrationRow, StorageError, format_number};
+use panjiyan_core::india_time;
 use panjiyan_core::messages::Lang;
 use panjiyan_core::registration::{REJECT_REASONS, RegistrationState, reject_reason_text};
 
@@ -77,7 +77,7 @@ pub async fn decide(
         Decision::Approve => {
             // The district and state of the unit, for the number's scope and text.
             let (state, district) = tx.state_and_district(&current.unit_code).await?;
-            let year = utc(now).year();
+            let year = india_time::year_of(india_time::at_ms(now));
             let n = tx.allocate_number(&format!("{district}-{year}")).await?;
             let number = format_number(number_format, &state, &district, year, n);
             let outcome = Outcome::Approved { number: &number };
@@ -104,9 +104,7 @@ pub async fn decide(
         .map_err(|_| StorageError::Corrupt("registration payload"))?;
     let member = tx.member(&decided.member_id).await?;
     let (name_hi, name_en) = member.map_or_else(Default::default, |m| (m.name_hi, m.name_en));
-    let date = utc(now)
-        .format(time::macros::format_description!("[day]-[month]-[year]"))
-        .unwrap_or_default();
+    let date = india_time::date(now);
     let language = if payload.language == Lang::En {
         "en"
     } else {

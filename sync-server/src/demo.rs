@@ -159,7 +159,7 @@ async fn camp(
     let area: LgdCode = operator.jurisdiction.parse()?;
     let occupations = OccupationList::builtin();
     let rules = RuleSet::mp_2018();
-    let now = time::OffsetDateTime::now_utc();
+    let now = panjiyan_core::india_time::now_utc();
     let units: std::collections::HashMap<_, _> = district
         .families
         .iter()
@@ -169,7 +169,7 @@ async fn camp(
     let signed: Vec<SignedRegistration> = district
         .members
         .iter()
-        .filter(|m| (19..=59).contains(&m.birth.age_on(now.date())))
+        .filter(|m| (19..=59).contains(&m.birth.age_on(panjiyan_core::india_time::date_of(now))))
         .filter_map(|m| units.get(&m.family_id).map(|unit| (m, unit)))
         .take(count)
         .enumerate()
@@ -241,16 +241,16 @@ async fn plan_camps(
         })
         .map(|u| u.id)
         .collect();
-    let today = crate::india_time::india_day(now_ms());
+    let today = panjiyan_core::india_time::india_day(now_ms());
     let mut first = String::new();
     for (offset, gp) in gps.iter().take(2).enumerate() {
         let day = today + offset as i64;
         // 10:00 to 17:00 IST.
-        let start = crate::india_time::india_day_start(day) + 10 * 3_600_000;
-        let date = crate::india_time::india_date(day).ok_or(StorageError::Corrupt("demo day"))?;
-        let id = format!("{}-{}-1", block.as_str(), date.to_string().replace('-', ""));
+        let start = panjiyan_core::india_time::india_day_start(day) + 10 * 3_600_000;
+        let date =
+            panjiyan_core::india_time::india_date(day).ok_or(StorageError::Corrupt("demo day"))?;
         let camp = crate::storage::Camp {
-            id: id.clone(),
+            id: String::new(),
             area_code: block.to_string(),
             starts_at: start,
             ends_at: start + 7 * 3_600_000,
@@ -262,7 +262,7 @@ async fn plan_camps(
                 .collect(),
             staff: staff.clone(),
         };
-        app.db.save_camp(&camp, operator.id, now_ms()).await?;
+        let id = app.db.plan_camp(&camp, date, operator.id, now_ms()).await?;
         if first.is_empty() {
             first = id;
         }
@@ -276,7 +276,7 @@ async fn department_list(
     app: &App,
     district: &panjiyan_core::generator::SyntheticDistrict,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = panjiyan_core::india_time::today();
     let ids: Vec<String> = district
         .members
         .iter()

@@ -130,8 +130,15 @@ fn check(
     if !payload.consent {
         reasons.push(Message::new("form.consent_required"));
     }
-    let rules = RuleSet::builtin(&payload.rules_id).unwrap_or_else(RuleSet::mp_2018);
-    let eligibility = rules.evaluate(&member.birth, &payload.facts, payload.finalised_at.date());
+    // The rule set and version the pack carried, as the device judged by; never another.
+    let Ok(rules) = RuleSet::find(&payload.rules_id, payload.rules_version) else {
+        return Err(invalid("push.rules_unknown"));
+    };
+    let eligibility = rules.evaluate(
+        &member.birth,
+        &payload.facts,
+        panjiyan_core::india_time::date_of(payload.finalised_at),
+    );
     reasons.extend(eligibility.failed.into_iter().map(|f| f.message));
     if !reasons.is_empty() {
         return Err((id, PushOutcome::Invalid { reasons }));

@@ -11,7 +11,6 @@
 //! | `decisions` | an officer's decision as one transaction: state, number, messages, audit |
 //! | `intake` | push intake: checks per record, storing exactly once, duplicates |
 //! | `roles` | `Role` and what each role may do |
-//! | `india_time` | India Standard Time: counting days, dates and times officers read |
 //! | `packs` | building and signing camp packs, deltas |
 //! | `camps` | who may staff a camp, camp times and ids, whether a device's pack is ready |
 //! | `campaign` | the campaign's rules: payout per approved registration, completion projection |
@@ -35,7 +34,6 @@ pub mod error;
 #[cfg(feature = "test-harness")]
 pub mod harness;
 pub mod import;
-pub mod india_time;
 pub mod intake;
 pub mod metrics;
 pub mod notify;

@@ -57,6 +57,10 @@ enum Command {
         /// A device not seen for this many hours while holding unsent data is flagged.
         #[arg(long, default_value_t = 48)]
         silent_after_hours: i64,
+        /// The campaign's rule set, mp-2018 or eshram: packs built from now on carry it, and
+        /// registrations are judged by the rule set and version their pack carried.
+        #[arg(long, default_value = "mp-2018", value_parser = ["mp-2018", "eshram"])]
+        rules: String,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -199,12 +203,16 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
             sms_gateway_url,
             payout_paise,
             silent_after_hours,
+            rules,
         } => {
+            let rules = panjiyan_core::eligibility::RuleSet::builtin(&rules)
+                .ok_or_else(|| format!("unknown rule set {rules:?}"))?;
             let app = App::open(Settings {
                 number_format,
                 max_body_bytes,
                 payout_paise,
                 silent_after_hours,
+                rules,
                 ..settings
             })
             .await?;

@@ -80,7 +80,7 @@ pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageEr
         for o in app.db.officer_backlog(root.code.as_str()).await? {
             let age_days = o
                 .oldest_day
-                .map_or(0, |d| crate::india_time::india_day(now) - d);
+                .map_or(0, |d| panjiyan_core::india_time::india_day(now) - d);
             officers.push((o.username, o.pending, age_days));
         }
     }

@@ -3,7 +3,6 @@
 
 use crate::app::App;
 use crate::storage::{StorageError, now_ms};
-use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::occupation::OccupationList;
 use panjiyan_core::pack::{self, PackBody, PackInfo};
 
@@ -26,14 +25,14 @@ async fn info(app: &App, unit: &str, version: i64) -> Result<PackInfo, PackBuild
     if !place.level.is_camp_unit() {
         return Err(PackBuildError::NotAUnit(unit.to_owned()));
     }
-    let rules = RuleSet::mp_2018();
+    let rules = &app.settings.rules;
     Ok(PackInfo {
         unit_code: place.code,
         unit_level: place.level,
         unit_name_hi: place.name_hi,
         unit_name_en: place.name_en,
         version: version as u64,
-        rules_id: rules.id,
+        rules_id: rules.id.clone(),
         rules_version: rules.version,
         occupations_version: OccupationList::builtin().version,
     })

@@ -211,3 +211,127 @@ fn form_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
 }
 
 on_both_backends!(a_typed_name_with_markup_shows_as_text, typed_markup);
+
+/// Plans a camp in `area` on `date` (`YYYY-MM-DD`) at `venue` for `unit`, or moves camp `id`
+/// there, as an admin's browser posts the form; answers the camp's id from where the page sends.
+async fn save_camp(
+    s: &TestServer,
+    cookie: &str,
+    id: Option<&str>,
+    (area, date, venue, unit): (&str, &str, &str, &str),
+) -> String {
+    let token = panjiyan_server::web::csrf_token(cookie.split('=').nth(1).unwrap());
+    let mut pairs = vec![
+        ("csrf", token.as_str()),
+        ("area", area),
+        ("date", date),
+        ("from", "10:00"),
+        ("to", "16:00"),
+        ("venue", venue),
+        ("unit", unit),
+    ];
+    if let Some(id) = id {
+        pairs.push(("id", id));
+    }
+    let r = client()
+        .post(format!("{}/admin/camps", s.url))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_urlencoded_pairs(&pairs))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let id = to
+        .strip_prefix("/admin/camps/")
+        .and_then(|rest| rest.strip_suffix("?saved=1"))
+        .unwrap_or_else(|| panic!("sent to {to}"));
+    id.to_owned()
+}
+
+async fn camp_ids(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let signed_in = sign_in(&s, "state", false).await;
+    let cookie = session_cookie(&signed_in)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let block = s.places(panjiyan_core::location::Level::Block)[0].clone();
+    let villages: Vec<_> = s
+        .places(panjiyan_core::location::Level::Village)
+        .into_iter()
+        .filter(|v| s.district.hierarchy.is_within(v, &block))
+        .collect();
+    let (first, second) = (villages[0].as_str(), villages[1].as_str());
+    let block = block.as_str();
+    let a = save_camp(&s, &cookie, None, (block, "2027-01-04", "School", first)).await;
+    assert_eq!(a, format!("{block}-20270104-1"));
+    // Camp A moves to the next day; a new camp on the old day must not take its id.
+    let moved = save_camp(
+        &s,
+        &cookie,
+        Some(&a),
+        (block, "2027-01-05", "School", first),
+    )
+    .await;
+    assert_eq!(moved, a, "a camp keeps its id when it moves");
+    let b = save_camp(
+        &s,
+        &cookie,
+        None,
+        (block, "2027-01-04", "Anganwadi", second),
+    )
+    .await;
+    assert_ne!(b, a, "an id is never given twice");
+    assert_eq!(b, format!("{block}-20270104-2"));
+    let db = &s.app.db;
+    let (a, b) = (
+        db.camp(&a).await.unwrap().unwrap(),
+        db.camp(&b).await.unwrap().unwrap(),
+    );
+    assert_eq!(
+        (a.venue.as_str(), a.units.as_slice()),
+        ("School", &[first.to_owned()][..])
+    );
+    assert_eq!(
+        panjiyan_core::india_time::date(a.starts_at),
+        "05-01-2027",
+        "the moved camp is on its new day"
+    );
+    assert_eq!(
+        (b.venue.as_str(), b.units.as_slice()),
+        ("Anganwadi", &[second.to_owned()][..])
+    );
+    // Moving a camp that is not there is refused, not created.
+    let token = panjiyan_server::web::csrf_token(cookie.split('=').nth(1).unwrap());
+    let r = client()
+        .post(format!("{}/admin/camps", s.url))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_urlencoded_pairs(&[
+            ("csrf", &token),
+            ("id", "nope-1"),
+            ("area", block),
+            ("date", "2027-01-04"),
+            ("from", "10:00"),
+            ("to", "16:00"),
+            ("venue", "School"),
+            ("unit", first),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(db.camp("nope-1").await.unwrap().is_none());
+}
+
+on_both_backends!(camp_ids_are_given_once_and_kept_when_a_camp_moves, camp_ids);

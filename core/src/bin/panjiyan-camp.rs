@@ -35,6 +35,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per run, so the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Enrol this device with a server, signing in as a secretary or operator.
     Enrol {
@@ -80,9 +82,10 @@ enum Command {
         income_tax_payer: bool,
         #[arg(long)]
         epfo_esic_member: bool,
-        /// camp, service-centre or self
-        #[arg(long, default_value = "camp")]
-        channel: String,
+        /// camp, service-centre or self; a laptop at a service centre has no camp, so
+        /// service-centre unless a camp is given.
+        #[arg(long)]
+        channel: Option<String>,
         #[arg(long)]
         camp: Option<String>,
         #[arg(long, default_value = "operator")]
@@ -90,9 +93,21 @@ enum Command {
         /// The worker has consented.
         #[arg(long)]
         consent: bool,
-        /// State worked in, for a returned migrant worker.
+        /// State worked in, for a returned migrant worker (the other --migrant-* need it).
         #[arg(long)]
         migrant_state: Option<String>,
+        /// District or city worked in.
+        #[arg(long, requires = "migrant_state")]
+        migrant_district: Option<String>,
+        /// Trade worked in there (an occupation code, see `occupations`).
+        #[arg(long, requires = "migrant_state")]
+        migrant_trade: Option<String>,
+        /// Months away.
+        #[arg(long, requires = "migrant_state")]
+        migrant_months: Option<u16>,
+        /// Date of return, YYYY-MM-DD.
+        #[arg(long, requires = "migrant_state")]
+        migrant_returned_on: Option<String>,
         /// A registration form as JSON (a file, or - for standard input).
         #[arg(long)]
         json: Option<PathBuf>,
@@ -275,7 +290,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
             if members.is_empty() {
                 println!("{}", Message::new("camp.not_found").text(lang));
             }
-            let today = time::OffsetDateTime::now_utc().date();
+            let today = panjiyan_core::india_time::today();
             for m in members {
                 let name = if lang == Lang::Hi {
                     &m.member.name_hi
@@ -313,6 +328,10 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
             operator,
             consent,
             migrant_state,
+            migrant_district,
+            migrant_trade,
+            migrant_months,
+            migrant_returned_on,
             json,
             confirm,
             interactive,
@@ -337,6 +356,7 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
                     occupation_code: occupation,
                     mobile,
                     aadhaar,
+                    aadhaar_last4: None,
                     bank_ifsc: ifsc,
                     facts: ApplicantFacts {
                         government_servant,
@@ -345,7 +365,11 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
                         land_ares,
                         irrigated_land_ares,
                     },
-                    channel: match channel.as_str() {
+                    channel: match channel.as_deref().unwrap_or(if camp.is_some() {
+                        "camp"
+                    } else {
+                        "service-centre"
+                    }) {
                         "camp" => Channel::Camp,
                         "service-centre" => Channel::ServiceCentre,
                         "self" => Channel::SelfRegistered,
@@ -361,13 +385,17 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
                     consent,
                     migrant: migrant_state.map(|s| MigrantDetails {
                         state_worked_in: s,
+                        district_or_city: migrant_district,
+                        trade_code: migrant_trade,
+                        months_away: migrant_months,
+                        returned_on: migrant_returned_on,
                         ..Default::default()
                     }),
                     language: lang,
                 },
             };
             let id = store.create_draft(&form)?;
-            match store.finalise(id, time::OffsetDateTime::now_utc(), confirm) {
+            match store.finalise(id, panjiyan_core::india_time::now_utc(), confirm) {
                 Ok(done) => println!(
                     "{}",
                     Message::new("camp.saved")
@@ -503,11 +531,23 @@ fn prompt_form(store: &DeviceStore, lang: Lang, operator: &str) -> Result<Regist
     let government_servant = yes(&ask(lang, "camp.prompt_government_servant")?);
     let income_tax_payer = yes(&ask(lang, "camp.prompt_income_tax")?);
     let consent = yes(&ask(lang, "camp.prompt_consent")?);
+    let answer = |key: &str| ask(lang, key).map(|a| Some(a).filter(|a| !a.is_empty()));
+    let migrant = match answer("camp.prompt_migrant_state")? {
+        None => None,
+        Some(state_worked_in) => Some(MigrantDetails {
+            state_worked_in,
+            district_or_city: answer("camp.prompt_migrant_district")?,
+            months_away: answer("camp.prompt_migrant_months")?.and_then(|m| m.parse().ok()),
+            returned_on: answer("camp.prompt_migrant_returned_on")?,
+            ..Default::default()
+        }),
+    };
     Ok(RegistrationForm {
         member_id,
         occupation_code: Some(occupation),
         mobile,
         aadhaar: None,
+        aadhaar_last4: None,
         bank_ifsc: None,
         facts: ApplicantFacts {
             government_servant,
@@ -516,11 +556,12 @@ fn prompt_form(store: &DeviceStore, lang: Lang, operator: &str) -> Result<Regist
             land_ares: land,
             irrigated_land_ares: land,
         },
-        channel: Channel::Camp,
+        // A laptop at a service centre has no camp.
+        channel: Channel::ServiceCentre,
         camp_id: None,
         operator_id: operator.to_owned(),
         consent,
-        migrant: None,
+        migrant,
         language: lang,
     })
 }

@@ -287,7 +287,7 @@ fn manifest_for(
 }
 
 fn built_at() -> String {
-    let now = time::OffsetDateTime::now_utc();
+    let now = crate::india_time::now_utc();
     let now = now.replace_nanosecond(0).unwrap_or(now);
     // Formatting as RFC 3339 fails only for years beyond 9999.
     now.format(&time::format_description::well_known::Rfc3339)

@@ -34,6 +34,8 @@ pub enum StoreError {
     NeedsConfirmation(Vec<Message>),
     #[error("the form has {} problem(s)", .0.len())]
     FormProblems(Vec<FormProblem>),
+    #[error("{0}: update the app to use this camp pack")]
+    UnknownRules(#[from] crate::eligibility::RulesError),
     #[error("the stored data is damaged or was not written by this store")]
     Corrupt,
     #[error("the device database failed: {0}")]
@@ -57,6 +59,7 @@ impl StoreError {
             Self::AlreadyRegisteredOnDevice => "already_registered_on_device",
             Self::NeedsConfirmation(_) => "needs_confirmation",
             Self::FormProblems(_) => "form_problems",
+            Self::UnknownRules(_) => "unknown_rules",
             Self::Corrupt => "corrupt",
             Self::Sqlite(_) => "database",
         }

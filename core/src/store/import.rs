@@ -60,6 +60,8 @@ impl DeviceStore {
     ) -> Result<ImportSummary, StoreError> {
         let verified = pack::verify(bytes, trusted)?;
         let manifest = verified.manifest;
+        // A pack whose rules this app cannot evaluate is refused before anything changes.
+        crate::eligibility::RuleSet::find(&manifest.rules_id, manifest.rules_version)?;
         self.write(|tx| {
             let have = unit_version(tx, &manifest.unit_code)?;
             let summary = match verified.body {

@@ -176,7 +176,7 @@ fn device_key(tx: &Transaction<'_>, cipher: &FieldCipher) -> Result<SigningKey, 
 }
 
 fn now_rfc3339() -> String {
-    rfc3339(time::OffsetDateTime::now_utc())
+    rfc3339(crate::india_time::now_utc())
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {

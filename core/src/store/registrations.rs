@@ -116,11 +116,10 @@ impl DeviceStore {
             require_draft(tx, &id)?;
             let sealed: Vec<u8> =
                 tx.query_row("SELECT form FROM registrations WHERE id = ?1", [id.to_string()], |r| r.get(0))?;
-            let form: RegistrationForm = self.cipher.open_json(&form_context(&id), &sealed)?;
-            let (member, unit_code, rules_id) = self.member_for_form(tx, &form)?;
-            let rules = RuleSet::builtin(&rules_id).unwrap_or_else(RuleSet::mp_2018);
+            let mut form: RegistrationForm = self.cipher.open_json(&form_context(&id), &sealed)?;
+            let (member, unit_code, rules) = self.member_for_form(tx, &form)?;
             let occupations = OccupationList::builtin();
-            let checked = check_form(&form, &member, &occupations, &rules, now.date()).map_err(StoreError::FormProblems)?;
+            let checked = check_form(&form, &member, &occupations, &rules, crate::india_time::date_of(now)).map_err(StoreError::FormProblems)?;
             if active_registration(tx, form.member_id.as_str(), Some(&id))? {
                 return Err(StoreError::AlreadyRegisteredOnDevice);
             }
@@ -143,7 +142,7 @@ impl DeviceStore {
                 rules_id: rules.id.clone(),
                 rules_version: rules.version,
                 mobile: checked.mobile,
-                aadhaar_last4: checked.aadhaar_last4,
+                aadhaar_last4: checked.aadhaar_last4.clone(),
                 bank_ifsc: checked.bank_ifsc,
                 facts: form.facts.clone(),
                 channel: form.channel,
@@ -156,10 +155,19 @@ impl DeviceStore {
                 finalised_at: now,
             };
             let signed = SignedRegistration::sign(&payload, &self.device_key);
+            // From here on only the last four Aadhaar digits are kept, as the form promises.
+            form.aadhaar = None;
+            form.aadhaar_last4 = checked.aadhaar_last4;
             tx.execute(
                 "UPDATE registrations SET state = 'queued', outbox = 'queued', device_seq = ?2, signed = ?3,
-                    finalised_at = ?4, updated_at = ?4 WHERE id = ?1",
-                params![id.to_string(), seq, self.cipher.seal_json(&signed_context(&id), &signed), rfc3339(now)],
+                    finalised_at = ?4, updated_at = ?4, form = ?5 WHERE id = ?1",
+                params![
+                    id.to_string(),
+                    seq,
+                    self.cipher.seal_json(&signed_context(&id), &signed),
+                    rfc3339(now),
+                    self.cipher.seal_json(&form_context(&id), &form)
+                ],
             )?;
             Ok(Finalised { id, device_seq: seq as u64 })
         })
@@ -245,21 +253,22 @@ impl DeviceStore {
         &self,
         tx: &Transaction<'_>,
         form: &RegistrationForm,
-    ) -> Result<(Member, crate::validate::LgdCode, String), StoreError> {
-        let row: Option<(String, Vec<u8>, String)> = tx
+    ) -> Result<(Member, crate::validate::LgdCode, RuleSet), StoreError> {
+        let row: Option<(String, Vec<u8>, String, u32)> = tx
             .query_row(
-                "SELECT m.unit_code, m.sealed, u.rules_id FROM members m JOIN units u ON u.code = m.unit_code
+                "SELECT m.unit_code, m.sealed, u.rules_id, u.rules_version FROM members m JOIN units u ON u.code = m.unit_code
                  WHERE m.member_id = ?1",
                 [form.member_id.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let (unit, sealed, rules_id) = row.ok_or(StoreError::MemberNotFound)?;
+        let (unit, sealed, rules_id, rules_version) = row.ok_or(StoreError::MemberNotFound)?;
+        let rules = RuleSet::find(&rules_id, rules_version)?;
         let member: Member = self
             .cipher
             .open_json(&format!("members:{}", form.member_id), &sealed)?;
         let unit = crate::validate::LgdCode::parse(&unit).map_err(|_| StoreError::Corrupt)?;
-        Ok((member, unit, rules_id))
+        Ok((member, unit, rules))
     }
 }
 

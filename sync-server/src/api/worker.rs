@@ -80,12 +80,7 @@ async fn look_up(app: &App, client: &SocketAddr, member_id: &str) -> ApiResult<W
             text_en: m.text(Lang::En),
         });
     };
-    let date = s.decided_at.map(|ms| {
-        let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        t.format(time::macros::format_description!("[day]-[month]-[year]"))
-            .unwrap_or_default()
-    });
+    let date = s.decided_at.map(panjiyan_core::india_time::date);
     let status = match RegistrationState::parse(&s.state) {
         Some(RegistrationState::Approved) => "approved",
         Some(RegistrationState::Rejected) => "rejected",

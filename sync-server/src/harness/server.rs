@@ -233,9 +233,10 @@ impl TestServer {
 
     /// Working-age members (20 to 55 today) whose family lives within `area`, by member ID.
     pub fn adults_within(&self, area: &LgdCode) -> Vec<Member> {
-        let today =
-            crate::india_time::india_date(crate::india_time::india_day(crate::storage::now_ms()))
-                .expect("today is a calendar date");
+        let today = panjiyan_core::india_time::india_date(panjiyan_core::india_time::india_day(
+            crate::storage::now_ms(),
+        ))
+        .expect("today is a calendar date");
         let unit_of: std::collections::HashMap<_, _> = self
             .district
             .families

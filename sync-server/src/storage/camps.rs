@@ -1,7 +1,7 @@
 //! Camps on the calendar: where and when, the units each serves and the staff assigned, how
 //! ready each staff device's packs are, and what each camp brought in.
 
-use super::{BeginWrite, Db, StorageError, on_pool};
+use super::{Db, StorageError, Tx, in_tx, on_pool};
 use serde::Serialize;
 
 /// A camp on the calendar.
@@ -32,53 +32,42 @@ pub struct PackReadiness {
 }
 
 impl Db {
-    pub async fn save_camp(
+    /// Plans a new camp on India date `date` and returns its id, `{area}-{yyyymmdd}-{n}`: `n`
+    /// is allocated in the same transaction from a counter per area and day that never goes
+    /// back, so an id is never given twice, even after a camp moves to another day (its id
+    /// keeps the day it was planned for). `camp.id` is ignored.
+    pub async fn plan_camp(
         &self,
         camp: &Camp,
+        date: time::Date,
         created_by: i64,
         now: i64,
-    ) -> Result<(), StorageError> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO camps(id, area_code, starts_at, ends_at, venue, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT(id) DO UPDATE SET area_code = excluded.area_code, starts_at = excluded.starts_at,
-                    ends_at = excluded.ends_at, venue = excluded.venue, updated_at = excluded.updated_at",
-            )
-            .bind(&camp.id)
-            .bind(&camp.area_code)
-            .bind(camp.starts_at)
-            .bind(camp.ends_at)
-            .bind(&camp.venue)
-            .bind(created_by)
-            .bind(now)
-            .execute(&mut *tx)
+    ) -> Result<String, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let day = format!(
+            "{:04}{:02}{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        );
+        let n = tx
+            .allocate_number(&format!("camp:{}:{day}", camp.area_code))
             .await?;
-            sqlx::query("DELETE FROM camp_units WHERE camp_id = $1")
-                .bind(&camp.id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM camp_staff WHERE camp_id = $1")
-                .bind(&camp.id)
-                .execute(&mut *tx)
-                .await?;
-            for unit in &camp.units {
-                sqlx::query("INSERT INTO camp_units(camp_id, unit_code) VALUES ($1, $2)")
-                    .bind(&camp.id)
-                    .bind(unit)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for user in &camp.staff {
-                sqlx::query("INSERT INTO camp_staff(camp_id, user_id) VALUES ($1, $2)")
-                    .bind(&camp.id)
-                    .bind(user)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+        let id = format!("{}-{day}-{n}", camp.area_code);
+        tx.insert_camp(&id, camp, created_by, now).await?;
+        tx.set_camp_units_and_staff(&id, camp).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Changes camp `camp.id` (time, venue, units, staff); its id stays.
+    pub async fn update_camp(&self, camp: &Camp, now: i64) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
+        if !tx.update_camp_row(camp, now).await? {
+            return Err(StorageError::NotFound("camp"));
+        }
+        tx.set_camp_units_and_staff(&camp.id, camp).await?;
+        tx.commit().await
     }
 
     pub async fn camp(&self, id: &str) -> Result<Option<Camp>, StorageError> {
@@ -188,6 +177,82 @@ impl Db {
             .fetch_all(pool)
             .await?;
             Ok(camp)
+        })
+    }
+}
+
+impl Tx {
+    async fn insert_camp(
+        &mut self,
+        id: &str,
+        camp: &Camp,
+        created_by: i64,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        in_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO camps(id, area_code, starts_at, ends_at, venue, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(&camp.area_code)
+            .bind(camp.starts_at)
+            .bind(camp.ends_at)
+            .bind(&camp.venue)
+            .bind(created_by)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Whether camp `camp.id` was there to change.
+    async fn update_camp_row(&mut self, camp: &Camp, now: i64) -> Result<bool, StorageError> {
+        in_tx!(self, |c| {
+            let done = sqlx::query(
+                "UPDATE camps SET area_code = $2, starts_at = $3, ends_at = $4, venue = $5, updated_at = $6 WHERE id = $1",
+            )
+            .bind(&camp.id)
+            .bind(&camp.area_code)
+            .bind(camp.starts_at)
+            .bind(camp.ends_at)
+            .bind(&camp.venue)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    async fn set_camp_units_and_staff(
+        &mut self,
+        id: &str,
+        camp: &Camp,
+    ) -> Result<(), StorageError> {
+        in_tx!(self, |c| {
+            sqlx::query("DELETE FROM camp_units WHERE camp_id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("DELETE FROM camp_staff WHERE camp_id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+            for unit in &camp.units {
+                sqlx::query("INSERT INTO camp_units(camp_id, unit_code) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(unit)
+                    .execute(&mut *c)
+                    .await?;
+            }
+            for user in &camp.staff {
+                sqlx::query("INSERT INTO camp_staff(camp_id, user_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(user)
+                    .execute(&mut *c)
+                    .await?;
+            }
+            Ok(())
         })
     }
 }

@@ -57,7 +57,7 @@ pub enum StorageError {
 }
 
 pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    panjiyan_core::india_time::now_ms()
 }
 
 /// The database in use, chosen from the URL scheme: a pool of one of the two backends.

@@ -494,7 +494,7 @@ impl Tx {
             .bind(now)
             .bind(seq)
             .bind(&rec.camp_id)
-            .bind(crate::india_time::india_day(now))
+            .bind(panjiyan_core::india_time::india_day(now))
             .execute(&mut *c)
             .await?;
             Ok(done.rows_affected())

@@ -42,7 +42,7 @@ impl ChangeRow {
                 duplicate_of: self
                     .duplicate_of
                     .and_then(|d| uuid::Uuid::parse_str(&d).ok()),
-                changed_at: crate::india_time::utc(self.changed_at),
+                changed_at: panjiyan_core::india_time::utc(self.changed_at),
             },
         ))
     }

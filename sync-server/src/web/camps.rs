@@ -9,9 +9,7 @@ use super::{
 };
 use crate::app::App;
 use crate::campaign::STATES;
-use crate::camps::{
-    CampPlan, PlanProblem, Readiness, check_plan, new_camp_id, ready_count, staff_of,
-};
+use crate::camps::{CampPlan, PlanProblem, Readiness, check_plan, ready_count, staff_of};
 use crate::storage::{Camp, PackReadiness, now_ms};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -393,18 +391,8 @@ pub async fn save(
             return Ok(r);
         }
     };
-    let id = match &form.id {
-        Some(id) => id.clone(),
-        None => {
-            let day_start = day.unwrap_or(starts_at);
-            let same_day = (app.db)
-                .camps_within(area, day_start, day_start + DAY_MS)
-                .await?;
-            new_camp_id(area, &form.date, same_day.len())
-        }
-    };
-    let camp = Camp {
-        id: id.clone(),
+    let mut camp = Camp {
+        id: form.id.clone().unwrap_or_default(),
         area_code: area.to_owned(),
         starts_at,
         ends_at,
@@ -412,7 +400,15 @@ pub async fn save(
         units: form.units,
         staff: form.staff,
     };
-    app.db.save_camp(&camp, user.user.id, now_ms()).await?;
+    let now = now_ms();
+    let id = if form.id.is_some() {
+        app.db.update_camp(&camp, now).await?;
+        camp.id
+    } else {
+        let date = panjiyan_core::india_time::at_ms(starts_at).date();
+        camp.id = app.db.plan_camp(&camp, date, user.user.id, now).await?;
+        camp.id
+    };
     tracing::info!(camp = %id, user = user.user.id, "camp saved");
     Ok(see_other(&format!(
         "/admin/camps/{}?saved=1",

@@ -114,7 +114,7 @@ pub(crate) fn count(n: i64) -> String {
 
 /// IST days since 1970-01-01 as `DD-MM-YYYY`.
 pub(crate) fn day_text(day: i64) -> String {
-    date_time(crate::india_time::india_day_start(day))
+    date_time(panjiyan_core::india_time::india_day_start(day))
         .split(' ')
         .next()
         .unwrap_or_default()
@@ -123,12 +123,12 @@ pub(crate) fn day_text(day: i64) -> String {
 
 /// `YYYY-MM-DD` as IST days since 1970-01-01.
 pub(crate) fn parse_day(date: &str) -> Option<i64> {
-    day_start_ms(date, false).map(crate::india_time::india_day)
+    day_start_ms(date, false).map(panjiyan_core::india_time::india_day)
 }
 
 /// IST days since 1970-01-01 as `YYYY-MM-DD` (what a date input shows).
 pub(crate) fn day_iso(day: i64) -> String {
-    crate::india_time::india_date(day)
+    panjiyan_core::india_time::india_date(day)
         .map(|d| d.to_string())
         .unwrap_or_default()
 }
@@ -171,7 +171,7 @@ pub(crate) fn chosen_lang(headers: &HeaderMap) -> Lang {
     }
 }
 
-pub(crate) use crate::india_time::{date_time, day_start_ms, offset as ist};
+pub(crate) use panjiyan_core::india_time::{date_time, day_start_ms, offset as ist};
 
 /// Decoded `application/x-www-form-urlencoded` pairs, repeated names kept (bulk selections).
 pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {

@@ -8,11 +8,11 @@ use super::{
 };
 use crate::app::App;
 use crate::campaign::{CHANNELS, Projection, STATES, Tally, percent, project, recent};
-use crate::india_time::india_day;
 use crate::storage::{level_text, now_ms};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use panjiyan_core::india_time::india_day;
 use panjiyan_core::location::Place;
 use panjiyan_core::messages::{Lang, Message};
 use panjiyan_core::registration::RegistrationState;

@@ -357,8 +357,13 @@ pub async fn page(
         |p| place_name(lang, &p).to_owned(),
     );
     let eligibility = match (&payload, &member) {
-        (Some(p), Some(m)) => RuleSet::builtin(&p.rules_id)
-            .map(|rules| rules.evaluate(&m.birth, &p.facts, p.finalised_at.date())),
+        (Some(p), Some(m)) => RuleSet::builtin(&p.rules_id).map(|rules| {
+            rules.evaluate(
+                &m.birth,
+                &p.facts,
+                panjiyan_core::india_time::date_of(p.finalised_at),
+            )
+        }),
         _ => None,
     };
     let rules_id = payload.as_ref().map_or("", |p| p.rules_id.as_str());
