@@ -129,6 +129,8 @@ pub struct SyncReport {
     /// Records the server refused, with its reasons; they stay on the device for fixing.
     pub refused: Vec<(uuid::Uuid, Vec<Message>)>,
     pub statuses_received: u64,
+    /// Camps on the calendar the server sent (planned camps of the device's area not ended).
+    pub camps_received: u64,
     /// HTTP requests made, retries included.
     pub round_trips: u64,
     pub bytes_up: u64,
@@ -528,6 +530,10 @@ impl SyncClient {
                 .map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
             store.apply_status_changes(&page.changes, &page.cursor)?;
             report.statuses_received += page.changes.len() as u64;
+            if let Some(camps) = &page.camps {
+                store.replace_camps(camps)?;
+                report.camps_received = camps.len() as u64;
+            }
             if !page.more {
                 break;
             }

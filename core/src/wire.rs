@@ -187,4 +187,24 @@ pub struct StatusPage {
     pub changes: Vec<StatusChange>,
     pub cursor: String,
     pub more: bool,
+    /// The camp calendar of the device's area (camps not yet ended, soonest first), on the
+    /// last page of a sync; absent on the pages before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camps: Option<Vec<CampInfo>>,
+}
+
+/// A planned camp as a phone sees it: where, when, and which villages and wards it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CampInfo {
+    /// The server's id for the camp, which registrations made there carry.
+    pub id: String,
+    /// The block or urban body the camp is planned by.
+    pub area_code: String,
+    /// Start and end, epoch milliseconds.
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub venue: String,
+    /// The village and ward codes it serves.
+    pub units: Vec<String>,
 }

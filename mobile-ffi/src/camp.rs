@@ -12,7 +12,7 @@ use panjiyan_core::registration::{
     ApplicantFacts, Channel, MigrantDetails, RegistrationForm, RegistrationState, check_form,
     reject_reason_text,
 };
-use panjiyan_core::store::{DeviceStore, MemberView, StoreError};
+use panjiyan_core::store::{DeviceCamp, DeviceStore, MemberView, StoreError};
 use panjiyan_core::sync::{SyncClient, SyncConfig};
 use panjiyan_core::validate::{LgdCode, SamagraFamilyId, SamagraMemberId};
 use std::path::PathBuf;
@@ -82,6 +82,21 @@ fn facts(f: &Facts) -> ApplicantFacts {
         epfo_esic_member: f.epfo_esic_member,
         land_ares: f.land_ares,
         irrigated_land_ares: f.irrigated_land_ares,
+    }
+}
+
+fn camp_day(c: DeviceCamp, now_ms: i64) -> CampDay {
+    use panjiyan_core::india_time::{date_time, india_day};
+    let today = india_day(now_ms);
+    CampDay {
+        today: india_day(c.info.starts_at) <= today && today <= india_day(c.info.ends_at - 1),
+        starts: date_time(c.info.starts_at),
+        ends: date_time(c.info.ends_at),
+        id: c.info.id,
+        area_code: c.info.area_code,
+        venue: c.info.venue,
+        units: c.info.units,
+        unplanned: c.unplanned,
     }
 }
 
@@ -265,6 +280,31 @@ impl CampStore {
     }
 
     /// What the device holds: each unit's version and when it was imported.
+    /// The camps of this phone's calendar that have not ended, soonest first: the operator
+    /// starts today's camp from these.
+    pub fn camps(&self) -> Result<Vec<CampDay>, PanjiyanError> {
+        let now = panjiyan_core::india_time::now_ms();
+        Ok(self
+            .store()?
+            .camps(now)?
+            .into_iter()
+            .map(|c| camp_day(c, now))
+            .collect())
+    }
+
+    /// Starts a camp nobody planned in village or ward `unit_code` (its pack must be on the
+    /// phone), from now to the end of today; registrations made there carry its id.
+    pub fn start_unplanned_camp(
+        &self,
+        unit_code: String,
+        venue: String,
+    ) -> Result<CampDay, PanjiyanError> {
+        let unit = LgdCode::parse(&unit_code)
+            .map_err(|_| PanjiyanError::invalid("unit_code must be an LGD code of digits"))?;
+        let camp = self.store()?.start_unplanned_camp(&unit, &venue)?;
+        Ok(camp_day(camp, panjiyan_core::india_time::now_ms()))
+    }
+
     pub fn local_units(&self) -> Result<Vec<LocalUnit>, PanjiyanError> {
         Ok(self
             .store()?
@@ -494,6 +534,7 @@ impl CampStore {
             duplicates: r.duplicates,
             refused: r.refused.len() as u64,
             statuses_received: r.statuses_received,
+            camps_received: r.camps_received,
             round_trips: r.round_trips,
         })
     }

@@ -74,9 +74,9 @@ impl From<StoreError> for PanjiyanError {
                 code,
                 warnings: warnings.iter().map(Into::into).collect(),
             },
-            StoreError::MemberNotFound | StoreError::RegistrationNotFound => {
-                Self::NotFound { code }
-            }
+            StoreError::MemberNotFound
+            | StoreError::RegistrationNotFound
+            | StoreError::UnitNotOnDevice => Self::NotFound { code },
             StoreError::AlreadyRegisteredOnDevice
             | StoreError::NotADraft
             | StoreError::NotRefused

@@ -211,5 +211,25 @@ pub struct SyncReport {
     pub duplicates: u64,
     pub refused: u64,
     pub statuses_received: u64,
+    /// Camps on the calendar the server sent with this sync.
+    pub camps_received: u64,
     pub round_trips: u64,
+}
+
+/// A camp on the phone's calendar: planned by the district (sent with each sync), or
+/// started on this phone without a plan.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct CampDay {
+    /// The id registrations made at this camp carry.
+    pub id: String,
+    pub area_code: String,
+    /// Start and end as `DD-MM-YYYY HH:MM` in India time.
+    pub starts: String,
+    pub ends: String,
+    /// Whether the camp is on today, in India.
+    pub today: bool,
+    pub venue: String,
+    /// The village and ward codes it serves.
+    pub units: Vec<String>,
+    pub unplanned: bool,
 }

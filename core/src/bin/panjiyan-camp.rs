@@ -6,7 +6,7 @@ use panjiyan_core::messages::{Lang, Message, format_indian_number};
 use panjiyan_core::registration::{ApplicantFacts, Channel, MigrantDetails, RegistrationForm};
 use panjiyan_core::store::{DeviceStore, StoreError};
 use panjiyan_core::sync::{SyncClient, SyncConfig};
-use panjiyan_core::validate::SamagraMemberId;
+use panjiyan_core::validate::{LgdCode, SamagraMemberId};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -125,6 +125,16 @@ enum Command {
     Sync,
     /// The status of registrations made on this device.
     Status,
+    /// The camps on this device's calendar (sent by the server with each sync) not yet ended.
+    Camps,
+    /// Start a camp nobody planned, in a village or ward whose pack is on this device; prints
+    /// its id, for `register --camp`.
+    StartCamp {
+        #[arg(long)]
+        unit: String,
+        #[arg(long, default_value = "")]
+        venue: String,
+    },
 }
 
 type Error = Box<dyn std::error::Error>;
@@ -394,6 +404,14 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
                     language: lang,
                 },
             };
+            if let Some(camp) = &form.camp_id
+                && store.camp(camp)?.is_none()
+            {
+                return Err(Message::new("camp.unknown_camp")
+                    .with("camp", camp)
+                    .text(lang)
+                    .into());
+            }
             let id = store.create_draft(&form)?;
             match store.finalise(id, panjiyan_core::india_time::now_utc(), confirm) {
                 Ok(done) => println!(
@@ -455,6 +473,34 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
                     .with("statuses", r.statuses_received)
                     .text(lang)
             );
+        }
+        Command::Camps => {
+            let camps = store.camps(panjiyan_core::india_time::now_ms())?;
+            if camps.is_empty() {
+                println!("{}", Message::new("camp.no_camps").text(lang));
+            }
+            for c in camps {
+                let kind = if c.unplanned {
+                    "camp.unplanned"
+                } else {
+                    "camp.planned"
+                };
+                println!(
+                    "{}  {} - {}  {}  {}  [{}]",
+                    c.info.id,
+                    panjiyan_core::india_time::date_time(c.info.starts_at),
+                    panjiyan_core::india_time::date_time(c.info.ends_at),
+                    Message::new(kind).text(lang),
+                    c.info.venue,
+                    c.info.units.join(" ")
+                );
+            }
+        }
+        Command::StartCamp { unit, venue } => {
+            let unit =
+                LgdCode::parse(&unit).map_err(|_| format!("--unit {unit:?} is not an LGD code"))?;
+            let camp = store.start_unplanned_camp(&unit, &venue)?;
+            println!("{}", camp.info.id);
         }
         Command::Status => {
             for r in store.registrations(None)? {

@@ -22,6 +22,8 @@ pub enum StoreError {
     StalePack { have: u64, offered: u64 },
     #[error("the Samagra member is not in any camp pack on this device")]
     MemberNotFound,
+    #[error("that village or ward has no camp pack on this device")]
+    UnitNotOnDevice,
     #[error("no registration with that id on this device")]
     RegistrationNotFound,
     #[error("the registration is not a draft any more, so it cannot be changed")]
@@ -53,6 +55,7 @@ impl StoreError {
             Self::WrongBaseVersion { .. } => "wrong_base_version",
             Self::StalePack { .. } => "stale_pack",
             Self::MemberNotFound => "member_not_found",
+            Self::UnitNotOnDevice => "unit_not_on_device",
             Self::RegistrationNotFound => "registration_not_found",
             Self::NotADraft => "not_a_draft",
             Self::NotRefused => "not_refused",

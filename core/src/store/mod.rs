@@ -4,6 +4,7 @@
 //! One writer connection and one reader connection (WAL), each behind its own lock, so a long
 //! pack import never makes a look-up wait. Writers take a `Transaction`, readers a `Connection`.
 
+mod camps;
 mod cipher;
 mod error;
 mod import;
@@ -12,6 +13,7 @@ mod outbox;
 mod registrations;
 pub mod schema;
 
+pub use camps::DeviceCamp;
 pub use error::StoreError;
 pub use import::{ImportSummary, UnitInfo};
 pub use lookup::{FamilyView, MemberView, SearchHit};

@@ -8,6 +8,7 @@ use rusqlite::Connection;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_camp_data.sql"),
     include_str!("../../../migrations/device/0002_registrations.sql"),
+    include_str!("../../../migrations/device/0003_camps.sql"),
 ];
 
 /// The schema version this build writes.
@@ -37,6 +38,7 @@ pub fn upgrade_from(conn: &mut Connection, version: u32) -> Result<(), StoreErro
         // One arm per step, so a step that must also move data has a place to do it.
         0 => tx.execute_batch(MIGRATIONS[0])?,
         1 => tx.execute_batch(MIGRATIONS[1])?,
+        2 => tx.execute_batch(MIGRATIONS[2])?,
         found => {
             return Err(StoreError::NewerSchema {
                 found,

@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::auth::EnrolledDevice;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::storage::{StatusScope, now_ms};
+use crate::storage::{Camp, StatusScope, now_ms};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -95,9 +95,17 @@ pub async fn status(
     let rows = app.db.status_changes(&scope, after, limit).await?;
     let cursor = rows.last().map_or(after, |(seq, _)| *seq).to_string();
     let more = rows.len() as i64 == limit;
+    // The camp calendar rides on the last page, so a sync needs no trip of its own for it.
+    let camps = if more {
+        None
+    } else {
+        let camps = app.db.camps_for(&device.jurisdiction, now_ms()).await?;
+        Some(camps.into_iter().map(Camp::into_info).collect())
+    };
     Ok(Json(StatusPage {
         changes: rows.into_iter().map(|(_, c)| c).collect(),
         cursor,
         more,
+        camps,
     }))
 }

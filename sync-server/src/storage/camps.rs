@@ -20,6 +20,20 @@ pub struct Camp {
     pub staff: Vec<i64>,
 }
 
+impl Camp {
+    /// The camp as a phone receives it (without its staff).
+    pub fn into_info(self) -> panjiyan_core::wire::CampInfo {
+        panjiyan_core::wire::CampInfo {
+            id: self.id,
+            area_code: self.area_code,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            venue: self.venue,
+            units: self.units,
+        }
+    }
+}
+
 /// For one unit of a camp and one device of its staff: the pack it holds against the current.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct PackReadiness {
