@@ -128,7 +128,7 @@ fn form(m: &panjiyan_core::samagra::Member) -> RegistrationForm {
         occupation_code: Some("construction".into()),
         mobile: Some("9876543210".into()),
         facts: ApplicantFacts::no_land(),
-        camp_id: Some("bench".into()),
+        channel: panjiyan_core::registration::Channel::ServiceCentre,
         consent: true,
         ..RegistrationForm::new(m.member_id.clone(), "op")
     }

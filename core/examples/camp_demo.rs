@@ -162,7 +162,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             irrigated_land_ares: Some(20),
             ..Default::default()
         },
-        camp_id: Some("demo-camp".into()),
+        channel: panjiyan_core::registration::Channel::ServiceCentre,
         consent: true,
         language: lang,
         ..RegistrationForm::new(m.member_id.clone(), "operator-1")

@@ -84,7 +84,8 @@ impl From<StoreError> for PanjiyanError {
             | StoreError::WrongBaseVersion { .. }
             | StoreError::Pack(_)
             | StoreError::NewerSchema { .. }
-            | StoreError::UnknownRules(_) => Self::Refused {
+            | StoreError::UnknownRules(_)
+            | StoreError::UnknownCamp => Self::Refused {
                 code,
                 detail: e.to_string(),
             },

@@ -104,7 +104,7 @@ pub async fn camp_over(
                     mobile: Some("9876543210".into()),
                     bank_ifsc: Some("SBIN0001234".into()),
                     facts: ApplicantFacts::no_land(),
-                    camp_id: Some("camp-2g".into()),
+                    channel: panjiyan_core::registration::Channel::ServiceCentre,
                     consent: true,
                     ..RegistrationForm::new(m.member_id.clone(), "operator-1")
                 };

@@ -15,8 +15,19 @@ pub fn device_id(dir: &std::path::Path, n: u8) -> String {
         .to_owned()
 }
 
-/// Phone `n` (its own store under `dir`) enrols as `username`, downloads its packs, registers
-/// `members` at `camp` as brick-kiln workers and pushes; returns the registration ids in order.
+/// Where a phone registers, as its operator chooses on the phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtCamp {
+    /// The soonest planned camp serving the first member's village or ward, from the phone's
+    /// own calendar (received with its sync).
+    Planned,
+    /// An unplanned camp the phone starts in the first member's village or ward.
+    Unplanned,
+}
+
+/// Phone `n` (its own store under `dir`) enrols as `username`, downloads its packs and syncs
+/// its camp calendar, registers `members` at `camp` as brick-kiln workers and pushes; returns
+/// the registration ids in order and the camp id the phone put on them.
 pub fn register(
     url: &str,
     dir: &std::path::Path,
@@ -24,8 +35,8 @@ pub fn register(
     username: &str,
     password: &str,
     members: &[Member],
-    camp: &str,
-) -> Vec<String> {
+    camp: AtCamp,
+) -> (Vec<String>, String) {
     let store = DeviceStore::open(dir.join(format!("phone-{n}.db")), &[n + 1; 32]).unwrap();
     let client = SyncClient::new(SyncConfig::new(url, dir.join(format!("phone-{n}")))).unwrap();
     client.enrol(&store, username, password).unwrap();
@@ -39,23 +50,45 @@ pub fn register(
             .download(&store, unit, &|_, _| {}, &AtomicBool::new(false))
             .unwrap();
     }
+    client.sync(&store, &|_, _| {}).unwrap();
+    let unit = |m: &Member| store.member(&m.member_id).unwrap().unwrap().unit_code;
+    let camp_id = match camp {
+        AtCamp::Planned => {
+            let home = unit(&members[0]).to_string();
+            store
+                .camps(panjiyan_core::india_time::now_ms())
+                .unwrap()
+                .into_iter()
+                .find(|c| !c.unplanned && c.info.units.contains(&home))
+                .unwrap_or_else(|| panic!("phone {n} has no camp planned for {home}"))
+                .info
+                .id
+        }
+        AtCamp::Unplanned => {
+            store
+                .start_unplanned_camp(&unit(&members[0]), "")
+                .unwrap()
+                .info
+                .id
+        }
+    };
     let mut ids = Vec::new();
     for m in members {
         let form = RegistrationForm {
             occupation_code: Some("brick_making".into()),
             mobile: Some("9876543210".into()),
             facts: ApplicantFacts::no_land(),
-            camp_id: Some(camp.into()),
+            camp_id: Some(camp_id.clone()),
             consent: true,
             ..RegistrationForm::new(m.member_id.clone(), username)
         };
         let id = store.create_draft(&form).unwrap();
         store
-            .finalise(id, time::OffsetDateTime::now_utc(), true)
+            .finalise(id, panjiyan_core::india_time::now_utc(), true)
             .unwrap();
         ids.push(id.to_string());
     }
     let report = client.sync(&store, &|_, _| {}).unwrap();
     assert_eq!(store.outbox_stats().unwrap().queued, 0, "{report:?}");
-    ids
+    (ids, camp_id)
 }

@@ -14,7 +14,7 @@ use panjiyan_server::harness::{
 use panjiyan_server::roles::Role;
 use panjiyan_server::storage::now_ms;
 use panjiyan_tests::browser::{Browser, screenshot_dir};
-use panjiyan_tests::phone::{device_id, register};
+use panjiyan_tests::phone::{AtCamp, device_id, register};
 
 /// A synchronous GET from inside the page (with its session cookie): what a CSV link downloads.
 fn fetch_in_page(b: &mut Browser, path: &str) -> String {
@@ -59,23 +59,34 @@ async fn admin_pages(backend: Backend) {
         db.set_target(v.as_str(), 10).await.unwrap();
     }
 
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = panjiyan_core::india_time::today();
     let (home_people, other_people) = (server.adults_within(&gp), server.adults_within(&blocks[1]));
     let url = server.url.clone();
     let path = dir.path().to_owned();
     let (home_batch, other_batch) = (home_people[..6].to_vec(), other_people[..3].to_vec());
-    let ids = tokio::task::spawn_blocking(move || {
-        let mut ids = register(&url, &path, 0, "operator", PASSWORD, &home_batch, "walk-in");
-        ids.extend(register(
+    let (ids, walk_in) = tokio::task::spawn_blocking(move || {
+        let (mut ids, walk_in) = register(
             &url,
             &path,
-            1,
+            0,
             "operator",
             PASSWORD,
-            &other_batch,
-            "walk-in",
-        ));
-        ids
+            &home_batch,
+            AtCamp::Unplanned,
+        );
+        ids.extend(
+            register(
+                &url,
+                &path,
+                1,
+                "operator",
+                PASSWORD,
+                &other_batch,
+                AtCamp::Unplanned,
+            )
+            .0,
+        );
+        (ids, walk_in)
     })
     .await
     .unwrap();
@@ -175,7 +186,10 @@ async fn admin_pages(backend: Backend) {
         shot(&mut b, "04-camp-planned");
 
         // The secretary's phone downloads the camp's packs and registers two workers there.
-        let ids = register(&url, &path, 2, "sec", PASSWORD, &camp_people, &camp_id);
+        // The phone finds today's camp on its own calendar: the id it puts on the
+        // registrations must be the one the admin's page showed.
+        let (ids, phone_camp) = register(&url, &path, 2, "sec", PASSWORD, &camp_people, AtCamp::Planned);
+        assert_eq!(phone_camp, camp_id);
         assert_eq!(ids.len(), 2);
         b.goto(&format!("{base}/admin/camps/{camp_id}"));
         assert!(b.text("#readiness-summary").contains("2 में से 2"), "{}", b.text("#readiness-summary"));
@@ -187,6 +201,12 @@ async fn admin_pages(backend: Backend) {
         assert_eq!(readiness.lines().filter(|l| l.contains(",sec,")).count(), 2, "{readiness}");
         b.goto(&format!("{base}/admin/camps"));
         assert!(b.text("#upcoming").contains(&camp_id));
+        // The camp the first phone started without a plan is shown apart, with its six.
+        let unplanned = b.text("#unplanned");
+        assert!(
+            unplanned.lines().any(|l| l.contains(&walk_in) && l.trim_end().ends_with('6')),
+            "{unplanned}"
+        );
         shot(&mut b, "06-camps");
 
         // A phone that went quiet three days ago holding five registrations.

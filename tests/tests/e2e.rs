@@ -35,7 +35,7 @@ fn form(m: &Member) -> RegistrationForm {
         occupation_code: Some("agricultural_labour".into()),
         mobile: Some("9876543210".into()),
         facts: ApplicantFacts::no_land(),
-        camp_id: Some("e2e".into()),
+        channel: panjiyan_core::registration::Channel::ServiceCentre,
         consent: true,
         ..RegistrationForm::new(m.member_id.clone(), "op")
     }

@@ -11,7 +11,7 @@ use panjiyan_server::harness::{
 };
 use panjiyan_server::roles::Role;
 use panjiyan_tests::browser::{Browser, ENTER, screenshot_dir};
-use panjiyan_tests::phone::register;
+use panjiyan_tests::phone::{AtCamp, register};
 
 async fn officer_works_the_queue(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
@@ -40,17 +40,34 @@ async fn officer_works_the_queue(backend: Backend) {
     let first_id = first.member_id.to_string();
     let url = server.url.clone();
     let path = dir.path().to_owned();
-    let (ids_a, ids_b, dup) = tokio::task::spawn_blocking(move || {
-        let a = register(&url, &path, 0, "operator", PASSWORD, &camp_a, "camp-a");
-        let b = register(&url, &path, 1, "operator", PASSWORD, &camp_b, "camp-b");
-        let dup = register(
+    // Each phone starts its camp (nobody planned one); the camp ids are the phones' own.
+    let (ids_a, (ids_b, camp_b), dup) = tokio::task::spawn_blocking(move || {
+        let (a, _) = register(
+            &url,
+            &path,
+            0,
+            "operator",
+            PASSWORD,
+            &camp_a,
+            AtCamp::Unplanned,
+        );
+        let b = register(
+            &url,
+            &path,
+            1,
+            "operator",
+            PASSWORD,
+            &camp_b,
+            AtCamp::Unplanned,
+        );
+        let (dup, _) = register(
             &url,
             &path,
             2,
             "operator",
             PASSWORD,
             std::slice::from_ref(&first),
-            "camp-b",
+            AtCamp::Unplanned,
         );
         (a, b, dup[0].clone())
     })
@@ -100,10 +117,10 @@ async fn officer_works_the_queue(backend: Backend) {
         shot(&mut b, "02-queue");
 
         // Filter by camp.
-        b.choose("#f-camp", "camp-b");
+        b.choose("#f-camp", &camp_b);
         b.follow(".filters button[type=submit]");
         assert_eq!(b.all("table.queue tbody tr").len(), 3);
-        assert!(b.url().contains("camp=camp-b"));
+        assert!(b.url().contains(&format!("camp={camp_b}")));
         shot(&mut b, "03-queue-camp-b");
         // A date filter that excludes everything shows the empty queue, not an error.
         b.goto(&format!("{base}/officer/queue?from=2001-01-01&to=2001-01-02"));
@@ -142,14 +159,14 @@ async fn officer_works_the_queue(backend: Backend) {
         assert!(b.exists("#approve"), "still pending");
 
         // Bulk: camp B's three rejected with one reason.
-        b.goto(&format!("{base}/officer/queue?camp=camp-b"));
+        b.goto(&format!("{base}/officer/queue?camp={camp_b}"));
         b.click("#select-all");
         b.choose("#bulk-reason", "not_resident");
         b.fill("#bulk-note", "moved to Indore");
         b.follow("#bulk-reject");
         b.wait_for("#bulk-result");
         assert!(b.text("#bulk-result").starts_with("0 स्वीकृत, 3 अस्वीकृत, 0"), "{}", b.text("#bulk-result"));
-        assert!(b.url().contains("camp=camp-b"), "back to the same filtered queue");
+        assert!(b.url().contains(&format!("camp={camp_b}")), "back to the same filtered queue");
         assert!(b.exists("#queue-empty"));
         shot(&mut b, "07-bulk-rejected");
 

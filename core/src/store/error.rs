@@ -24,6 +24,10 @@ pub enum StoreError {
     MemberNotFound,
     #[error("that village or ward has no camp pack on this device")]
     UnitNotOnDevice,
+    #[error(
+        "the camp is not on this device's calendar: sync to receive it, or start an unplanned camp"
+    )]
+    UnknownCamp,
     #[error("no registration with that id on this device")]
     RegistrationNotFound,
     #[error("the registration is not a draft any more, so it cannot be changed")]
@@ -56,6 +60,7 @@ impl StoreError {
             Self::StalePack { .. } => "stale_pack",
             Self::MemberNotFound => "member_not_found",
             Self::UnitNotOnDevice => "unit_not_on_device",
+            Self::UnknownCamp => "unknown_camp",
             Self::RegistrationNotFound => "registration_not_found",
             Self::NotADraft => "not_a_draft",
             Self::NotRefused => "not_refused",

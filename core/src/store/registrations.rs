@@ -120,6 +120,15 @@ impl DeviceStore {
             let (member, unit_code, rules) = self.member_for_form(tx, &form)?;
             let occupations = OccupationList::builtin();
             let checked = check_form(&form, &member, &occupations, &rules, crate::india_time::date_of(now)).map_err(StoreError::FormProblems)?;
+            // A registration names a camp of the device's calendar or none: never a made-up id.
+            if let Some(camp) = &form.camp_id {
+                let known: Option<i64> = tx
+                    .query_row("SELECT 1 FROM camps WHERE id = ?1", [camp], |r| r.get(0))
+                    .optional()?;
+                if known.is_none() {
+                    return Err(StoreError::UnknownCamp);
+                }
+            }
             if active_registration(tx, form.member_id.as_str(), Some(&id))? {
                 return Err(StoreError::AlreadyRegisteredOnDevice);
             }

@@ -77,7 +77,7 @@ pub fn form(m: &Member) -> RegistrationForm {
         occupation_code: Some("construction".into()),
         mobile: Some("9876543210".into()),
         facts: ApplicantFacts::no_land(),
-        camp_id: Some("camp-1".into()),
+        channel: panjiyan_core::registration::Channel::ServiceCentre,
         consent: true,
         ..RegistrationForm::new(m.member_id.clone(), "op-1")
     }

@@ -1,7 +1,7 @@
 //! Camps on the calendar: where and when, the units each serves and the staff assigned, how
 //! ready each staff device's packs are, and what each camp brought in.
 
-use super::{Db, StorageError, Tx, in_tx, on_pool};
+use super::{DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool};
 use serde::Serialize;
 
 /// A camp on the calendar.
@@ -32,6 +32,17 @@ impl Camp {
             units: self.units,
         }
     }
+}
+
+/// A camp a phone started without a plan, as the registrations made there show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct UnplannedCamp {
+    pub camp_id: String,
+    /// The village or ward of its first registration.
+    pub unit_code: String,
+    /// When its first and last registrations were made on the phone (epoch ms, received).
+    pub first_at: i64,
+    pub registrations: i64,
 }
 
 /// For one unit of a camp and one device of its staff: the pack it holds against the current.
@@ -72,6 +83,29 @@ impl Db {
         tx.set_camp_units_and_staff(&id, camp).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Camps within `area` that registrations name but nobody planned (started on a phone),
+    /// newest first: nothing is refused for its camp, and these are shown apart.
+    pub async fn unplanned_camps_within(
+        &self,
+        area: &str,
+        limit: i64,
+    ) -> Result<Vec<UnplannedCamp>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{DESCENDANTS} SELECT r.camp_id, min(r.unit_code) AS unit_code, min(r.received_at) AS first_at,
+                        count(*) AS registrations
+                 FROM registrations r
+                 WHERE r.camp_id IS NOT NULL AND r.unit_code IN (SELECT code FROM sub)
+                   AND NOT EXISTS (SELECT 1 FROM camps c WHERE c.id = r.camp_id)
+                 GROUP BY r.camp_id ORDER BY first_at DESC, r.camp_id LIMIT $2"
+            )))
+            .bind(area)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
     }
 
     /// Changes camp `camp.id` (time, venue, units, staff); its id stays.

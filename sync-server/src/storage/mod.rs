@@ -22,7 +22,7 @@ mod sqlite;
 mod status_changes;
 mod users;
 
-pub use camps::{Camp, PackReadiness};
+pub use camps::{Camp, PackReadiness, UnplannedCamp};
 pub use decisions::{AuditEntry, AuditRow, Decision, Outcome, format_number};
 pub use devices::{Device, DeviceBacklog};
 pub use groups::{GroupCoverage, TargetGroup, Unregistered};

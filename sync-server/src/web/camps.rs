@@ -89,6 +89,8 @@ struct CampsPage {
     /// Upcoming camps by the name of their block or urban body.
     upcoming: Vec<(String, Vec<CampLine>)>,
     past: Vec<CampLine>,
+    /// Camps phones started without a plan: (camp, village or ward name).
+    unplanned: Vec<(crate::storage::UnplannedCamp, String)>,
     states: [RegistrationState; 4],
 }
 
@@ -127,13 +129,15 @@ pub async fn list(
         .db
         .camps_within(area, now - 60 * DAY_MS, now - DAY_MS)
         .await?;
+    let unplanned = app.db.unplanned_camps_within(area, 200).await?;
     let names = names_of(
         &app,
         lang,
         upcoming
             .iter()
             .chain(&past)
-            .flat_map(|c| std::iter::once(c.area_code.clone()).chain(c.units.iter().cloned())),
+            .flat_map(|c| std::iter::once(c.area_code.clone()).chain(c.units.iter().cloned()))
+            .chain(unplanned.iter().map(|u| u.unit_code.clone())),
     )
     .await?;
     let line = |camp: Camp| CampLine {
@@ -171,6 +175,13 @@ pub async fn list(
             .map(|(code, camps)| (name_in(&names, &code).to_owned(), camps))
             .collect(),
         past,
+        unplanned: unplanned
+            .into_iter()
+            .map(|u| {
+                let name = name_in(&names, &u.unit_code).to_owned();
+                (u, name)
+            })
+            .collect(),
         states: STATES,
     };
     Ok(render(&page)?.into_response())

@@ -323,6 +323,11 @@ impl Frame {
         count(n.value())
     }
 
+    /// Epoch milliseconds as `DD-MM-YYYY HH:MM` in India.
+    pub(crate) fn date_time(&self, ms: i64) -> String {
+        date_time(ms)
+    }
+
     /// The signed-in session's form token (empty on pages before sign-in).
     pub(crate) fn csrf(&self) -> &str {
         self.nav.as_ref().map_or("", |n| n.csrf.as_str())

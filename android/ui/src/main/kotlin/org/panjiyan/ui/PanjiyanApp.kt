@@ -52,6 +52,8 @@ fun PanjiyanApp(model: AppModel) {
                     onOutbox = { model.go(Route.Outbox) },
                     onStatus = { model.go(Route.Status) },
                     onSyncNow = { if (!sync.running) scope.launch { model.sync.syncNow(); model.home.refresh() } },
+                    onStartCamp = { id -> scope.launch { model.home.startCamp(id) } },
+                    onStartUnplannedCamp = { unit -> scope.launch { model.home.startUnplannedCamp(unit) } },
                 )
             }
             Route.Packs -> {

@@ -30,6 +30,8 @@ fun HomeScreen(
     onOutbox: () -> Unit,
     onStatus: () -> Unit,
     onSyncNow: () -> Unit,
+    onStartCamp: (campId: String) -> Unit = {},
+    onStartUnplannedCamp: (unitCode: String) -> Unit = {},
 ) {
     Screen(strings.appName, strings, onBack = null, onLanguage = onLanguage, busy = sync.running) {
         SectionTitle(strings.todaysCamp)
@@ -39,6 +41,20 @@ fun HomeScreen(
             Note(Tone.Neutral) {
                 home.units.forEach { u -> NoteText(strings.pick(u.nameHi, u.nameEn), strong = true) }
                 NoteText(strings.registeredToday(home.registeredToday.toLong()))
+            }
+            // The day's camps from the phone's calendar; the started one is what registrations carry.
+            home.camps.forEach { c ->
+                val current = c.id == home.currentCamp?.id
+                Note(if (current) Tone.Good else Tone.Neutral) {
+                    NoteText(strings.campAt(c.venue, c.starts, c.ends), strong = current)
+                    if (current) NoteText(strings.campStarted) else SecondButton(strings.startCamp, { onStartCamp(c.id) })
+                }
+            }
+            if (home.currentCamp == null) {
+                if (home.camps.isEmpty()) Note(Tone.Waiting) { NoteText(strings.noCampToday) }
+                home.units.forEach { u ->
+                    SecondButton(strings.startUnplannedCamp(strings.pick(u.nameHi, u.nameEn)), { onStartUnplannedCamp(u.code) })
+                }
             }
         }
 

@@ -31,6 +31,11 @@ class AppSettings(private val file: File) {
         get() = props.getProperty("jurisdiction")
         set(v) = put("jurisdiction", v)
 
+    /** The camp the operator started on this phone (from its calendar, or unplanned). */
+    var campId: String?
+        get() = props.getProperty("camp")
+        set(v) = put("camp", v)
+
     var lastSyncAt: Instant?
         get() = props.getProperty("lastSyncAt")?.let { runCatching { Instant.parse(it) }.getOrNull() }
         set(v) = put("lastSyncAt", v?.toString())

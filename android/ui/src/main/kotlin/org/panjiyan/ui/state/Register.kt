@@ -86,7 +86,8 @@ class RegisterModel(private val app: AppContext) {
             bankIfsc = f.ifsc.ifBlank { null },
             facts = facts(f),
             channel = "camp",
-            campId = "${member.unitCode}-${LocalDate.now()}",
+            // The camp the operator started on the home screen, from the phone's calendar.
+            campId = app.settings.campId,
             operatorId = app.settings.userName ?: "",
             consent = f.consent,
             language = f.messageLanguage,

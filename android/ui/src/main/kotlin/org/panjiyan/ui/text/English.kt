@@ -21,6 +21,11 @@ val English = Strings(
     homeTitle = "Today",
     todaysCamp = "Today's camp",
     noPackYet = "The phone holds no village or ward yet. Download the camp packs first.",
+    startCamp = "Start this camp",
+    campStarted = "Registering at this camp",
+    noCampToday = "No camp is planned here today. Sync to receive the district's plan, or start a camp without a plan.",
+    startUnplannedCamp = { unit -> "Start a camp without a plan in $unit" },
+    campAt = { venue, starts, ends -> "$venue, $starts to $ends" },
     registeredToday = { n -> if (n == 1L) "1 worker registered today" else "${indianNumber(n)} workers registered today" },
     dataWaiting = { n ->
         if (n == 1L) "1 registration is waiting to be sent. Send it when there is network."

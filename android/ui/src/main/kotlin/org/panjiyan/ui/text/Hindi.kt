@@ -21,6 +21,11 @@ val Hindi = Strings(
     homeTitle = "आज का काम",
     todaysCamp = "आज का कैंप",
     noPackYet = "अभी फ़ोन में किसी गाँव या वार्ड का डेटा नहीं है। पहले कैंप पैक डाउनलोड करें।",
+    startCamp = "यह कैंप शुरू करें",
+    campStarted = "इसी कैंप में पंजीयन हो रहा है",
+    noCampToday = "आज यहाँ कोई कैंप तय नहीं है। ज़िले की योजना पाने के लिए सिंक करें, या बिना योजना का कैंप शुरू करें।",
+    startUnplannedCamp = { unit -> "$unit में बिना योजना का कैंप शुरू करें" },
+    campAt = { venue, starts, ends -> "$venue, $starts से $ends तक" },
     registeredToday = { n -> "आज ${indianNumber(n)} पंजीयन हुए" },
     dataWaiting = { n ->
         if (n == 1L) "1 पंजीयन भेजना बाकी है। नेटवर्क मिलते ही भेजें।"
