@@ -212,6 +212,7 @@ pub struct SyncReport {
     pub refused: u64,
     pub statuses_received: u64,
     /// Camps on the calendar the server sent with this sync.
+    #[uniffi(default = 0)]
     pub camps_received: u64,
     pub round_trips: u64,
 }
