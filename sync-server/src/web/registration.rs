@@ -174,13 +174,21 @@ fn hectares(ares: Option<u32>) -> String {
     ares.map_or_else(|| "—".into(), |a| format!("{}.{:02}", a / 100, a % 100))
 }
 
-fn eligibility_view(lang: Lang, result: Option<&Eligibility>, rules_id: &str) -> EligibilityView {
+/// The eligibility result by rule set `rules` (id, version): the one the registration's pack
+/// carried and the phone judged by.
+fn eligibility_view(
+    lang: Lang,
+    result: Option<&Eligibility>,
+    (rules_id, version): (&str, u32),
+) -> EligibilityView {
     let Some(e) = result else {
         return EligibilityView {
             class: "doubtful",
             text: tm(
                 lang,
-                Message::new("page.detail.rules_unknown").with("rules", rules_id),
+                Message::new("page.detail.rules_unknown")
+                    .with("rules", rules_id)
+                    .with("version", version),
             ),
             rules: Vec::new(),
         };
@@ -200,7 +208,12 @@ fn eligibility_view(lang: Lang, result: Option<&Eligibility>, rules_id: &str) ->
     };
     EligibilityView {
         class,
-        text: tm(lang, Message::new(key).with("rules", &e.rules_id)),
+        text: tm(
+            lang,
+            Message::new(key)
+                .with("rules", &e.rules_id)
+                .with("version", e.rules_version),
+        ),
         rules: e
             .failed
             .iter()
@@ -311,6 +324,9 @@ fn application_fields(
         };
         fields.push(field("page.field.language", t(lang, language)));
         fields.push(field("page.field.operator", &p.operator_id));
+        if let Some(m) = &p.migrant {
+            fields.extend(migrant_fields(lang, m, &occupations));
+        }
         fields.push(field(
             "page.field.finalised",
             date_time((p.finalised_at.unix_timestamp_nanos() / 1_000_000) as i64),
@@ -318,6 +334,41 @@ fn application_fields(
     }
     fields.push(field("page.field.received", date_time(reg.received_at)));
     fields
+}
+
+/// A returned migrant worker's details as the phone recorded them.
+fn migrant_fields(
+    lang: Lang,
+    m: &panjiyan_core::registration::MigrantDetails,
+    occupations: &OccupationList,
+) -> Vec<Field> {
+    let or_dash = |v: Option<String>| {
+        v.filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "—".into())
+    };
+    vec![
+        field("page.field.migrant_state", &m.state_worked_in),
+        field(
+            "page.field.migrant_district",
+            or_dash(m.district_or_city.clone()),
+        ),
+        field(
+            "page.field.migrant_trade",
+            or_dash(
+                m.trade_code
+                    .as_deref()
+                    .map(|c| occupations.get(c).map_or(c, |o| o.name(lang)).to_owned()),
+            ),
+        ),
+        field(
+            "page.field.migrant_months",
+            or_dash(m.months_away.map(|n| n.to_string())),
+        ),
+        field(
+            "page.field.migrant_returned_on",
+            or_dash(m.returned_on.clone()),
+        ),
+    ]
 }
 
 fn done(lang: Lang, done: Option<&str>, number: Option<&str>) -> Option<Done> {
@@ -357,16 +408,20 @@ pub async fn page(
         |p| place_name(lang, &p).to_owned(),
     );
     let eligibility = match (&payload, &member) {
-        (Some(p), Some(m)) => RuleSet::builtin(&p.rules_id).map(|rules| {
-            rules.evaluate(
-                &m.birth,
-                &p.facts,
-                panjiyan_core::india_time::date_of(p.finalised_at),
-            )
-        }),
+        (Some(p), Some(m)) => RuleSet::find(&p.rules_id, p.rules_version)
+            .ok()
+            .map(|rules| {
+                rules.evaluate(
+                    &m.birth,
+                    &p.facts,
+                    panjiyan_core::india_time::date_of(p.finalised_at),
+                )
+            }),
         _ => None,
     };
-    let rules_id = payload.as_ref().map_or("", |p| p.rules_id.as_str());
+    let rules = payload
+        .as_ref()
+        .map_or(("", 0), |p| (p.rules_id.as_str(), p.rules_version));
     let name = member.as_ref().map_or_else(
         || reg.member_id.clone(),
         |m| match lang {
@@ -383,7 +438,7 @@ pub async fn page(
         duplicate_of: reg.duplicate_of.clone(),
         application: application_fields(lang, &reg, &unit_name, payload.as_ref()),
         samagra: member.as_ref().map(|m| samagra_fields(lang, m)),
-        eligibility: eligibility_view(lang, eligibility.as_ref(), rules_id),
+        eligibility: eligibility_view(lang, eligibility.as_ref(), rules),
         others: others
             .into_iter()
             .filter(|r| r.id != reg.id)
