@@ -131,6 +131,9 @@ pub struct SyncReport {
     pub statuses_received: u64,
     /// Camps on the calendar the server sent (planned camps of the device's area not ended).
     pub camps_received: u64,
+    /// How far the server's clock (its `Date` header) was ahead of this device's, in seconds,
+    /// at the last answer; the app warns when a phone's date is wrong.
+    pub clock_skew_seconds: Option<i64>,
     /// HTTP requests made, retries included.
     pub round_trips: u64,
     pub bytes_up: u64,
@@ -522,6 +525,7 @@ impl SyncClient {
                     .query(&[("cursor", cursor.as_str())])
                     .bearer_auth(&e.device_token)
             })?;
+            report.clock_skew_seconds = clock_skew(&response).or(report.clock_skew_seconds);
             let text = response
                 .bytes()
                 .map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
@@ -541,6 +545,23 @@ impl SyncClient {
         report.round_trips = self.round_trips.load(Ordering::Relaxed) - start_trips;
         Ok(report)
     }
+}
+
+/// How far the server's clock is ahead of this device's, in seconds, from the answer's
+/// `Date` header (`Wed, 02 Dec 2026 01:55:09 GMT`); `None` without one.
+fn clock_skew(response: &Response) -> Option<i64> {
+    let date = response
+        .headers()
+        .get(reqwest::header::DATE)?
+        .to_str()
+        .ok()?;
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let server = time::PrimitiveDateTime::parse(date, format)
+        .ok()?
+        .assume_utc();
+    Some((server - crate::india_time::now_utc()).whole_seconds())
 }
 
 /// What kind of network failure happened, without URLs or bodies.

@@ -535,6 +535,7 @@ impl CampStore {
             refused: r.refused.len() as u64,
             statuses_received: r.statuses_received,
             camps_received: r.camps_received,
+            clock_skew_seconds: r.clock_skew_seconds.unwrap_or(0),
             round_trips: r.round_trips,
         })
     }

@@ -214,6 +214,10 @@ pub struct SyncReport {
     /// Camps on the calendar the server sent with this sync.
     #[uniffi(default = 0)]
     pub camps_received: u64,
+    /// How far the server's clock was ahead of the phone's at this sync, in seconds (0 when
+    /// the server did not say); the app warns when it is more than a few minutes.
+    #[uniffi(default = 0)]
+    pub clock_skew_seconds: i64,
     pub round_trips: u64,
 }
 

@@ -8,6 +8,7 @@
 use crate::app::App;
 use crate::storage::{Db, Device, HeldRegistration, IncomingRegistration, StorageError, now_ms};
 use panjiyan_core::eligibility::RuleSet;
+use panjiyan_core::india_time;
 use panjiyan_core::keys::{PublicKey, to_hex};
 use panjiyan_core::messages::Message;
 use panjiyan_core::occupation::OccupationList;
@@ -47,11 +48,24 @@ pub async fn receive(
             within.insert(unit.clone(), inside);
         }
     }
+    let units: Vec<String> = within.keys().cloned().collect();
+    let clock = Clock {
+        now: now_ms(),
+        first_pack_built: app.db.first_pack_built(&units).await?,
+    };
     let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(registrations.len());
     let mut ready = Vec::new();
     let mut slots = Vec::new();
     for signed in registrations {
-        match check(device, &key, signed, &occupations, &members, &within) {
+        match check(
+            device,
+            &key,
+            signed,
+            &occupations,
+            &members,
+            &within,
+            &clock,
+        ) {
             Ok(record) => {
                 slots.push(answers.len());
                 ready.push(record);
@@ -78,6 +92,28 @@ pub async fn receive(
     Ok(answers.into_iter().flatten().collect())
 }
 
+/// How far ahead of the server a phone's clock may run before its times are doubted.
+const CLOCK_SLACK_MS: i64 = 10 * 60_000;
+
+/// What the server knows of time when a batch arrives: its own clock, and when the first
+/// pack of each unit was built (nothing of a unit can be older).
+struct Clock {
+    now: i64,
+    first_pack_built: HashMap<String, i64>,
+}
+
+impl Clock {
+    /// The phone's finalise time `at` (epoch ms) if the server doubts it: in the future of
+    /// receipt, or before any pack of `unit` existed.
+    fn doubted(&self, at: i64, unit: &str) -> Option<i64> {
+        let too_early = self
+            .first_pack_built
+            .get(unit)
+            .is_some_and(|built| at < *built);
+        (at > self.now + CLOCK_SLACK_MS || too_early).then_some(at)
+    }
+}
+
 /// Checks one record: signature by the device's enrolled key, then the same rules the device
 /// ran. Ok is a record ready to store; Err is the answer to send back.
 fn check(
@@ -87,6 +123,7 @@ fn check(
     occupations: &OccupationList,
     members: &HashMap<String, (String, Member)>,
     within: &HashMap<String, bool>,
+    clock: &Clock,
 ) -> Result<IncomingRegistration, (uuid::Uuid, PushOutcome)> {
     let id = signed.parse_unverified().map(|p| p.id).unwrap_or_else(|_| {
         serde_json::from_str::<serde_json::Value>(&signed.payload)
@@ -134,11 +171,14 @@ fn check(
     let Ok(rules) = RuleSet::find(&payload.rules_id, payload.rules_version) else {
         return Err(invalid("push.rules_unknown"));
     };
-    let eligibility = rules.evaluate(
-        &member.birth,
-        &payload.facts,
-        panjiyan_core::india_time::date_of(payload.finalised_at),
-    );
+    // A phone clock the server doubts is kept for the officer, and the age is judged on the
+    // server's date instead (a phone saying 9999-12-31 would make everyone old enough).
+    let device_time_doubted = clock.doubted(india_time::ms_of(payload.finalised_at), &unit);
+    let judged_on = india_time::date_of(match device_time_doubted {
+        Some(_) => india_time::at_ms(clock.now),
+        None => payload.finalised_at,
+    });
+    let eligibility = rules.evaluate(&member.birth, &payload.facts, judged_on);
     reasons.extend(eligibility.failed.into_iter().map(|f| f.message));
     if !reasons.is_empty() {
         return Err((id, PushOutcome::Invalid { reasons }));
@@ -159,6 +199,7 @@ fn check(
             .unwrap_or_default(),
         occupation_code: payload.occupation_code,
         camp_id: payload.camp_id.filter(|c| !c.trim().is_empty()),
+        device_time_doubted,
     })
 }
 

@@ -335,3 +335,136 @@ async fn camp_ids(backend: Backend) {
 }
 
 on_both_backends!(camp_ids_are_given_once_and_kept_when_a_camp_moves, camp_ids);
+
+/// Pushes what `phone` has queued, straight to the API; the answers by registration id.
+async fn push_outbox(
+    s: &TestServer,
+    phone: &panjiyan_server::harness::Phone,
+) -> Vec<panjiyan_core::wire::PushResult> {
+    let registrations = phone
+        .store
+        .outbox_batch(100)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.signed)
+        .collect();
+    let request = panjiyan_core::wire::PushRequest {
+        protocol: panjiyan_core::wire::PROTOCOL_VERSION,
+        registrations,
+        backlog: Default::default(),
+    };
+    let r = client()
+        .post(format!("{}/api/v1/push", s.url))
+        .bearer_auth(&phone.token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json::<panjiyan_core::wire::PushResponse>()
+        .await
+        .unwrap()
+        .results
+}
+
+async fn wrong_phone_clock(backend: Backend) {
+    use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
+    use panjiyan_core::wire::PushOutcome;
+    use time::macros::datetime;
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let phone = s.enrol("operator").await;
+    let today = panjiyan_core::india_time::today();
+    let mut people = Vec::new();
+    for unit in phone.store.units().unwrap() {
+        for f in phone.store.families_in_unit(&unit.code).unwrap() {
+            people.extend(f.members.into_iter().map(|m| m.member));
+        }
+    }
+    let adult = people
+        .iter()
+        .find(|m| (25..=50).contains(&m.birth.age_on(today)))
+        .unwrap();
+    let other_adult = people
+        .iter()
+        .filter(|m| (25..=50).contains(&m.birth.age_on(today)))
+        .nth(1)
+        .unwrap();
+    let minor = people
+        .iter()
+        .find(|m| (14..=16).contains(&m.birth.age_on(today)))
+        .unwrap();
+    // A cheap phone whose date is 31-12-9999 (and one whose date is in 2001): on the phone,
+    // the minor is old enough, so it lets them through.
+    let register = |m: &panjiyan_core::samagra::Member, at: time::OffsetDateTime| {
+        let form = RegistrationForm {
+            occupation_code: Some("construction".into()),
+            facts: ApplicantFacts::no_land(),
+            consent: true,
+            ..RegistrationForm::new(m.member_id.clone(), "operator")
+        };
+        let id = phone.store.create_draft(&form).unwrap();
+        phone.store.finalise(id, at, true).unwrap();
+        id
+    };
+    let future = datetime!(9999-12-31 10:00 UTC);
+    let (a, child, past) = (
+        register(adult, future),
+        register(minor, future),
+        register(other_adult, datetime!(2001-01-01 10:00 UTC)),
+    );
+    let answers = push_outbox(&s, &phone).await;
+    let outcome = |id| &answers.iter().find(|r| r.id == id).unwrap().outcome;
+    assert_eq!(
+        outcome(a),
+        &PushOutcome::Accepted,
+        "stored, not refused, for a wrong clock"
+    );
+    assert_eq!(outcome(past), &PushOutcome::Accepted);
+    match outcome(child) {
+        PushOutcome::Invalid { reasons } => {
+            assert_eq!(
+                reasons[0].key, "eligibility.age_below_min",
+                "judged on the server's date"
+            )
+        }
+        other => panic!("the minor was not refused: {other:?}"),
+    }
+    let db = &s.app.db;
+    let stored = db.registration(&a.to_string()).await.unwrap().unwrap();
+    assert_eq!(
+        stored.device_time_doubted,
+        Some(panjiyan_core::india_time::ms_of(future))
+    );
+    let early = db.registration(&past.to_string()).await.unwrap().unwrap();
+    assert!(
+        early.device_time_doubted.is_some(),
+        "older than any pack of its village"
+    );
+    // The officer sees both times.
+    let cookie = session_cookie(&sign_in(&s, "officer", false).await)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = client()
+        .get(format!("{}/officer/registrations/{a}", s.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let received = panjiyan_core::india_time::date_time(stored.received_at);
+    assert!(
+        page.contains("31-12-9999 15:30") && page.contains(&received),
+        "{page}"
+    );
+}
+
+on_both_backends!(
+    a_phone_clock_in_the_future_or_the_past_is_flagged_not_trusted,
+    wrong_phone_clock
+);

@@ -663,7 +663,9 @@ async fn district_day(backend: Backend) {
     );
     let everyone = |_: &Made| true;
     let expected_registered = l.count(everyone, "pending_approval") + l.count(everyone, "approved");
-    let camp_total = l.made.iter().filter(|m| m.channel == "camp").count();
+    // Channels count what counts towards a target: pending and approved.
+    let at_camps = |m: &Made| m.channel == "camp";
+    let camp_total = l.count(at_camps, "pending_approval") + l.count(at_camps, "approved");
     assert_eq!(l.made.len(), 3 * PER_PHONE + 1 + UNPLANNED + LAPTOP);
 
     // What the collector reads.
@@ -775,10 +777,10 @@ async fn district_day(backend: Backend) {
         assert_eq!(paise, PER_PHONE as i64 * 500, "{payout:?}");
         // The backlog: nothing left on any device; the block officer's pending queue.
         let devices = csv_rows(&fetch_in_page(&mut b, "/admin/backlog?format=csv"));
-        assert_eq!(devices.len(), 4, "three phones and the laptop");
+        // (it lists the devices holding unsent data).
         assert!(
-            devices.iter().all(|d| cell(d, "pending") == 0),
-            "{devices:?}"
+            devices.is_empty(),
+            "no phone or laptop holds unsent data: {devices:?}"
         );
         let officers = csv_rows(&fetch_in_page(
             &mut b,

@@ -1,7 +1,7 @@
 //! Camp packs: the server's pack-signing key, stored packs (immutable, one per unit and data
 //! version), the units a user may download, and which pack each device last fetched.
 
-use super::{BeginWrite, DESCENDANTS, Db, StorageError, on_pool};
+use super::{BeginWrite, DESCENDANTS, Db, StorageError, on_pool, placeholders};
 use serde::Serialize;
 
 /// A stored pack (immutable).
@@ -29,6 +29,27 @@ pub struct UnitSummary {
 }
 
 impl Db {
+    /// When the first pack of each of `units` was built (epoch ms): no registration of a unit
+    /// can honestly be older. Units without a pack are absent.
+    pub async fn first_pack_built(
+        &self,
+        units: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>, StorageError> {
+        on_pool!(self, |pool| {
+            if units.is_empty() {
+                return Ok(Default::default());
+            }
+            let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(format!(
+                "SELECT unit_code, min(built_at) FROM packs WHERE unit_code IN ({}) GROUP BY unit_code",
+                placeholders(1, units.len())
+            )));
+            for u in units {
+                q = q.bind(u.clone());
+            }
+            Ok(q.fetch_all(pool).await?.into_iter().collect())
+        })
+    }
+
     /// The server's pack-signing key (PKCS#8): the stored one, or `candidate` stored now.
     pub async fn server_key(
         &self,

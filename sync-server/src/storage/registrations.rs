@@ -19,6 +19,8 @@ pub struct IncomingRegistration {
     pub channel: String,
     pub occupation_code: String,
     pub camp_id: Option<String>,
+    /// The phone's finalise time (epoch ms) when the server doubts its clock.
+    pub device_time_doubted: Option<i64>,
 }
 
 /// A registration as the server holds it.
@@ -40,6 +42,8 @@ pub struct RegistrationRow {
     pub channel: String,
     pub received_at: i64,
     pub decided_at: Option<i64>,
+    /// The time the phone claimed for it, when the server doubts the phone's clock.
+    pub device_time_doubted: Option<i64>,
 }
 
 /// Which pending registrations an officer wants to see.
@@ -111,8 +115,10 @@ fn names_of(body: Option<&str>) -> (String, String) {
 }
 
 /// Every column of `RegistrationRow`.
-pub(super) const SELECT_REGISTRATION: &str = "SELECT id, member_id, unit_code, device_id, state, registration_number,
-    reason, reason_note, duplicate_of, camp_id, occupation_code, channel, received_at, decided_at FROM registrations";
+pub(super) const SELECT_REGISTRATION: &str =
+    "SELECT id, member_id, unit_code, device_id, state, registration_number,
+    reason, reason_note, duplicate_of, camp_id, occupation_code, channel, received_at, decided_at,
+    device_time_doubted FROM registrations";
 
 impl RegistrationRow {
     /// The state as core names it (`None` for a state this server does not know).
@@ -476,8 +482,9 @@ impl Tx {
         in_tx!(self, |c| {
             let done = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
-                    unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) {on_conflict}"
+                    unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day,
+                    device_time_doubted)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) {on_conflict}"
             )))
             .bind(rec.id.to_string())
             .bind(&rec.content_hash)
@@ -495,6 +502,7 @@ impl Tx {
             .bind(seq)
             .bind(&rec.camp_id)
             .bind(panjiyan_core::india_time::india_day(now))
+            .bind(rec.device_time_doubted)
             .execute(&mut *c)
             .await?;
             Ok(done.rows_affected())

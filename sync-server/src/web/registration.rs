@@ -333,6 +333,17 @@ fn application_fields(
         ));
     }
     fields.push(field("page.field.received", date_time(reg.received_at)));
+    if let Some(claimed) = reg.device_time_doubted {
+        fields.push(field(
+            "page.field.clock_doubted",
+            tm(
+                lang,
+                Message::new("page.detail.clock_doubted")
+                    .with("device", date_time(claimed))
+                    .with("received", date_time(reg.received_at)),
+            ),
+        ));
+    }
     fields
 }
 
@@ -411,11 +422,13 @@ pub async fn page(
         (Some(p), Some(m)) => RuleSet::find(&p.rules_id, p.rules_version)
             .ok()
             .map(|rules| {
-                rules.evaluate(
-                    &m.birth,
-                    &p.facts,
-                    panjiyan_core::india_time::date_of(p.finalised_at),
-                )
+                // Judged on the day the server received it when the phone's clock is
+                // doubted, as intake judged it.
+                let on = match reg.device_time_doubted {
+                    Some(_) => panjiyan_core::india_time::at_ms(reg.received_at),
+                    None => p.finalised_at,
+                };
+                rules.evaluate(&m.birth, &p.facts, panjiyan_core::india_time::date_of(on))
             }),
         _ => None,
     };

@@ -65,6 +65,13 @@ class CampFlowStateTest {
             assertNull(family.members.first { it.memberId == worker.memberId }.deviceRegistrationState)
             render("flow_find_hi", 1600) { FindScreen(model.find.ui.value, Hindi, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) }
 
+            // No camp is planned for this village today: the operator starts one from home.
+            model.home.refresh()
+            assertNull(model.home.ui.value.currentCamp)
+            model.home.startUnplannedCamp(village.code)
+            val camp = model.home.ui.value.currentCamp!!
+            assertTrue(camp.unplanned && camp.today && camp.units == listOf(village.code))
+
             // Register: a wrong mobile number is named at once, in the core's words.
             model.register.start(worker.memberId)
             val draftId = model.register.ui.value.draftId!!
@@ -80,6 +87,13 @@ class CampFlowStateTest {
             model.register.chooseOccupation(construction)
             model.register.edit("facts") { it.copy(landAres = "0", irrigatedAres = "0") }
             model.register.edit("consent") { it.copy(consent = true) }
+            // A returned migrant: the state worked in is asked for, and named when missing.
+            model.register.edit("migrant") { it.copy(returnedMigrant = true) }
+            assertTrue(model.register.ui.value.problemsOf("migrant").any { it.key == "form.migrant_state_required" })
+            model.register.edit("migrant") {
+                it.copy(migrantState = "Maharashtra", migrantDistrict = "Pune", migrantMonths = "30", migrantReturnedOn = "2026-03-15")
+            }
+            assertTrue(model.register.ui.value.problemsOf("migrant").isEmpty())
             assertTrue(model.register.ui.value.eligibility!!.eligible)
             assertTrue(model.register.ui.value.eligibility!!.doubtful.isEmpty(), "land declared: nothing left to confirm")
             assertTrue(model.register.ui.value.problems.isEmpty(), "nothing left to fix")
@@ -94,6 +108,11 @@ class CampFlowStateTest {
             model.register.review()
             assertTrue(model.register.finalise())
             assertEquals(Step.Saved, model.register.ui.value.step)
+            // What the phone keeps: the camp it was made at, the migrant's details.
+            val kept = phone.store.registrationForm(draftId)!!
+            assertEquals(camp.id, kept.campId)
+            assertEquals("Pune", kept.migrant!!.districtOrCity)
+            assertEquals(30.toUShort(), kept.migrant!!.monthsAway)
             assertEquals(1, phone.syncRequests, "saving asks the platform for a background sync")
 
             // The family now marks the worker as registered on this phone; home says data waits.

@@ -19,6 +19,7 @@ import org.panjiyan.ui.state.SignInUi
 import org.panjiyan.ui.state.Trouble
 import org.panjiyan.ui.text.Strings
 import uniffi.panjiyan_ffi.Occupation
+import uniffi.panjiyan_ffi.SyncReport
 
 object NoActions : RegisterActions {
     override fun edit(field: String, change: (FormFields) -> FormFields) {}
@@ -61,6 +62,18 @@ class ScreenRenderTest {
         val waiting = render("02_home_waiting_compare") { HomeScreen(s.home, s.syncWaiting, Strings.of("hi"), s.now, {}, {}, {}, {}, {}, {}) }
         val clear = render("02_home_all_sent_compare") { HomeScreen(s.home, s.syncClear, Strings.of("hi"), s.now, {}, {}, {}, {}, {}, {}) }
         assertTrue(waiting.differenceFrom(clear) > 0.02, "data waiting to go looks clearly different from all sent")
+    }
+
+    @Test
+    fun aWrongPhoneClockIsWarnedAboutOnTheHomeScreen() {
+        val report = SyncReport(sent = 0u, acknowledged = 0u, duplicates = 0u, refused = 0u, statusesReceived = 0u, roundTrips = 1u)
+        val wrong = s.syncClear.copy(report = report.copy(clockSkewSeconds = -86_400))
+        val right = s.syncClear.copy(report = report.copy(clockSkewSeconds = 20))
+        assertTrue(wrong.clockWrong && !right.clockWrong)
+        bothLanguages("02_home_clock_wrong") { t -> HomeScreen(s.home, wrong, t, s.now, {}, {}, {}, {}, {}, {}) }
+        val warned = render("02_home_clock_wrong_compare") { HomeScreen(s.home, wrong, Strings.of("hi"), s.now, {}, {}, {}, {}, {}, {}) }
+        val calm = render("02_home_clock_right_compare") { HomeScreen(s.home, right, Strings.of("hi"), s.now, {}, {}, {}, {}, {}, {}) }
+        assertTrue(warned.differenceFrom(calm) > 0.01, "the wrong clock's warning is drawn")
     }
 
     @Test

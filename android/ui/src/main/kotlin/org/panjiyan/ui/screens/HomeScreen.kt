@@ -66,6 +66,7 @@ fun HomeScreen(
             NoteText(sync.lastSyncAt?.let { strings.lastSync(strings.dateTime(it)) } ?: strings.neverSynced)
         }
         sync.error?.let { ErrorText(it.text(strings)) }
+        if (sync.clockWrong) ErrorText(strings.phoneClockWrong)
         if (sync.waiting) {
             WarningButton(if (sync.running) strings.syncing else strings.syncNow, onSyncNow)
         }

@@ -136,6 +136,29 @@ private fun EditForm(ui: RegisterUi, strings: Strings, act: RegisterActions) {
         singleLine = true, keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
     )
 
+    Check(strings.returnedMigrant, f.returnedMigrant) { v -> act.edit("migrant") { it.copy(returnedMigrant = v) } }
+    if (f.returnedMigrant) {
+        OutlinedTextField(
+            f.migrantState, { v -> act.edit("migrant") { it.copy(migrantState = v.take(60)) } }, Modifier.fillMaxWidth(),
+            label = { Text(strings.migrantStateLabel) }, singleLine = true,
+        )
+        OutlinedTextField(
+            f.migrantDistrict, { v -> act.edit("migrant") { it.copy(migrantDistrict = v.take(60)) } }, Modifier.fillMaxWidth(),
+            label = { Text(strings.migrantDistrictLabel) }, singleLine = true,
+        )
+        OutlinedTextField(
+            f.migrantMonths, { v -> act.edit("migrant") { it.copy(migrantMonths = v.filter(Char::isDigit).take(3)) } },
+            Modifier.fillMaxWidth(), label = { Text(strings.migrantMonthsLabel) }, singleLine = true,
+            keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+        )
+        OutlinedTextField(
+            f.migrantReturnedOn, { v -> act.edit("migrant") { it.copy(migrantReturnedOn = v.take(10)) } },
+            Modifier.fillMaxWidth(), label = { Text(strings.migrantReturnedOnLabel) },
+            supportingText = { Text(strings.migrantReturnedOnHint) }, singleLine = true,
+        )
+        Problems(ui.problemsOf("migrant"), strings)
+    }
+
     SectionTitle(strings.optionalTitle)
     OutlinedTextField(
         f.aadhaar, { v -> act.edit("aadhaar") { it.copy(aadhaar = v.filter { c -> c.isDigit() || c == ' ' }.take(14)) } },

@@ -10,6 +10,7 @@ import uniffi.panjiyan_ffi.Eligibility
 import uniffi.panjiyan_ffi.Facts
 import uniffi.panjiyan_ffi.Form
 import uniffi.panjiyan_ffi.Member
+import uniffi.panjiyan_ffi.Migrant
 import uniffi.panjiyan_ffi.Occupation
 import uniffi.panjiyan_ffi.PanjiyanException
 import uniffi.panjiyan_ffi.Problem
@@ -30,6 +31,12 @@ data class FormFields(
     val ifsc: String = "",
     val messageLanguage: String = "hi",
     val consent: Boolean = false,
+    /** The worker came back from work in another state: the migrant details below are asked. */
+    val returnedMigrant: Boolean = false,
+    val migrantState: String = "",
+    val migrantDistrict: String = "",
+    val migrantMonths: String = "",
+    val migrantReturnedOn: String = "",
 )
 
 data class RegisterUi(
@@ -60,7 +67,7 @@ data class RegisterUi(
             problems.filter { it.field !in FORM_FIELDS && it.field != "eligibility" }.map { it.text }
 
     companion object {
-        val FORM_FIELDS = setOf("occupation", "mobile", "aadhaar", "bank_ifsc", "consent")
+        val FORM_FIELDS = setOf("occupation", "mobile", "aadhaar", "bank_ifsc", "consent", "migrant")
     }
 }
 
@@ -90,6 +97,13 @@ class RegisterModel(private val app: AppContext) {
             operatorId = app.settings.userName ?: "",
             consent = f.consent,
             language = f.messageLanguage,
+            migrant = if (!f.returnedMigrant) null else Migrant(
+                stateWorkedIn = f.migrantState.trim(),
+                districtOrCity = f.migrantDistrict.trim().ifBlank { null },
+                tradeCode = null,
+                monthsAway = f.migrantMonths.trim().toUShortOrNull(),
+                returnedOn = f.migrantReturnedOn.trim().ifBlank { null },
+            ),
         )
     }
 
@@ -113,6 +127,11 @@ class RegisterModel(private val app: AppContext) {
         ifsc = form.bankIfsc ?: "",
         messageLanguage = form.language,
         consent = form.consent,
+        returnedMigrant = form.migrant != null,
+        migrantState = form.migrant?.stateWorkedIn ?: "",
+        migrantDistrict = form.migrant?.districtOrCity ?: "",
+        migrantMonths = form.migrant?.monthsAway?.toString() ?: "",
+        migrantReturnedOn = form.migrant?.returnedOn ?: "",
     )
 
     /** Starts a new registration of a member: a draft is saved at once. */

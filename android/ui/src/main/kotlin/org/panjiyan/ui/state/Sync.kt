@@ -25,6 +25,9 @@ data class SyncUi(
 ) {
     /** Data waiting on the phone: what the home screen must not let anyone overlook. */
     val waiting: Boolean get() = queued > 0 || refused > 0
+
+    /** The phone's clock disagreed with the server's by more than five minutes at the last sync. */
+    val clockWrong: Boolean get() = report?.let { kotlin.math.abs(it.clockSkewSeconds) > 300 } ?: false
 }
 
 /** The outbox's counts and "send now"; the same sync the background worker runs. */
