@@ -42,6 +42,10 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("could not keep the partial download: {0}")]
     Io(#[from] std::io::Error),
+    #[error(
+        "the server address must start with https:// (passwords and camp packs travel over it); http:// is only for this computer"
+    )]
+    InsecureServer,
 }
 
 impl SyncError {
@@ -57,6 +61,7 @@ impl SyncError {
             Self::DownloadMismatch => "download_mismatch",
             Self::Store(e) => e.code(),
             Self::Io(_) => "io",
+            Self::InsecureServer => "insecure_server",
         }
     }
 }
@@ -75,7 +80,8 @@ pub struct SyncConfig {
     pub connect_timeout: Duration,
     /// Longest a request may take; pack downloads resume rather than wait longer.
     pub request_timeout: Duration,
-    /// Where partial pack downloads are kept so that they resume.
+    /// Where versions before 0.1 kept partial pack downloads in clear; whatever is left there
+    /// is removed when a client starts (downloads now resume from the store, sealed).
     pub downloads_dir: PathBuf,
     /// Keep connections open between requests (HTTP keep-alive). Tests turn it off so that
     /// every request meets the faults of a fresh connection.
@@ -196,6 +202,10 @@ fn refused(status: StatusCode, response: Response) -> SyncError {
 
 impl SyncClient {
     pub fn new(config: SyncConfig) -> Result<Self, SyncError> {
+        if !secure_or_loopback(&config.server_url) {
+            return Err(SyncError::InsecureServer);
+        }
+        remove_clear_downloads(&config.downloads_dir);
         let mut builder = Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout);
@@ -376,23 +386,60 @@ impl SyncClient {
                 Err(other) => return Err(other),
             }
         }
-        std::fs::create_dir_all(&self.config.downloads_dir)?;
-        let part = self
-            .config
-            .downloads_dir
-            .join(format!("{}-{sha}.part", unit.code));
+        // What is held so far lives in the store, sealed with its key: a pack names a whole
+        // village, and a phone can be lost with a download half done.
+        let code = unit.code.as_str();
+        let result = self.fetch_pack(store, unit, total, sha, progress, cancel);
+        let outcome = result.and_then(|()| {
+            let bytes = store.downloaded(code, sha)?;
+            let got =
+                crate::keys::to_hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
+            if got != sha {
+                return Err(SyncError::DownloadMismatch);
+            }
+            Ok(store.import_pack(&bytes, trusted)?)
+        });
+        match outcome {
+            Ok(summary) => {
+                store.discard_download(code)?;
+                Ok(Some(summary))
+            }
+            // Cut short by the network: kept (sealed) to resume next time.
+            Err(e @ SyncError::Unreachable { .. }) => Err(e),
+            // Cancelled, refused, damaged: nothing of it stays.
+            Err(e) => {
+                store.discard_download(code)?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Fetches pack `sha` of `unit` (`total` bytes) into the store, resuming from what it holds.
+    fn fetch_pack(
+        &self,
+        store: &DeviceStore,
+        unit: &UnitListing,
+        total: u64,
+        sha: &str,
+        progress: &dyn Fn(u64, u64),
+        cancel: &AtomicBool,
+    ) -> Result<(), SyncError> {
+        let e = Self::enrolment(store)?;
+        let code = unit.code.as_str();
         self.retry(|| {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Attempt::Fatal(SyncError::Cancelled));
             }
-            let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+            let have = store
+                .download_held(code, sha)
+                .map_err(|err| Attempt::Fatal(err.into()))?;
             if have >= total {
                 return Ok(());
             }
             self.round_trips.fetch_add(1, Ordering::Relaxed);
             let response = self
                 .http
-                .get(self.url(&format!("/api/v1/units/{}/pack", unit.code)))
+                .get(self.url(&format!("/api/v1/units/{code}/pack")))
                 .bearer_auth(&e.device_token)
                 .header("range", format!("bytes={have}-"))
                 .header("if-range", format!("\"{sha}\""))
@@ -410,15 +457,27 @@ impl SyncClient {
                 Ok(r) => return Err(Attempt::Fatal(refused(r.status(), r))),
                 Err(err) => return Err(Attempt::Retry(error_kind(&err))),
             };
-            let append = response.status() == StatusCode::PARTIAL_CONTENT;
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(append)
-                .write(true)
-                .truncate(!append)
-                .open(&part)
-                .map_err(|err| Attempt::Fatal(err.into()))?;
-            let mut done = if append { have } else { 0 };
+            let mut done = if response.status() == StatusCode::PARTIAL_CONTENT {
+                have
+            } else {
+                // The whole pack from the start: what was held goes.
+                store
+                    .discard_download(code)
+                    .map_err(|err| Attempt::Fatal(err.into()))?;
+                0
+            };
+            // Sealed into the store a chunk at a time, so a cut keeps what arrived.
+            let mut chunk = Vec::with_capacity(CHUNK_BYTES);
+            let flush = |chunk: &mut Vec<u8>, done: &mut u64| -> Result<(), Attempt> {
+                if !chunk.is_empty() {
+                    store
+                        .append_download(code, sha, *done, chunk)
+                        .map_err(|err| Attempt::Fatal(err.into()))?;
+                    *done += chunk.len() as u64;
+                    chunk.clear();
+                }
+                Ok(())
+            };
             let mut buf = [0u8; 16 * 1024];
             loop {
                 if cancel.load(Ordering::Relaxed) {
@@ -427,32 +486,25 @@ impl SyncClient {
                 match response.read(&mut buf) {
                     Ok(0) => break,
                     Ok(n) => {
-                        file.write_all(&buf[..n])
-                            .map_err(|err| Attempt::Fatal(err.into()))?;
-                        done += n as u64;
-                        progress(done, total);
+                        chunk.extend_from_slice(&buf[..n]);
+                        progress(done + chunk.len() as u64, total);
+                        if chunk.len() >= CHUNK_BYTES {
+                            flush(&mut chunk, &mut done)?;
+                        }
                     }
                     Err(err) => {
+                        flush(&mut chunk, &mut done)?;
                         return Err(Attempt::Retry(format!("download cut: {}", err.kind())));
                     }
                 }
             }
-            file.sync_all().map_err(|err| Attempt::Fatal(err.into()))?;
+            flush(&mut chunk, &mut done)?;
             if done < total {
                 Err(Attempt::Retry("download ended early".into()))
             } else {
                 Ok(())
             }
-        })?;
-        let bytes = std::fs::read(&part)?;
-        let got = crate::keys::to_hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
-        if got != sha {
-            std::fs::remove_file(&part)?;
-            return Err(SyncError::DownloadMismatch);
-        }
-        let summary = store.import_pack(&bytes, trusted)?;
-        std::fs::remove_file(&part)?;
-        Ok(Some(summary))
+        })
     }
 
     /// Pushes the whole outbox in batches, then pulls status changes until there are none.
@@ -564,6 +616,45 @@ fn clock_skew(response: &Response) -> Option<i64> {
     Some((server - crate::india_time::now_utc()).whole_seconds())
 }
 
+/// Whether `url` is https, or http to this computer only (tests, a laptop's own server).
+fn secure_or_loopback(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = lower.strip_prefix("http://") else {
+        return false;
+    };
+    let host_port = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // No user info: `http://127.0.0.1@evil.example` is evil.example.
+    if host_port.contains('@') {
+        return false;
+    }
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Removes the clear-text partial downloads older versions left in `dir`.
+fn remove_clear_downloads(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.path().extension().is_some_and(|e| e == "part") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// How much of a pack download is sealed into the store at a time.
+const CHUNK_BYTES: usize = 256 * 1024;
+
 /// What kind of network failure happened, without URLs or bodies.
 fn error_kind(e: &reqwest::Error) -> String {
     if e.is_timeout() {
@@ -574,5 +665,33 @@ fn error_kind(e: &reqwest::Error) -> String {
         "connection cut while reading".into()
     } else {
         "connection failed".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secure_or_loopback;
+
+    #[test]
+    fn only_https_or_this_computer_is_a_server_address() {
+        for ok in [
+            "https://panjiyan.mp.gov.in",
+            "HTTPS://x.example/api",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080/",
+            "http://[::1]:9000",
+        ] {
+            assert!(secure_or_loopback(ok), "{ok}");
+        }
+        for bad in [
+            "http://panjiyan.mp.gov.in",
+            "http://10.0.0.5:8080",
+            "http://127.0.0.1@evil.example",
+            "http://localhost.evil.example",
+            "ftp://127.0.0.1",
+            "127.0.0.1:8080",
+        ] {
+            assert!(!secure_or_loopback(bad), "{bad}");
+        }
     }
 }

@@ -58,6 +58,10 @@ pub async fn decide(
     now: i64,
 ) -> Result<RegistrationRow, StorageError> {
     let mut tx = db.begin_write().await?;
+    // One decision at a time on a registration: a second waits here, then reads the first's.
+    if !tx.lock_registration(id).await? {
+        return Err(StorageError::NotFound("registration"));
+    }
     let current = tx
         .registration(id)
         .await?

@@ -784,7 +784,7 @@ async fn concurrent_pushes(backend: Backend) {
             outcomes
         }
     });
-    let all: Vec<_> = futures_join_all(pushes)
+    let all: Vec<_> = panjiyan_server::harness::join_all(pushes)
         .await
         .into_iter()
         .flatten()
@@ -801,37 +801,6 @@ on_both_backends!(
     concurrent_pushes_from_many_devices_all_land,
     concurrent_pushes
 );
-
-/// Runs futures concurrently on this task and collects their outputs in order.
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl IntoIterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(Box::pin(f));
-    }
-    let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter()
-        .map(|o| o.expect("every future finished"))
-        .collect()
-}
 
 async fn every_role_outside_its_area(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {

@@ -370,7 +370,6 @@ async fn push_outbox(
 async fn wrong_phone_clock(backend: Backend) {
     use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
     use panjiyan_core::wire::PushOutcome;
-    use time::macros::datetime;
     let Some(s) = TestServer::start(backend).await else {
         return;
     };
@@ -391,12 +390,9 @@ async fn wrong_phone_clock(backend: Backend) {
         .filter(|m| (25..=50).contains(&m.birth.age_on(today)))
         .nth(1)
         .unwrap();
-    let minor = people
-        .iter()
-        .find(|m| (14..=16).contains(&m.birth.age_on(today)))
-        .unwrap();
-    // A cheap phone whose date is 31-12-9999 (and one whose date is in 2001): on the phone,
-    // the minor is old enough, so it lets them through.
+    let minor = people.iter().find(|m| m.birth.age_on(today) == 16).unwrap();
+    // A cheap phone whose date is three years ahead (and one three days behind, before its pack was built): on the
+    // phone, the 16-year-old is 19, so it lets them through.
     let register = |m: &panjiyan_core::samagra::Member, at: time::OffsetDateTime| {
         let form = RegistrationForm {
             occupation_code: Some("construction".into()),
@@ -408,11 +404,15 @@ async fn wrong_phone_clock(backend: Backend) {
         phone.store.finalise(id, at, true).unwrap();
         id
     };
-    let future = datetime!(9999-12-31 10:00 UTC);
+    let future = panjiyan_core::india_time::now_utc() + time::Duration::days(3 * 366);
+    let future = future.replace_nanosecond(0).unwrap();
     let (a, child, past) = (
         register(adult, future),
         register(minor, future),
-        register(other_adult, datetime!(2001-01-01 10:00 UTC)),
+        register(
+            other_adult,
+            panjiyan_core::india_time::now_utc() - time::Duration::days(3),
+        ),
     );
     let answers = push_outbox(&s, &phone).await;
     let outcome = |id| &answers.iter().find(|r| r.id == id).unwrap().outcome;
@@ -459,7 +459,9 @@ async fn wrong_phone_clock(backend: Backend) {
         .unwrap();
     let received = panjiyan_core::india_time::date_time(stored.received_at);
     assert!(
-        page.contains("31-12-9999 15:30") && page.contains(&received),
+        page.contains(&panjiyan_core::india_time::date_time(
+            panjiyan_core::india_time::ms_of(future)
+        )) && page.contains(&received),
         "{page}"
     );
 }

@@ -6,6 +6,7 @@
 
 mod camps;
 mod cipher;
+mod downloads;
 mod error;
 mod import;
 mod lookup;
@@ -81,12 +82,14 @@ impl DeviceStore {
                 | OpenFlags::SQLITE_OPEN_URI,
         )?;
         configure(&reader)?;
-        Ok(Self {
+        let store = Self {
             writer: Mutex::new(writer),
             reader: Mutex::new(reader),
             cipher,
             device_key,
-        })
+        };
+        store.discard_stale_downloads()?;
+        Ok(store)
     }
 
     /// The device id: the key id of its registration-signing key.

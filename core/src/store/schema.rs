@@ -9,6 +9,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0001_camp_data.sql"),
     include_str!("../../../migrations/device/0002_registrations.sql"),
     include_str!("../../../migrations/device/0003_camps.sql"),
+    include_str!("../../../migrations/device/0004_downloads.sql"),
 ];
 
 /// The schema version this build writes.
@@ -39,6 +40,7 @@ pub fn upgrade_from(conn: &mut Connection, version: u32) -> Result<(), StoreErro
         0 => tx.execute_batch(MIGRATIONS[0])?,
         1 => tx.execute_batch(MIGRATIONS[1])?,
         2 => tx.execute_batch(MIGRATIONS[2])?,
+        3 => tx.execute_batch(MIGRATIONS[3])?,
         found => {
             return Err(StoreError::NewerSchema {
                 found,

@@ -135,7 +135,21 @@ impl Tx {
         })
     }
 
-    /// Marks registration `id` decided as `outcome` by `officer`, as status change `seq`.
+    /// Takes registration `id`'s row lock for the rest of the transaction, so that two
+    /// decisions on it run one after the other and the second reads what the first wrote
+    /// (PostgreSQL; SQLite's write transactions are one at a time already). Whether it exists.
+    pub async fn lock_registration(&mut self, id: &str) -> Result<bool, StorageError> {
+        in_tx!(self, |c| {
+            let done = sqlx::query("UPDATE registrations SET id = id WHERE id = $1")
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+
+    /// Marks registration `id` decided as `outcome` by `officer`, as status change `seq`;
+    /// only a pending registration changes (`NotPending` otherwise).
     pub async fn record_decision(
         &mut self,
         id: &str,
@@ -148,13 +162,13 @@ impl Tx {
         let (sql, detail, note) = match *outcome {
             Outcome::Approved { number } => (
                 "UPDATE registrations SET state = 'approved', registration_number = $2, decided_at = $3,
-                    decided_by = $4, change_seq = $5 WHERE id = $1",
+                    decided_by = $4, change_seq = $5 WHERE id = $1 AND state = 'pending_approval'",
                 number,
                 None,
             ),
             Outcome::Rejected { reason, note } => (
                 "UPDATE registrations SET state = 'rejected', reason = $2, decided_at = $3, decided_by = $4,
-                    change_seq = $5, reason_note = $6 WHERE id = $1",
+                    change_seq = $5, reason_note = $6 WHERE id = $1 AND state = 'pending_approval'",
                 reason,
                 Some(note),
             ),
@@ -166,13 +180,17 @@ impl Tx {
                 .bind(now)
                 .bind(officer)
                 .bind(seq);
-            match note {
+            let done = match note {
                 Some(note) => q.bind(note),
                 None => q,
             }
             .execute(&mut *c)
             .await?;
-            Ok(())
+            if done.rows_affected() == 1 {
+                Ok(())
+            } else {
+                Err(StorageError::NotPending("decided".into()))
+            }
         })
     }
 

@@ -1,0 +1,119 @@
+//! Races a campaign's busiest hour produces, on both backends: twenty decisions at once on
+//! one registration (a double-clicked Approve, an approve racing a reject) take effect once:
+//! one state, at most one number, one SMS, one audit row; the rest change nothing and say why.
+
+use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
+use panjiyan_server::harness::{Backend, TestServer};
+use panjiyan_server::on_both_backends;
+use serde_json::json;
+
+async fn twenty_decisions_at_once(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let phone = s.enrol("operator").await;
+    let today = panjiyan_core::india_time::today();
+    let adult = phone
+        .store
+        .units()
+        .unwrap()
+        .iter()
+        .flat_map(|u| phone.store.families_in_unit(&u.code).unwrap())
+        .flat_map(|f| f.members.into_iter().map(|m| m.member))
+        .find(|m| (20..=55).contains(&m.birth.age_on(today)))
+        .unwrap();
+    let form = RegistrationForm {
+        occupation_code: Some("construction".into()),
+        mobile: Some("9876543210".into()),
+        facts: ApplicantFacts::no_land(),
+        consent: true,
+        channel: panjiyan_core::registration::Channel::ServiceCentre,
+        ..RegistrationForm::new(adult.member_id.clone(), "operator")
+    };
+    let id = phone.store.create_draft(&form).unwrap();
+    phone
+        .store
+        .finalise(id, panjiyan_core::india_time::now_utc(), true)
+        .unwrap();
+    let batch: Vec<_> = phone
+        .store
+        .outbox_batch(10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.signed)
+        .collect();
+    let pushed = s
+        .http
+        .post(format!("{}/api/v1/push", s.url))
+        .bearer_auth(&phone.token)
+        .json(&json!({"protocol": 1, "registrations": batch, "backlog": {"pending": 1, "app_version": "t"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(pushed.status().is_success());
+
+    // Ten approvals and ten rejections, all sent before any is answered.
+    let token = s.login("officer").await;
+    let approve = json!({"decision": "approve"});
+    let reject = json!({"decision": "reject", "reason": "not_resident"});
+    let answers = panjiyan_server::harness::join_all((0..20).map(|i| {
+        let (s, token) = (&s, &token);
+        let body = if i % 2 == 0 { &approve } else { &reject };
+        async move {
+            let r = s.decide_with(token, id, body).await;
+            let status = r.status().as_u16();
+            (
+                i % 2 == 0,
+                status,
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    }))
+    .await;
+
+    let db = &s.app.db;
+    let row = db.registration(&id.to_string()).await.unwrap().unwrap();
+    let approved = row.state == "approved";
+    assert!(approved || row.state == "rejected", "{}", row.state);
+    assert_eq!(
+        row.registration_number.is_some(),
+        approved,
+        "a number only if approved"
+    );
+    for (was_approve, status, body) in &answers {
+        if *was_approve == approved {
+            // The same decision again changes nothing and answers what was decided.
+            assert_eq!(*status, 200, "{body}");
+            assert_eq!(body["state"], row.state.as_str());
+            assert_eq!(body["registration_number"], json!(row.registration_number));
+        } else {
+            assert_eq!(*status, 409, "{body}");
+            assert_eq!(body["error"]["code"], "not_pending");
+            let words = body["error"]["message"].as_str().unwrap();
+            assert!(words.contains("not pending approval"), "{words}");
+        }
+    }
+    let sms = db
+        .notifications_for(&id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.channel == "sms")
+        .count();
+    assert_eq!(sms, 1, "one SMS");
+    assert_eq!(
+        db.audit_for(&id.to_string()).await.unwrap().len(),
+        1,
+        "one audit row"
+    );
+    if approved {
+        // The number sequence moved by one: the next approval gets the next number.
+        let number = row.registration_number.unwrap();
+        assert!(number.ends_with("0000001"), "{number}");
+    }
+}
+
+on_both_backends!(
+    twenty_decisions_at_once_take_effect_once,
+    twenty_decisions_at_once
+);
