@@ -39,8 +39,18 @@ pub struct Settings {
     pub max_batch: usize,
     /// How long a sign-in lasts, in hours.
     pub session_hours: i64,
-    /// Failed sign-ins (per username and client) allowed in 15 minutes.
+    /// Sign-in attempts not followed by a success allowed in 15 minutes, per username and
+    /// client.
     pub max_login_failures: i64,
+    /// The same, per username from all clients together (guessing from many addresses).
+    pub max_login_failures_per_user: i64,
+    /// Failed sign-ins the whole server takes in 15 minutes before it refuses all for a while
+    /// (each costs an argon2 hash).
+    pub max_login_failures_global: i64,
+    /// Proxies (nginx) whose `X-Forwarded-For` names the client; nobody else's is believed.
+    pub trusted_proxies: Vec<crate::client_addr::Cidr>,
+    /// The bearer token `/metrics` asks for; without one, it answers this computer only.
+    pub metrics_token: Option<String>,
     /// Paid to a gram panchayat or urban body per approved registration, in paise.
     pub payout_paise: i64,
     /// Hours after which a device holding unsent data is flagged as silent.
@@ -59,6 +69,10 @@ impl Default for Settings {
             max_batch: 500,
             session_hours: 12,
             max_login_failures: 5,
+            max_login_failures_per_user: 20,
+            max_login_failures_global: 2_000,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
             payout_paise: 500,
             silent_after_hours: 48,
             rules: panjiyan_core::eligibility::RuleSet::mp_2018(),
@@ -74,6 +88,8 @@ pub struct App {
     pub pack_key: Arc<SigningKey>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    /// Password hashing runs on the blocking pool, this many at a time (one per core).
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +117,9 @@ impl App {
             pack_key: Arc::new(pack_key),
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
+            hashing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         })
     }
 

@@ -288,10 +288,18 @@ async fn department_list(
         .take(120)
         .map(|m| m.member_id.to_string())
         .collect();
+    let owner = district
+        .hierarchy
+        .places()
+        .iter()
+        .find(|p| p.level == panjiyan_core::location::Level::District)
+        .map(|p| p.code.to_string())
+        .ok_or(StorageError::Corrupt("demo district"))?;
     app.db
         .import_group(
             "ASHA workers",
             "Public Health and Family Welfare",
+            &owner,
             &ids,
             now_ms(),
         )

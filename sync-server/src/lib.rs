@@ -10,6 +10,7 @@
 //! | `texts` | the server's own texts (pages) in Hindi and English, before core's shared ones |
 //! | `decisions` | an officer's decision as one transaction: state, number, messages, audit |
 //! | `intake` | push intake: checks per record, storing exactly once, duplicates |
+//! | `client_addr` | the client's address as rate limits count it: past trusted proxies, IPv6 by /64 |
 //! | `roles` | `Role` and what each role may do |
 //! | `packs` | building and signing camp packs, deltas |
 //! | `camps` | who may staff a camp, camp times and ids, whether a device's pack is ready |
@@ -27,6 +28,7 @@ pub mod app;
 pub mod auth;
 pub mod campaign;
 pub mod camps;
+pub mod client_addr;
 pub mod csv_file;
 pub mod decisions;
 pub mod demo;

@@ -61,6 +61,19 @@ enum Command {
         /// registrations are judged by the rule set and version their pack carried.
         #[arg(long, default_value = "mp-2018", value_parser = ["mp-2018", "eshram"])]
         rules: String,
+        /// A proxy in front of the server (nginx) whose X-Forwarded-For names the client, as an
+        /// address or block (127.0.0.1, 10.0.0.0/8); repeat or separate with commas. Rate
+        /// limits count clients by it; without it, nobody's X-Forwarded-For is believed.
+        #[arg(
+            long = "trusted-proxy",
+            env = "PANJIYAN_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<String>,
+        /// The bearer token Prometheus must send for /metrics; without it, /metrics answers
+        /// only requests from this computer.
+        #[arg(long, env = "PANJIYAN_METRICS_TOKEN")]
+        metrics_token: Option<String>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -92,6 +105,10 @@ enum Command {
         /// The department that keeps the list.
         #[arg(long)]
         department: String,
+        /// The LGD code of the area the list belongs to (only that area's admins may replace
+        /// it); the top of the hierarchy if not given.
+        #[arg(long)]
+        area: Option<String>,
     },
     /// Write a synthetic district (locations CSV and Samagra JSON Lines) for trials.
     Generate {
@@ -204,7 +221,14 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
             payout_paise,
             silent_after_hours,
             rules,
+            trusted_proxies,
+            metrics_token,
         } => {
+            let trusted_proxies = trusted_proxies
+                .iter()
+                .map(|p| p.parse::<panjiyan_server::client_addr::Cidr>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("--trusted-proxy: {e}"))?;
             let rules = panjiyan_core::eligibility::RuleSet::builtin(&rules)
                 .ok_or_else(|| format!("unknown rule set {rules:?}"))?;
             let app = App::open(Settings {
@@ -213,6 +237,8 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
                 payout_paise,
                 silent_after_hours,
                 rules,
+                trusted_proxies,
+                metrics_token,
                 ..settings
             })
             .await?;
@@ -350,6 +376,7 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
             file,
             name,
             department,
+            area,
         } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {} as UTF-8 text: {e}", file.display()))?;
@@ -362,11 +389,31 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
                 return Err("give the list a --name and a --department".into());
             }
             let app = App::open(settings).await?;
+            let owner = match area {
+                Some(a) => app
+                    .db
+                    .place(a.trim())
+                    .await?
+                    .ok_or_else(|| {
+                        format!("--area {a}: no such place; import the locations first")
+                    })?
+                    .code
+                    .to_string(),
+                None => app
+                    .db
+                    .root_places()
+                    .await?
+                    .first()
+                    .ok_or("there are no places yet: import the locations first")?
+                    .code
+                    .to_string(),
+            };
             let (_, unknown) = app
                 .db
                 .import_group(
                     name.trim(),
                     department.trim(),
+                    &owner,
                     &ids,
                     panjiyan_server::storage::now_ms(),
                 )

@@ -57,7 +57,7 @@ impl Metrics {
 /// received in the last minute, and pending approvals per officer.
 pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageError> {
     use crate::storage::now_ms;
-    crate::rollup::catch_up(app).await?;
+    // Read as the rollup left them (at most a couple of seconds old): a scrape never writes.
     let now = now_ms();
     let mut out = String::new();
     let mut gauge = |name: &str, help: &str, lines: Vec<(String, i64)>| {
@@ -67,7 +67,8 @@ pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageEr
         }
     };
     let (mut holding, mut silent, mut unsent) = (0, 0, 0);
-    let mut officers = Vec::new();
+    // By the officers' area, never their names: (pending, oldest in days) per area.
+    let mut areas = std::collections::BTreeMap::new();
     for root in app.db.root_places().await? {
         let devices = app.db.device_backlog(root.code.as_str()).await?;
         for d in devices.iter().filter(|d| d.pending > 0 && !d.revoked) {
@@ -81,7 +82,7 @@ pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageEr
             let age_days = o
                 .oldest_day
                 .map_or(0, |d| panjiyan_core::india_time::india_day(now) - d);
-            officers.push((o.username, o.pending, age_days));
+            areas.insert(o.jurisdiction, (o.pending, age_days));
         }
     }
     gauge(
@@ -122,18 +123,18 @@ pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageEr
     );
     gauge(
         "panjiyan_officer_pending_approvals",
-        "Registrations waiting for each designated officer.",
-        officers
+        "Registrations waiting for the designated officers of each area.",
+        areas
             .iter()
-            .map(|(u, n, _)| (format!("{{officer=\"{u}\"}}"), *n))
+            .map(|(a, (n, _))| (format!("{{area=\"{a}\"}}"), *n))
             .collect(),
     );
     gauge(
         "panjiyan_officer_oldest_pending_days",
-        "Days the oldest registration has waited for each designated officer.",
-        officers
+        "Days the oldest registration has waited for the designated officers of each area.",
+        areas
             .iter()
-            .map(|(u, _, a)| (format!("{{officer=\"{u}\"}}"), *a))
+            .map(|(a, (_, d))| (format!("{{area=\"{a}\"}}"), *d))
             .collect(),
     );
     Ok(out)

@@ -32,6 +32,10 @@ impl Modify for BearerTokens {
         };
         components.add_security_scheme("user", bearer("token from /api/v1/login"));
         components.add_security_scheme("device", bearer("device_token from /api/v1/devices"));
+        components.add_security_scheme(
+            "metrics",
+            bearer("the token the server was started with (--metrics-token)"),
+        );
     }
 }
 

@@ -24,10 +24,21 @@ pub async fn catch_up(app: &App) -> Result<i64, StorageError> {
 
 /// Catches up every two seconds until `stop` turns true.
 pub async fn run(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut pass: u64 = 0;
     loop {
         if let Err(e) = catch_up(&app).await {
             tracing::warn!(error = %e, "progress rollup failed; trying again");
         }
+        // About once a minute: the rate limits keep a day of attempts and look-ups, no more.
+        if pass.is_multiple_of(30)
+            && let Err(e) = app
+                .db
+                .prune_limits(crate::storage::now_ms() - 86_400_000)
+                .await
+        {
+            tracing::warn!(error = %e, "pruning rate-limit rows failed; trying again later");
+        }
+        pass += 1;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             _ = stop.changed() => return,

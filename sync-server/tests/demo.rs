@@ -45,7 +45,8 @@ async fn the_demo_has_a_queue_for_its_officer() {
         vec![("pending_approval".to_owned(), 240)]
     );
     // A department list to compare against.
-    let groups = app.db.target_groups().await.unwrap();
+    let root = app.db.root_places().await.unwrap()[0].code.to_string();
+    let groups = app.db.target_groups(&root).await.unwrap();
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].members, 120);
     assert!(

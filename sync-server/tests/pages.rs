@@ -470,3 +470,87 @@ on_both_backends!(
     a_phone_clock_in_the_future_or_the_past_is_flagged_not_trusted,
     wrong_phone_clock
 );
+
+/// Posts a department list named `name` as `username`'s browser would; the status and page.
+async fn import_list(
+    s: &TestServer,
+    username: &str,
+    name: &str,
+    ids: &[&str],
+) -> (StatusCode, String) {
+    let cookie = session_cookie(&sign_in(s, username, false).await)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = panjiyan_server::web::csrf_token(cookie.split('=').nth(1).unwrap());
+    let csv = format!("samagra_member_id\n{}\n", ids.join("\n"));
+    let r = client()
+        .post(format!("{}/admin/groups", s.url))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_urlencoded_pairs(&[
+            ("csrf", &token),
+            ("name", name),
+            ("department", "Health"),
+            ("csv", &csv),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn list_owners(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let ids: Vec<String> = s
+        .district
+        .members
+        .iter()
+        .take(6)
+        .map(|m| m.member_id.to_string())
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let (status, _) = import_list(&s, "state", "ASHA workers", &ids[..4]).await;
+    assert_eq!(status, StatusCode::OK);
+    // The district's admin cannot replace the state's list of that name.
+    let (status, page) = import_list(&s, "collector", "ASHA workers", &ids[4..]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("ASHA workers") && page.contains("कुछ नहीं बदला गया"),
+        "{page}"
+    );
+    let root = s.app.db.root_places().await.unwrap()[0].code.to_string();
+    let lists = s.app.db.target_groups(&root).await.unwrap();
+    assert_eq!(lists.len(), 1);
+    assert_eq!(
+        (lists[0].members, lists[0].owner_area.as_deref()),
+        (4, Some(root.as_str())),
+        "unchanged"
+    );
+    // Its own list is its own; the state's admin sees it below, and it sees the state's above.
+    let (status, _) = import_list(&s, "collector", "Anganwadi workers", &ids[4..]).await;
+    assert_eq!(status, StatusCode::OK);
+    let district = s.places(panjiyan_core::location::Level::District)[0].to_string();
+    assert_eq!(s.app.db.target_groups(&root).await.unwrap().len(), 2);
+    let seen: Vec<String> = s
+        .app
+        .db
+        .target_groups(&district)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    assert_eq!(seen, ["ASHA workers", "Anganwadi workers"]);
+    // The district's admin may replace its own list.
+    let (status, _) = import_list(&s, "collector", "Anganwadi workers", &ids[..1]).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+on_both_backends!(
+    a_department_list_is_replaced_only_by_its_own_area,
+    list_owners
+);

@@ -235,7 +235,7 @@ async fn admin_pages(backend: Backend) {
         let metrics = fetch_in_page(&mut b, "/metrics");
         assert!(metrics.contains("panjiyan_devices_silent_with_unsent 1"), "{metrics}");
         assert!(metrics.contains("panjiyan_registrations_on_devices 5"));
-        assert!(metrics.contains("panjiyan_officer_pending_approvals{officer=\"ceo\"} 4"), "{metrics}");
+        assert!(metrics.contains(&format!("panjiyan_officer_pending_approvals{{area=\"{home}\"}} 4")), "{metrics}");
 
         // A department list from a file: five known members, one bad row, one unknown ID.
         b.goto(&format!("{base}/admin/groups"));

@@ -3,14 +3,14 @@
 
 use crate::app::App;
 use crate::auth::{SignedInUser, new_token, token_hash, verify_password};
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::storage::now_ms;
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 
 const WINDOW_MS: i64 = 15 * 60 * 1000;
 
@@ -28,36 +28,72 @@ pub struct Session {
     jurisdiction: String,
 }
 
-/// Checks a username and password (counting failures per username and client address) and
-/// opens a session. Shared by the JSON sign-in and the officer pages.
+/// A hash of no password, checked when the username is unknown, so that an unknown name
+/// takes as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crate::auth::hash_password("no user has this password"))
+}
+
+/// Under this key the whole server's failed sign-ins are counted.
+const ALL_CLIENTS: &str = "*";
+
+fn too_many() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        "too many failed sign-ins; wait 15 minutes and try again",
+    )
+}
+
+/// Checks a username and password and opens a session. Shared by the JSON sign-in and the
+/// officer pages. Attempts are counted before the check, per username and client (behind the
+/// trusted proxy, the real client; IPv6 by /64) and per username from everywhere; failures of
+/// the whole server too. The hash is checked on the blocking pool, a few at a time, and an
+/// unknown username is checked against a dummy hash, so the time taken tells nothing.
 pub(crate) async fn sign_in(
     app: &App,
-    client: &SocketAddr,
+    client: &ClientAddr,
     username: &str,
     password: &str,
 ) -> ApiResult<(crate::storage::User, String, i64)> {
-    let key = format!("{}|{}", username, client.ip());
+    let username = username.chars().take(64).collect::<String>();
+    let per_client = format!("{username}|{}", client.limit_key());
+    let per_user = format!("{username}|*");
     let now = now_ms();
-    if app.db.login_failures_since(&key, now - WINDOW_MS).await? >= app.settings.max_login_failures
+    let since = now - WINDOW_MS;
+    let s = &app.settings;
+    if app.db.login_failures_since(ALL_CLIENTS, since).await? >= s.max_login_failures_global
+        || app.db.count_login_attempt(&per_client, now, since).await? > s.max_login_failures
+        || app.db.count_login_attempt(&per_user, now, since).await? > s.max_login_failures_per_user
     {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            "too many failed sign-ins; wait 15 minutes and try again",
-        ));
+        return Err(too_many());
     }
-    let found = app.db.user_with_hash(username).await?;
-    let user = match found {
-        Some((user, hash)) if !user.disabled && verify_password(password, &hash) => user,
-        _ => {
-            app.db.record_login_failure(&key, now).await?;
-            return Err(ApiError::unauthorized(
-                "bad_credentials",
-                "wrong username or password",
-            ));
-        }
+    let found = app.db.user_with_hash(&username).await?;
+    let (user, hash) = match found {
+        Some((user, hash)) if !user.disabled => (Some(user), hash),
+        _ => (None, dummy_hash().to_owned()),
     };
-    app.db.clear_login_failures(&key).await?;
+    let matches = {
+        let _permit = app
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal())?;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|_| ApiError::internal())?
+    };
+    let Some(user) = user.filter(|_| matches) else {
+        app.db.record_login_failure(ALL_CLIENTS, now).await?;
+        return Err(ApiError::unauthorized(
+            "bad_credentials",
+            "wrong username or password",
+        ));
+    };
+    app.db.clear_login_failures(&per_client).await?;
+    app.db.clear_login_failures(&per_user).await?;
     let (token, hash) = new_token();
     let expires_at = now + app.settings.session_hours * 3_600_000;
     app.db.create_session(&hash, user.id, expires_at).await?;
@@ -80,7 +116,7 @@ pub(crate) async fn sign_in(
     ))]
 pub async fn login(
     State(app): State<App>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     body: Result<Json<Login>, JsonRejection>,
 ) -> ApiResult<Json<Session>> {
     let Json(login) = body?;

@@ -3,21 +3,25 @@
 //! unknown ID answer the same; look-ups are rate-limited per client address.
 
 use crate::app::App;
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::storage::now_ms;
 use askama::Template;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use panjiyan_core::messages::{Lang, Message};
 use panjiyan_core::registration::{RegistrationState, reject_reason_text};
 use panjiyan_core::validate::SamagraMemberId;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 
 /// Look-ups allowed per client address in ten minutes.
 const LOOKUPS_PER_WINDOW: i64 = 20;
+/// Look-ups the whole server answers in a window.
+const LOOKUPS_PER_WINDOW_ALL: i64 = 20_000;
+/// Under this key the whole server's look-ups are counted.
+const ALL_CLIENTS: &str = "*";
 const WINDOW_MS: i64 = 10 * 60 * 1000;
 
 /// `Laxmi Kushwaha` → `L**** K*******`: enough for a worker to recognise, not to identify.
@@ -47,13 +51,17 @@ pub struct WorkerStatusAnswer {
     pub text_en: String,
 }
 
-async fn look_up(app: &App, client: &SocketAddr, member_id: &str) -> ApiResult<WorkerStatusAnswer> {
+async fn look_up(app: &App, client: &ClientAddr, member_id: &str) -> ApiResult<WorkerStatusAnswer> {
     let now = now_ms();
+    // Per client (behind the trusted proxy, the real one; IPv6 by /64), and for the whole
+    // server, so that many addresses together cannot walk the member-ID space either.
+    let since = now - WINDOW_MS;
     if app
         .db
-        .status_lookups(&client.ip().to_string(), now, now - WINDOW_MS)
+        .status_lookups(&client.limit_key(), now, since)
         .await?
         > LOOKUPS_PER_WINDOW
+        || app.db.status_lookups(ALL_CLIENTS, now, since).await? > LOOKUPS_PER_WINDOW_ALL
     {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -127,7 +135,7 @@ async fn look_up(app: &App, client: &SocketAddr, member_id: &str) -> ApiResult<W
     ))]
 pub async fn status_json(
     State(app): State<App>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(member_id): Path<String>,
 ) -> ApiResult<Json<WorkerStatusAnswer>> {
     Ok(Json(look_up(&app, &client, &member_id).await?))
@@ -172,7 +180,7 @@ struct StatusPage {
     ))]
 pub async fn status_page(
     State(app): State<App>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Query(query): Query<PageQuery>,
 ) -> (StatusCode, Html<String>) {
     let (code, answer) = match query.member_id {

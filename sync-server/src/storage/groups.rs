@@ -13,6 +13,8 @@ pub struct TargetGroup {
     pub department: String,
     pub imported_at: i64,
     pub members: i64,
+    /// The area of the admin who imported it; only an admin of that area may replace it.
+    pub owner_area: Option<String>,
 }
 
 /// How much of a target group is registered in one unit.
@@ -35,26 +37,36 @@ pub struct Unregistered {
 }
 
 impl Db {
-    /// Imports (or replaces) a target group; returns its id and the member IDs not in Samagra.
+    /// Imports (or replaces) target group `name` for `owner_area`; returns its id and the
+    /// member IDs not in Samagra. A list of that name owned by another area is left alone
+    /// (`AlreadyExists`).
     pub async fn import_group(
         &self,
         name: &str,
         department: &str,
+        owner_area: &str,
         member_ids: &[String],
         now: i64,
     ) -> Result<(i64, Vec<String>), StorageError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO target_groups(name, department, imported_at) VALUES ($1, $2, $3)
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO target_groups(name, department, imported_at, owner_area) VALUES ($1, $2, $3, $4)
                  ON CONFLICT(name) DO UPDATE SET department = excluded.department, imported_at = excluded.imported_at
+                 WHERE target_groups.owner_area = excluded.owner_area
                  RETURNING id",
             )
             .bind(name)
             .bind(department)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .bind(owner_area)
+            .fetch_optional(&mut *tx)
             .await?;
+            let Some(id) = id else {
+                return Err(StorageError::AlreadyExists(
+                    "a list of that name, of another area,",
+                ));
+            };
             sqlx::query("DELETE FROM target_group_members WHERE group_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -87,13 +99,19 @@ impl Db {
         })
     }
 
-    pub async fn target_groups(&self) -> Result<Vec<TargetGroup>, StorageError> {
+    /// The lists an admin of `area` sees: those of their area, of places within it, and of
+    /// the areas above it.
+    pub async fn target_groups(&self, area: &str) -> Result<Vec<TargetGroup>, StorageError> {
         on_pool!(self, |pool| {
             Ok(sqlx::query_as(
-                "SELECT g.id, g.name, g.department, g.imported_at,
+                "SELECT g.id, g.name, g.department, g.imported_at, g.owner_area,
                     (SELECT count(*) FROM target_group_members m WHERE m.group_id = g.id) AS members
-                 FROM target_groups g ORDER BY g.name",
+                 FROM target_groups g
+                 WHERE EXISTS (SELECT 1 FROM place_ancestors a
+                    WHERE (a.code = g.owner_area AND a.ancestor = $1) OR (a.code = $1 AND a.ancestor = g.owner_area))
+                 ORDER BY g.name",
             )
+            .bind(area)
             .fetch_all(pool)
             .await?)
         })

@@ -168,6 +168,35 @@ impl Db {
         })
     }
 
+    /// Counts a sign-in attempt under `key` at `at` and says how many there have been since
+    /// `since`, this one included. Counting first, checking after, means parallel guesses each
+    /// see the others: no more than the limit get to the password check.
+    pub async fn count_login_attempt(
+        &self,
+        key: &str,
+        at: i64,
+        since: i64,
+    ) -> Result<i64, StorageError> {
+        self.record_login_failure(key, at).await?;
+        self.login_failures_since(key, since).await
+    }
+
+    /// Forgets sign-in attempts and status look-ups older than `before` (only the limits'
+    /// windows need them; nobody needs the addresses after that).
+    pub async fn prune_limits(&self, before: i64) -> Result<u64, StorageError> {
+        on_pool!(self, |pool| {
+            let a = sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                .bind(before)
+                .execute(pool)
+                .await?;
+            let b = sqlx::query("DELETE FROM status_lookups WHERE at < $1")
+                .bind(before)
+                .execute(pool)
+                .await?;
+            Ok(a.rows_affected() + b.rows_affected())
+        })
+    }
+
     pub async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64, StorageError> {
         on_pool!(self, |pool| {
             Ok(sqlx::query_scalar(

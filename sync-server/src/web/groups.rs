@@ -71,7 +71,7 @@ struct GroupsPage<'a> {
 pub async fn list(State(app): State<App>, user: PageUser) -> Result<Response, PageError> {
     let area = admin_area(&app, &user, None).await?;
     let mut groups = Vec::new();
-    for group in app.db.target_groups().await? {
+    for group in app.db.target_groups(&area).await? {
         let coverage = Totals::of(&app.db.group_coverage(group.id, &area).await?);
         groups.push(GroupLine { group, coverage });
     }
@@ -103,7 +103,7 @@ pub async fn import(
     user: PageUser,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    admin_area(&app, &user, None).await?;
+    let area = admin_area(&app, &user, None).await?;
     let pairs = form_pairs(&body);
     user.check_form(&pairs)?;
     let lang = user.lang;
@@ -142,10 +142,20 @@ pub async fn import(
             ));
         }
     };
-    let (id, unknown) = app
+    // The list belongs to the admin's own area; another area's list of that name stays.
+    let imported = app
         .db
-        .import_group(&name, &department, &ids, now_ms())
-        .await?;
+        .import_group(&name, &department, &area, &ids, now_ms())
+        .await;
+    let (id, unknown) = match imported {
+        Err(crate::storage::StorageError::AlreadyExists(_)) => {
+            return again(tm(
+                lang,
+                Message::new("page.groups.problem_taken").with("name", &name),
+            ));
+        }
+        other => other?,
+    };
     tracing::info!(
         group = id,
         members = ids.len() - unknown.len(),
@@ -266,7 +276,7 @@ pub async fn show(
     let lang = user.lang;
     let group = app
         .db
-        .target_groups()
+        .target_groups(&area)
         .await?
         .into_iter()
         .find(|g| g.id == id)

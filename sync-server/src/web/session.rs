@@ -8,12 +8,11 @@ use crate::auth::token_hash;
 use crate::storage::{User, now_ms};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use panjiyan_core::messages::Lang;
-use std::net::SocketAddr;
 
 const SESSION_COOKIE: &str = "panjiyan_session";
 
@@ -109,9 +108,50 @@ pub struct SignInQuery {
 }
 
 /// Only a path on this site: never an open redirect.
+/// Where sign-in may send back to: a path of the officer or admin pages, in plain characters
+/// only (a tab, a backslash or a second slash can make a browser leave the site).
 fn local_path(next: Option<&str>) -> &str {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/officer/queue")
+    let ours = |n: &&str| {
+        ["/officer", "/admin"]
+            .iter()
+            .any(|p| *n == *p || n.strip_prefix(p).is_some_and(|r| r.starts_with(['/', '?'])))
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-_.?=&%+".contains(&b))
+            && !n.contains("//")
+            && !n.contains("/.")
+    };
+    next.filter(ours).unwrap_or("/officer/queue")
+}
+
+#[cfg(test)]
+mod redirect_tests {
+    use super::local_path;
+
+    #[test]
+    fn sign_in_sends_back_only_to_our_own_pages() {
+        for ok in [
+            "/officer/queue",
+            "/admin/progress?place=2301",
+            "/officer/registrations/abc-1",
+            "/admin",
+        ] {
+            assert_eq!(local_path(Some(ok)), ok);
+        }
+        for bad in [
+            "/\t/evil.example",
+            "/\\evil.example",
+            "//evil.example",
+            "/officer//evil.example",
+            "https://evil.example",
+            "/officer/../../evil",
+            "/officerx",
+            "/status",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/officer/queue", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/officer/queue");
+    }
 }
 
 #[derive(Template)]
@@ -151,7 +191,7 @@ pub async fn sign_in_page(
 
 pub async fn sign_in(
     State(app): State<App>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: crate::client_addr::ClientAddr,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {

@@ -1,0 +1,184 @@
+//! Rate limits that hold behind the HTTPS proxy a deployment runs, on both backends: each
+//! worker behind nginx has their own status look-up budget (an IPv6 client by its /64), a
+//! forged X-Forwarded-For from outside changes nothing, one officer's wrong passwords lock out
+//! only that client, guessing from many clients stops at the per-username limit, and twenty
+//! guesses at once get no more password checks than five.
+
+use panjiyan_server::client_addr::Cidr;
+use panjiyan_server::harness::{Backend, PASSWORD, Setup, TestServer};
+use panjiyan_server::on_both_backends;
+use reqwest::StatusCode;
+
+/// A status look-up as `client` (sent as nginx would forward it).
+async fn look_up(s: &TestServer, client: &str) -> StatusCode {
+    s.http
+        .get(format!("{}/api/v1/worker-status/123456789", s.url))
+        .header("x-forwarded-for", client)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn sign_in(s: &TestServer, client: &str, username: &str, password: &str) -> StatusCode {
+    s.http
+        .post(format!("{}/api/v1/login", s.url))
+        .header("x-forwarded-for", client)
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn behind_the_proxy(backend: Backend) {
+    let mut setup = Setup::every_role();
+    setup.settings.trusted_proxies = vec!["127.0.0.1".parse::<Cidr>().unwrap()];
+    let Some(s) = TestServer::start_with(backend, setup).await else {
+        return;
+    };
+    // Twenty look-ups in ten minutes per client; the next is refused, for that client only.
+    for _ in 0..20 {
+        assert_eq!(look_up(&s, "198.51.100.1").await, StatusCode::OK);
+    }
+    assert_eq!(
+        look_up(&s, "198.51.100.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        look_up(&s, "198.51.100.2").await,
+        StatusCode::OK,
+        "another worker"
+    );
+    // A forged address to the left of what nginx appended changes nothing.
+    assert_eq!(
+        look_up(&s, "10.9.9.9, 198.51.100.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // IPv6: addresses within one /64 are one client.
+    for i in 0..20 {
+        assert_eq!(
+            look_up(&s, &format!("2001:db8:1:2::{i:x}")).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        look_up(&s, "2001:db8:1:2:ffff::1").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a rotated address in the same /64"
+    );
+    assert_eq!(look_up(&s, "2001:db8:1:3::1").await, StatusCode::OK);
+    // Pruned after their day, the rows no longer count (nothing else keeps the addresses).
+    assert!(s.app.db.prune_limits(i64::MAX).await.unwrap() >= 40);
+    assert_eq!(look_up(&s, "198.51.100.1").await, StatusCode::OK);
+
+    // Five wrong passwords lock out that client, not the officer everywhere.
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(&s, "203.0.113.1", "officer", "wrong").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in(&s, "203.0.113.1", "officer", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in(&s, "203.0.113.2", "officer", PASSWORD).await,
+        StatusCode::OK
+    );
+    // An unknown name is told exactly what a wrong password is.
+    assert_eq!(
+        sign_in(&s, "203.0.113.3", "nobody-at-all", "x").await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Guessing one officer's password from many addresses stops at twenty attempts.
+    for client in 0..4 {
+        for _ in 0..5 {
+            sign_in(&s, &format!("192.0.2.{client}"), "collector", "wrong").await;
+        }
+    }
+    assert_eq!(
+        sign_in(&s, "192.0.2.200", "collector", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the per-username limit"
+    );
+
+    // Twenty guesses at once from one client: no more than five reach the password check.
+    let answers = panjiyan_server::harness::join_all(
+        (0..20).map(|_| sign_in(&s, "198.51.100.77", "state", "wrong")),
+    )
+    .await;
+    let checked = answers
+        .iter()
+        .filter(|a| **a == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|a| **a == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(checked <= 5, "{checked} guesses checked");
+    assert_eq!(checked + refused, 20);
+}
+
+async fn without_a_proxy(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    // Nobody is trusted: a new X-Forwarded-For on each request is still the same client.
+    for i in 0..20 {
+        assert_eq!(
+            look_up(&s, &format!("198.51.100.{i}")).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        look_up(&s, "198.51.100.250").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+on_both_backends!(
+    limits_count_the_client_behind_a_trusted_proxy,
+    behind_the_proxy
+);
+on_both_backends!(
+    a_forged_forwarded_for_changes_nothing_without_a_proxy,
+    without_a_proxy
+);
+
+async fn metrics_behind_a_token(backend: Backend) {
+    let mut setup = Setup::every_role();
+    setup.settings.metrics_token = Some("scrape-secret".into());
+    let Some(s) = TestServer::start_with(backend, setup).await else {
+        return;
+    };
+    let get = |token: Option<&'static str>| {
+        let mut r = s.http.get(format!("{}/metrics", s.url));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        async move { r.send().await.unwrap() }
+    };
+    assert_eq!(get(None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(get(Some("guess")).await.status(), StatusCode::UNAUTHORIZED);
+    let ok = get(Some("scrape-secret")).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let text = ok.text().await.unwrap();
+    assert!(
+        text.contains("panjiyan_officer_pending_approvals"),
+        "{text}"
+    );
+    for user in ["officer", "collector", "secretary"] {
+        assert!(
+            !text.contains(&format!("\"{user}\"")),
+            "no usernames in labels: {text}"
+        );
+    }
+}
+
+on_both_backends!(
+    metrics_need_the_token_and_name_nobody,
+    metrics_behind_a_token
+);
