@@ -173,3 +173,96 @@ on_both_backends!(
     progress_counts_follow_registrations,
     counts_follow_registrations
 );
+
+/// Decisions committing while the rollup folds: the counts must still equal the
+/// registrations (on PostgreSQL each statement of a fold would otherwise see another
+/// snapshot, and a decision between them be counted twice).
+async fn decisions_race_the_rollup(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = fresh_database(backend, dir.path()).await else {
+        return;
+    };
+    let app = App::open(Settings {
+        database_url: url,
+        ..Settings::default()
+    })
+    .await
+    .unwrap();
+    panjiyan_server::demo::seed(&app).await.unwrap();
+    let officer = app.db.user_with_hash("collector").await.unwrap().unwrap().0;
+    let district = officer.jurisdiction.clone();
+    let (_, queue) = app
+        .db
+        .pending_queue(&district, &QueueFilter::default(), 1_000)
+        .await
+        .unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The rollup, folding as fast as it can (each pass a few changes) while decisions land.
+    let folder = {
+        let (app, stop) = (app.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut passes = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && passes < 100_000 {
+                match app.db.catch_up_progress(3).await {
+                    Ok(_) => {}
+                    Err(e) if e.is_serialization_failure() => {}
+                    Err(e) => panic!("the rollup failed: {e}"),
+                }
+                passes += 1;
+            }
+        })
+    };
+    let decide = |i: usize, id: String| {
+        let app = app.clone();
+        async move {
+            let d = if i.is_multiple_of(3) {
+                Decision::Reject {
+                    reason: "not_resident".into(),
+                    note: None,
+                }
+            } else {
+                Decision::Approve
+            };
+            panjiyan_server::decisions::decide(
+                &app.db,
+                &id,
+                &d,
+                officer.id,
+                &app.settings.number_format,
+                now_ms(),
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let decisions: Vec<_> = queue
+        .iter()
+        .take(120)
+        .enumerate()
+        .map(|(i, r)| tokio::spawn(decide(i, r.id.clone())))
+        .collect();
+    for d in decisions {
+        d.await.unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    folder.await.unwrap();
+    panjiyan_server::rollup::catch_up(&app).await.unwrap();
+    let folded = by_state(&app.db.progress_by_day(&district).await.unwrap());
+    // A recount from scratch is the truth the fold must equal.
+    app.db.rebuild_progress().await.unwrap();
+    let recounted = by_state(&app.db.progress_by_day(&district).await.unwrap());
+    assert_eq!(folded, recounted);
+    assert_eq!(
+        recounted,
+        BTreeMap::from([
+            ("approved".into(), 80),
+            ("pending_approval".into(), 120),
+            ("rejected".into(), 40)
+        ])
+    );
+}
+
+on_both_backends!(
+    decisions_racing_the_rollup_are_counted_once,
+    decisions_race_the_rollup
+);

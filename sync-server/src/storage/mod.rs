@@ -56,6 +56,15 @@ pub enum StorageError {
     NotPending(String),
 }
 
+impl StorageError {
+    /// Another transaction changed what this one read (PostgreSQL's serialization failure):
+    /// nothing was written, and trying again later is right.
+    pub fn is_serialization_failure(&self) -> bool {
+        matches!(self, StorageError::Database(e)
+            if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("40001"))
+    }
+}
+
 pub fn now_ms() -> i64 {
     panjiyan_core::india_time::now_ms()
 }
@@ -108,6 +117,12 @@ pub(crate) use {in_tx, on_pool};
 trait BeginWrite {
     type Database: sqlx::Database;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>;
+    /// A write transaction whose statements all see one snapshot (PostgreSQL: REPEATABLE
+    /// READ; a row changed by another transaction since then fails with a serialization
+    /// error instead of being read twice. SQLite: one writer at a time anyway).
+    async fn begin_snapshot(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>;
 }
 
 /// `sub`: the place `$1` and every place under it, read from the hierarchy's closure

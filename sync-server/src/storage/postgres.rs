@@ -22,6 +22,13 @@ impl super::BeginWrite for PgPool {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.begin().await
     }
+
+    async fn begin_snapshot(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            .await
+    }
 }
 
 /// Creates an empty database with a unique name beside the one `server_url` points at and

@@ -67,7 +67,10 @@ impl Db {
             if behind == 0 {
                 return Ok(0);
             }
-            let mut tx = pool.begin_write().await?;
+            // One snapshot for the whole fold: a decision committing between its statements
+            // would otherwise be subtracted under one state and added under another, or
+            // counted twice (PostgreSQL's default gives each statement its own snapshot).
+            let mut tx = pool.begin_snapshot().await?;
             // Taking the cursor row's lock makes the rollup one writer at a time.
             let cursor: i64 = sqlx::query_scalar(
                 "UPDATE counters SET value = value WHERE name = 'progress_cursor' RETURNING value",
