@@ -35,6 +35,7 @@ fn pack_info(unit: &LgdCode, level: Level) -> PackInfo {
         rules_id: "mp-2018".into(),
         rules_version: 1,
         occupations_version: 1,
+        rules: None,
     }
 }
 

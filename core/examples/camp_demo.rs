@@ -80,6 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rules_id: "mp-2018".into(),
         rules_version: 1,
         occupations_version: 1,
+        rules: None,
     };
     let bytes = pack::build_full(&info, &contents, &server_key)?;
     let manifest = pack::read_manifest(&bytes)?;

@@ -54,6 +54,7 @@ fn pack_bytes(v: u64, key: &SigningKey) -> Vec<u8> {
         rules_id: "mp-2018".into(),
         rules_version: 1,
         occupations_version: 1,
+        rules: None,
     };
     pack::build_full(&info, &contents(v), key).unwrap()
 }

@@ -294,6 +294,54 @@ fn a_pack_with_rules_this_app_does_not_know_is_refused_before_anything_changes()
 }
 
 #[test]
+fn a_campaigns_own_rule_set_travels_in_the_pack_and_judges_on_the_device() {
+    let c = camp(300);
+    let own = panjiyan_core::eligibility::RuleSet::from_json(
+        r#"{"id": "camp-2026", "version": 3, "name_hi": "नियम", "name_en": "Rules",
+            "rules": [{"kind": "age_range", "min": 40, "max": 60}]}"#,
+    )
+    .unwrap();
+    let mut newer = info(&c.unit, 2);
+    newer.rules_id = own.id.clone();
+    newer.rules_version = own.version;
+    newer.rules = Some(own.clone());
+    let bytes = pack::build_full(&newer, &c.contents, &c.server).unwrap();
+    c.store
+        .import_pack(&bytes, &[c.server.public_key()])
+        .unwrap();
+    assert_eq!(
+        c.store.rules("camp-2026", 3).unwrap(),
+        own,
+        "kept by id and version"
+    );
+    // A worker of 25 passes the built-in rules but not the campaign's own (40 and over).
+    let young = c
+        .contents
+        .members
+        .iter()
+        .find(|m| (20..=30).contains(&m.birth.age_on(NOW.date())))
+        .unwrap();
+    let id = c.store.create_draft(&form(young)).unwrap();
+    match c.store.finalise(id, NOW, false) {
+        Err(StoreError::FormProblems(p)) => {
+            assert_eq!(p[0].message.key, "eligibility.age_below_min")
+        }
+        other => panic!("expected the campaign's rule to refuse, got {other:?}"),
+    }
+    // A pack naming a rule set it does not carry (and the app does not have) is refused.
+    let mut bare = info(&c.unit, 3);
+    bare.rules_id = "camp-2027".into();
+    let bytes = pack::build_full(&bare, &c.contents, &c.server).unwrap();
+    assert_eq!(
+        c.store
+            .import_pack(&bytes, &[c.server.public_key()])
+            .unwrap_err()
+            .code(),
+        "unknown_rules"
+    );
+}
+
+#[test]
 fn a_member_cannot_be_registered_twice_on_one_device() {
     let c = camp(300);
     let m = eligible(&c.contents, 0);

@@ -38,6 +38,7 @@ fn version_one_snapshot(path: &std::path::Path) -> (LgdCode, usize, String) {
         rules_id: "mp-2018".into(),
         rules_version: 1,
         occupations_version: 1,
+        rules: None,
     };
     let store = DeviceStore::open(path, &KEY).unwrap();
     store
@@ -49,7 +50,7 @@ fn version_one_snapshot(path: &std::path::Path) -> (LgdCode, usize, String) {
     let device = store.device_id().to_owned();
     drop(store);
     let c = Connection::open(path).unwrap();
-    c.execute_batch("DROP TABLE registrations; DROP TABLE camps; DROP TABLE download_chunks; PRAGMA user_version = 1;")
+    c.execute_batch("DROP TABLE registrations; DROP TABLE camps; DROP TABLE download_chunks; DROP TABLE rule_sets; PRAGMA user_version = 1;")
         .unwrap();
     let v1 = {
         let fresh = tempfile::NamedTempFile::new().unwrap();

@@ -103,7 +103,7 @@ fn camp_day(c: DeviceCamp, now_ms: i64) -> CampDay {
 /// The rule set named by the pack of `unit`, at its version: the one finalise judges by.
 fn rules_of(store: &DeviceStore, unit: &LgdCode) -> Result<RuleSet, PanjiyanError> {
     let unit = store.unit(unit)?.ok_or(StoreError::MemberNotFound)?;
-    Ok(RuleSet::find(&unit.rules_id, unit.rules_version).map_err(StoreError::from)?)
+    Ok(store.rules(&unit.rules_id, unit.rules_version)?)
 }
 
 fn form(f: Form) -> Result<RegistrationForm, PanjiyanError> {

@@ -5,6 +5,7 @@ use crate::metrics::Metrics;
 use crate::storage::{Db, StorageError, now_ms};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::keys::SigningKey;
 use std::future::Future;
 use std::sync::Arc;
@@ -90,6 +91,8 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Password hashing runs on the blocking pool, this many at a time (one per core).
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Rule sets admins loaded (this run's and earlier ones'), beside the built-in ones.
+    pub loaded_rules: Arc<Vec<RuleSet>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +103,14 @@ pub enum StartError {
     BadServerKey,
     #[error("could not serve: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the campaign's rule set could not be written down")]
+    BadRules,
+    #[error(
+        "rule set {id} version {version} was loaded before with other rules: give the changed rules a higher version"
+    )]
+    RulesVersionTaken { id: String, version: u32 },
+    #[error("rule set id {0:?} is a built-in rule set's: give your own rules another id")]
+    BuiltInRulesId(String),
 }
 
 impl App {
@@ -112,6 +123,29 @@ impl App {
             .server_key(candidate.key_id(), candidate.pkcs8(), now_ms())
             .await?;
         let pack_key = SigningKey::from_pkcs8(&pkcs8).map_err(|_| StartError::BadServerKey)?;
+        // A campaign's own rule set is kept by id and version, so that registrations judged
+        // by it stay checkable after the campaign moves on to another.
+        let rules = &settings.rules;
+        if RuleSet::builtin(&rules.id).is_none() {
+            let json = serde_json::to_string(rules).map_err(|_| StartError::BadRules)?;
+            db.save_rule_set(&rules.id, rules.version, &json, now_ms())
+                .await
+                .map_err(|e| match e {
+                    StorageError::AlreadyExists(_) => StartError::RulesVersionTaken {
+                        id: rules.id.clone(),
+                        version: rules.version,
+                    },
+                    other => StartError::Storage(other),
+                })?;
+        } else if RuleSet::builtin(&rules.id).as_ref() != Some(rules) {
+            return Err(StartError::BuiltInRulesId(rules.id.clone()));
+        }
+        let loaded_rules = db
+            .rule_sets()
+            .await?
+            .iter()
+            .filter_map(|j| RuleSet::from_json(j).ok())
+            .collect();
         Ok(App {
             db: Arc::new(db),
             pack_key: Arc::new(pack_key),
@@ -120,6 +154,17 @@ impl App {
             hashing: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            loaded_rules: Arc::new(loaded_rules),
+        })
+    }
+
+    /// Rule set `id` at exactly `version`: built in, or one an admin loaded; never another.
+    pub fn rules(&self, id: &str, version: u32) -> Option<RuleSet> {
+        RuleSet::find(id, version).ok().or_else(|| {
+            self.loaded_rules
+                .iter()
+                .find(|r| r.id == id && r.version == version)
+                .cloned()
         })
     }
 

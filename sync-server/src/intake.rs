@@ -7,7 +7,6 @@
 
 use crate::app::App;
 use crate::storage::{Db, Device, HeldRegistration, IncomingRegistration, StorageError, now_ms};
-use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::india_time;
 use panjiyan_core::keys::{PublicKey, to_hex};
 use panjiyan_core::messages::Message;
@@ -49,23 +48,23 @@ pub async fn receive(
         }
     }
     let units: Vec<String> = within.keys().cloned().collect();
-    let clock = Clock {
-        now: now_ms(),
-        first_pack_built: app.db.first_pack_built(&units).await?,
+    let batch = Batch {
+        device,
+        key: &key,
+        occupations: &occupations,
+        members: &members,
+        within: &within,
+        clock: Clock {
+            now: now_ms(),
+            first_pack_built: app.db.first_pack_built(&units).await?,
+        },
+        app,
     };
     let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(registrations.len());
     let mut ready = Vec::new();
     let mut slots = Vec::new();
     for signed in registrations {
-        match check(
-            device,
-            &key,
-            signed,
-            &occupations,
-            &members,
-            &within,
-            &clock,
-        ) {
+        match check(&batch, signed) {
             Ok(record) => {
                 slots.push(answers.len());
                 ready.push(record);
@@ -90,6 +89,20 @@ pub async fn receive(
         });
     }
     Ok(answers.into_iter().flatten().collect())
+}
+
+/// What every record of one push is checked against, looked up once for the batch.
+struct Batch<'a> {
+    device: &'a Device,
+    key: &'a PublicKey,
+    occupations: &'a OccupationList,
+    /// The Samagra unit and record of each member the batch names.
+    members: &'a HashMap<String, (String, Member)>,
+    /// Whether each of those units is within the device's area.
+    within: &'a HashMap<String, bool>,
+    clock: Clock,
+    /// Whose rule sets (built in, or loaded by an admin) judge the records.
+    app: &'a App,
 }
 
 /// How far ahead of the server a phone's clock may run before its times are doubted.
@@ -117,14 +130,18 @@ impl Clock {
 /// Checks one record: signature by the device's enrolled key, then the same rules the device
 /// ran. Ok is a record ready to store; Err is the answer to send back.
 fn check(
-    device: &Device,
-    key: &PublicKey,
+    batch: &Batch<'_>,
     signed: &SignedRegistration,
-    occupations: &OccupationList,
-    members: &HashMap<String, (String, Member)>,
-    within: &HashMap<String, bool>,
-    clock: &Clock,
 ) -> Result<IncomingRegistration, (uuid::Uuid, PushOutcome)> {
+    let Batch {
+        device,
+        key,
+        occupations,
+        members,
+        within,
+        clock,
+        app,
+    } = batch;
     let id = signed.parse_unverified().map(|p| p.id).unwrap_or_else(|_| {
         serde_json::from_str::<serde_json::Value>(&signed.payload)
             .ok()
@@ -167,8 +184,49 @@ fn check(
     if !payload.consent {
         reasons.push(Message::new("form.consent_required"));
     }
+    // What the phone typed is bounded as its form bounds it: a record is not a place to keep
+    // a megabyte.
+    let migrant = payload.migrant.as_ref();
+    for (field, value, most) in [
+        ("operator_id", Some(payload.operator_id.as_str()), 64),
+        ("camp_id", payload.camp_id.as_deref(), 100),
+        (
+            "migrant.state_worked_in",
+            migrant.map(|m| m.state_worked_in.as_str()),
+            100,
+        ),
+        (
+            "migrant.district_or_city",
+            migrant.and_then(|m| m.district_or_city.as_deref()),
+            100,
+        ),
+        (
+            "migrant.returned_on",
+            migrant.and_then(|m| m.returned_on.as_deref()),
+            10,
+        ),
+    ] {
+        if value.is_some_and(|v| v.chars().count() > most) {
+            reasons.push(
+                Message::new("push.field_too_long")
+                    .with("field", field)
+                    .with("max", most),
+            );
+        }
+    }
+    if let Some(m) = migrant {
+        if m.state_worked_in.trim().is_empty() {
+            reasons.push(Message::new("form.migrant_state_required"));
+        }
+        if m.trade_code
+            .as_deref()
+            .is_some_and(|c| !occupations.contains(c))
+        {
+            reasons.push(Message::new("form.migrant_trade_unknown"));
+        }
+    }
     // The rule set and version the pack carried, as the device judged by; never another.
-    let Ok(rules) = RuleSet::find(&payload.rules_id, payload.rules_version) else {
+    let Some(rules) = app.rules(&payload.rules_id, payload.rules_version) else {
         return Err(invalid("push.rules_unknown"));
     };
     // A phone clock the server doubts is kept for the officer, and the age is judged on the
@@ -200,6 +258,9 @@ fn check(
         occupation_code: payload.occupation_code,
         camp_id: payload.camp_id.filter(|c| !c.trim().is_empty()),
         device_time_doubted,
+        migrant: payload.migrant,
+        rules_id: payload.rules_id,
+        rules_version: payload.rules_version,
     })
 }
 

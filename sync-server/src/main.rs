@@ -61,6 +61,11 @@ enum Command {
         /// registrations are judged by the rule set and version their pack carried.
         #[arg(long, default_value = "mp-2018", value_parser = ["mp-2018", "eshram"])]
         rules: String,
+        /// The campaign's own rule set instead, as JSON (id, version, names, rules; see
+        /// core/data/rules/): checked when the server starts; packs carry it, signed, to the
+        /// phones. A changed rule set needs a higher version.
+        #[arg(long, conflicts_with = "rules")]
+        rules_file: Option<PathBuf>,
         /// A proxy in front of the server (nginx) whose X-Forwarded-For names the client, as an
         /// address or block (127.0.0.1, 10.0.0.0/8); repeat or separate with commas. Rate
         /// limits count clients by it; without it, nobody's X-Forwarded-For is believed.
@@ -221,6 +226,7 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
             payout_paise,
             silent_after_hours,
             rules,
+            rules_file,
             trusted_proxies,
             metrics_token,
         } => {
@@ -229,8 +235,16 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
                 .map(|p| p.parse::<panjiyan_server::client_addr::Cidr>())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| format!("--trusted-proxy: {e}"))?;
-            let rules = panjiyan_core::eligibility::RuleSet::builtin(&rules)
-                .ok_or_else(|| format!("unknown rule set {rules:?}"))?;
+            let rules = match rules_file {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file)
+                        .map_err(|e| format!("--rules-file {}: {e}", file.display()))?;
+                    panjiyan_core::eligibility::RuleSet::from_json(&text)
+                        .map_err(|e| format!("--rules-file {}: {e}", file.display()))?
+                }
+                None => panjiyan_core::eligibility::RuleSet::builtin(&rules)
+                    .ok_or_else(|| format!("unknown rule set {rules:?}"))?,
+            };
             let app = App::open(Settings {
                 number_format,
                 max_body_bytes,

@@ -33,6 +33,10 @@ async fn info(app: &App, unit: &str, version: i64) -> Result<PackInfo, PackBuild
         unit_name_en: place.name_en,
         version: version as u64,
         rules_id: rules.id.clone(),
+        // A rule set the phone does not have built in travels, signed, in the manifest.
+        rules: panjiyan_core::eligibility::RuleSet::builtin(&rules.id)
+            .is_none()
+            .then(|| rules.clone()),
         rules_version: rules.version,
         occupations_version: OccupationList::builtin().version,
     })

@@ -226,8 +226,9 @@ fn phone_day(
     );
     for (i, m) in people.iter().enumerate() {
         let mut f = form(m, &camp.id);
-        if n == 0 && i == 1 {
-            // A returned migrant, asked on the phone.
+        if n == 1 && i == 1 {
+            // A returned migrant, asked on the phone (the second of the second camp: the
+            // first there is rejected below, this one stays pending).
             f.migrant = Some(MigrantDetails {
                 state_worked_in: "Maharashtra".into(),
                 district_or_city: Some("Pune".into()),
@@ -540,7 +541,8 @@ async fn district_day(backend: Backend) {
             .clone();
         (l.planned.clone(), l.migrant.clone().unwrap(), second)
     };
-    b = tokio::task::spawn_blocking({
+    let pending_in_csv;
+    (b, pending_in_csv) = tokio::task::spawn_blocking({
         let base = base.clone();
         let (first_camp, second) = (planned[0].clone(), second_camp_first.clone());
         move || {
@@ -575,7 +577,25 @@ async fn district_day(backend: Backend) {
             b.follow("#reject");
             b.wait_for("#done");
             b.screenshot(&format!("{label}-02-rejected"));
-            b
+            // The pending queue as CSV: the migrant's details in their own columns.
+            let pending = csv_rows(&fetch_in_page(&mut b, "/officer/queue?format=csv"));
+            let row = pending
+                .iter()
+                .find(|r| r["registration_id"] == migrant)
+                .expect("the migrant is pending");
+            let details = [
+                "migrant_state",
+                "migrant_district_or_city",
+                "migrant_trade",
+                "migrant_months_away",
+                "migrant_returned_on",
+            ]
+            .map(|c| row[c].as_str());
+            assert_eq!(
+                details,
+                ["Maharashtra", "Pune", "construction", "30", "2026-03-15"]
+            );
+            (b, pending.len())
         }
     })
     .await
@@ -662,6 +682,11 @@ async fn district_day(backend: Backend) {
         "the SMS carries the number the phone shows"
     );
     let everyone = |_: &Made| true;
+    assert_eq!(
+        pending_in_csv,
+        l.count(everyone, "pending_approval"),
+        "the queue's CSV"
+    );
     let expected_registered = l.count(everyone, "pending_approval") + l.count(everyone, "approved");
     // Channels count what counts towards a target: pending and approved.
     let at_camps = |m: &Made| m.channel == "camp";
@@ -675,6 +700,34 @@ async fn district_day(backend: Backend) {
         .map(|(m, n)| (m.clone(), n.clone()))
         .unwrap();
     let block_code = block.to_string();
+    // A department's list: one approved worker, one pending, one rejected, two never seen.
+    let member_in = |state: &str| {
+        l.made
+            .iter()
+            .find(|m| l.state_of(&m.id) == state && !l.duplicates.contains(&m.id))
+            .map(|m| m.member_id.clone())
+            .unwrap()
+    };
+    let made_members: BTreeSet<&str> = l.made.iter().map(|m| m.member_id.as_str()).collect();
+    let mut list = vec![
+        member_in("approved"),
+        member_in("pending_approval"),
+        member_in("rejected"),
+    ];
+    list.extend(
+        server
+            .adults_within(&villages[0])
+            .into_iter()
+            .map(|m| m.member_id.to_string())
+            .filter(|m| !made_members.contains(m.as_str()))
+            .take(2),
+    );
+    let list_file = dir.path().join("asha.csv");
+    std::fs::write(
+        &list_file,
+        format!("samagra_member_id\n{}\n", list.join("\n")),
+    )
+    .unwrap();
     let ledger_view = (
         planned.clone(),
         l.unplanned.clone().unwrap(),
@@ -803,6 +856,20 @@ async fn district_day(backend: Backend) {
             "{answer}"
         );
         b.screenshot(&format!("{label}-05-worker-status"));
+        // The department's list against who is registered: two of its five.
+        b.goto(&format!("{base}/admin/groups"));
+        b.fill("#g-name", "ASHA workers");
+        b.fill("#g-department", "Health");
+        b.upload("#g-file", &list_file);
+        b.wait_for_script("return document.getElementById('g-csv').value.length > 0");
+        b.follow("#import");
+        b.follow("#open-group");
+        let group_path = b.url().replacen(&base, "", 1);
+        let coverage = csv_rows(&fetch_in_page(&mut b, &format!("{group_path}?format=csv")));
+        let members: i64 = coverage.iter().map(|r| cell(r, "members")).sum();
+        let registered: i64 = coverage.iter().map(|r| cell(r, "registered")).sum();
+        assert_eq!((members, registered), (5, 2), "{coverage:?}");
+        b.screenshot(&format!("{label}-06-department-list"));
     })
     .await
     .unwrap();

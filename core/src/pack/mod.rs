@@ -75,6 +75,10 @@ pub struct PackManifest {
     pub occupations_version: u32,
     /// RFC 3339.
     pub built_at: String,
+    /// The rule set itself when it is not one the app has built in (a campaign's own, loaded
+    /// by its admin); absent for the built-in ones, so their manifests are as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<crate::eligibility::RuleSet>,
 }
 
 /// A member the server already holds a registration for, so that the camp can see it.
@@ -166,6 +170,8 @@ pub struct PackInfo {
     pub rules_id: String,
     pub rules_version: u32,
     pub occupations_version: u32,
+    /// The rule set, when the app does not have it built in (see `PackManifest::rules`).
+    pub rules: Option<crate::eligibility::RuleSet>,
 }
 
 impl PackContents {
@@ -283,6 +289,7 @@ fn manifest_for(
         rules_version: info.rules_version,
         occupations_version: info.occupations_version,
         built_at: built_at(),
+        rules: info.rules.clone(),
     }
 }
 

@@ -20,6 +20,7 @@ fn info() -> PackInfo {
         rules_id: "mp-2018".into(),
         rules_version: 1,
         occupations_version: 1,
+        rules: None,
     }
 }
 

@@ -60,9 +60,27 @@ impl DeviceStore {
     ) -> Result<ImportSummary, StoreError> {
         let verified = pack::verify(bytes, trusted)?;
         let manifest = verified.manifest;
-        // A pack whose rules this app cannot evaluate is refused before anything changes.
-        crate::eligibility::RuleSet::find(&manifest.rules_id, manifest.rules_version)?;
+        // A pack whose rules this app cannot evaluate is refused before anything changes: they
+        // must be built in, or carried (signed) in the manifest itself, whole and valid.
+        let carried =
+            match crate::eligibility::RuleSet::find(&manifest.rules_id, manifest.rules_version) {
+                Ok(_) => None,
+                Err(unknown) => match &manifest.rules {
+                    Some(r) if r.id == manifest.rules_id && r.version == manifest.rules_version => {
+                        let json = serde_json::to_string(r).map_err(|_| StoreError::Corrupt)?;
+                        crate::eligibility::RuleSet::from_json(&json)?;
+                        Some(json)
+                    }
+                    _ => return Err(unknown.into()),
+                },
+            };
         self.write(|tx| {
+            if let Some(json) = &carried {
+                tx.execute(
+                    "INSERT OR REPLACE INTO rule_sets(id, version, json) VALUES (?1, ?2, ?3)",
+                    params![manifest.rules_id, manifest.rules_version, json],
+                )?;
+            }
             let have = unit_version(tx, &manifest.unit_code)?;
             let summary = match verified.body {
                 PackBody::Full(contents) => {
@@ -113,10 +131,11 @@ impl DeviceStore {
                     for m in &delta.upsert_members {
                         put_member(tx, &self.cipher, m, &manifest.unit_code)?;
                     }
+                    // Only this unit's entries: a delta never touches another unit's.
                     for id in &delta.removed_registered {
                         tx.execute(
-                            "DELETE FROM pack_registered WHERE member_id = ?1",
-                            [id.as_str()],
+                            "DELETE FROM pack_registered WHERE member_id = ?1 AND unit_code = ?2",
+                            params![id.as_str(), unit],
                         )?;
                     }
                     for r in &delta.upsert_registered {

@@ -272,12 +272,39 @@ impl DeviceStore {
             )
             .optional()?;
         let (unit, sealed, rules_id, rules_version) = row.ok_or(StoreError::MemberNotFound)?;
-        let rules = RuleSet::find(&rules_id, rules_version)?;
+        let rules = rule_set(tx, &rules_id, rules_version)?;
         let member: Member = self
             .cipher
             .open_json(&format!("members:{}", form.member_id), &sealed)?;
         let unit = crate::validate::LgdCode::parse(&unit).map_err(|_| StoreError::Corrupt)?;
         Ok((member, unit, rules))
+    }
+}
+
+/// Rule set `id` at `version`: built in, or carried by a pack this device imported.
+pub(super) fn rule_set(c: &Connection, id: &str, version: u32) -> Result<RuleSet, StoreError> {
+    match RuleSet::find(id, version) {
+        Ok(r) => Ok(r),
+        Err(unknown) => {
+            let json: Option<String> = c
+                .query_row(
+                    "SELECT json FROM rule_sets WHERE id = ?1 AND version = ?2",
+                    params![id, version],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match json {
+                Some(j) => Ok(RuleSet::from_json(&j)?),
+                None => Err(unknown.into()),
+            }
+        }
+    }
+}
+
+impl DeviceStore {
+    /// Rule set `id` at `version`, as finalise judges by it: built in, or carried by a pack.
+    pub fn rules(&self, id: &str, version: u32) -> Result<RuleSet, StoreError> {
+        self.read(|c| rule_set(c, id, version))
     }
 }
 

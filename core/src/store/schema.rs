@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0002_registrations.sql"),
     include_str!("../../../migrations/device/0003_camps.sql"),
     include_str!("../../../migrations/device/0004_downloads.sql"),
+    include_str!("../../../migrations/device/0005_rule_sets.sql"),
 ];
 
 /// The schema version this build writes.
@@ -41,6 +42,7 @@ pub fn upgrade_from(conn: &mut Connection, version: u32) -> Result<(), StoreErro
         1 => tx.execute_batch(MIGRATIONS[1])?,
         2 => tx.execute_batch(MIGRATIONS[2])?,
         3 => tx.execute_batch(MIGRATIONS[3])?,
+        4 => tx.execute_batch(MIGRATIONS[4])?,
         found => {
             return Err(StoreError::NewerSchema {
                 found,

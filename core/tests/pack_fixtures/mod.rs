@@ -144,6 +144,7 @@ pub fn info(version: u64) -> PackInfo {
         rules_id: "mp-2018".into(),
         rules_version: 1,
         occupations_version: 1,
+        rules: None,
     }
 }
 

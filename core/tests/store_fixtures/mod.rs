@@ -36,6 +36,7 @@ pub fn info(unit: &LgdCode, version: u64) -> PackInfo {
         rules_id: "mp-2018".into(),
         rules_version: 1,
         occupations_version: 1,
+        rules: None,
     }
 }
 

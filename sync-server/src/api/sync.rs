@@ -21,7 +21,7 @@ use serde::Deserialize;
         (status = 401, description = "no device token, or one that is unknown or revoked (`not_enrolled`, `device_revoked`)", body = ErrorBody),
         (status = 413, description = "more registrations than the server takes in one push (`batch_too_large`), or a body larger than it accepts (`body_too_large`)", body = ErrorBody),
         (status = 415, description = "the body is not `application/json`, or its Content-Encoding is not gzip", body = ErrorBody),
-        (status = 422, description = "a field is missing or of the wrong type", body = ErrorBody),
+        (status = 422, description = "a field is missing or of the wrong type, or a backlog text longer than 100 characters (`field_too_long`)", body = ErrorBody),
         (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
     ))]
 pub async fn push(
@@ -45,6 +45,22 @@ pub async fn push(
                 app.settings.max_batch
             ),
         ));
+    }
+    // The backlog report's texts are codes and versions: short, and said so when not.
+    for (field, value) in [
+        (
+            "backlog.app_version",
+            Some(request.backlog.app_version.as_str()),
+        ),
+        ("backlog.last_error", request.backlog.last_error.as_deref()),
+    ] {
+        if value.is_some_and(|v| v.chars().count() > 100) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "field_too_long",
+                format!("{field} is longer than 100 characters"),
+            ));
+        }
     }
     let results = crate::intake::receive(&app, &device, &request.registrations).await?;
     app.db

@@ -17,6 +17,7 @@ mod places;
 mod postgres;
 mod progress;
 mod registrations;
+mod rule_sets;
 mod samagra;
 mod sqlite;
 mod status_changes;

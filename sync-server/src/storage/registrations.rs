@@ -21,6 +21,11 @@ pub struct IncomingRegistration {
     pub camp_id: Option<String>,
     /// The phone's finalise time (epoch ms) when the server doubts its clock.
     pub device_time_doubted: Option<i64>,
+    /// A returned migrant worker's details, as the phone recorded them.
+    pub migrant: Option<panjiyan_core::registration::MigrantDetails>,
+    /// The rule set and version that judged it (on the phone and here).
+    pub rules_id: String,
+    pub rules_version: u32,
 }
 
 /// A registration as the server holds it.
@@ -76,6 +81,11 @@ pub struct QueueRow {
     pub channel: String,
     pub camp_id: Option<String>,
     pub received_at: i64,
+    pub migrant_state: Option<String>,
+    pub migrant_district: Option<String>,
+    pub migrant_trade: Option<String>,
+    pub migrant_months: Option<i64>,
+    pub migrant_returned_on: Option<String>,
 }
 
 /// What a worker may learn with only a Samagra member ID.
@@ -255,6 +265,7 @@ impl Db {
             .await?;
             let rows: Vec<WithMember<QueueRow>> = bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.camp_id, r.received_at,
+                    r.migrant_state, r.migrant_district, r.migrant_trade, r.migrant_months, r.migrant_returned_on,
                     m.body, p.name_hi AS unit_name_hi, p.name_en AS unit_name_en
                  FROM registrations r LEFT JOIN members m ON m.member_id = r.member_id JOIN places p ON p.code = r.unit_code
                  WHERE {condition} ORDER BY r.received_at, r.id LIMIT $7"
@@ -483,8 +494,11 @@ impl Tx {
             let done = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
                     unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day,
-                    device_time_doubted)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) {on_conflict}"
+                    device_time_doubted, migrant_state, migrant_district, migrant_trade, migrant_months, migrant_returned_on,
+                    rules_id, rules_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+                    $23, $24)
+                 {on_conflict}"
             )))
             .bind(rec.id.to_string())
             .bind(&rec.content_hash)
@@ -503,6 +517,13 @@ impl Tx {
             .bind(&rec.camp_id)
             .bind(panjiyan_core::india_time::india_day(now))
             .bind(rec.device_time_doubted)
+            .bind(rec.migrant.as_ref().map(|m| m.state_worked_in.as_str()))
+            .bind(rec.migrant.as_ref().and_then(|m| m.district_or_city.as_deref()))
+            .bind(rec.migrant.as_ref().and_then(|m| m.trade_code.as_deref()))
+            .bind(rec.migrant.as_ref().and_then(|m| m.months_away).map(i64::from))
+            .bind(rec.migrant.as_ref().and_then(|m| m.returned_on.as_deref()))
+            .bind(&rec.rules_id)
+            .bind(i64::from(rec.rules_version))
             .execute(&mut *c)
             .await?;
             Ok(done.rows_affected())

@@ -14,6 +14,7 @@ mod payout;
 mod progress;
 mod queue;
 mod registration;
+mod rules;
 mod session;
 
 use crate::app::App;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<App> {
             post(registration::decide),
         )
         .route("/admin/audit", get(audit::page))
+        .route("/admin/rules", get(rules::page))
         .route("/admin/progress", get(progress::page))
         .route("/admin/payout", get(payout::page))
         .route("/admin/backlog", get(backlog::page))
@@ -355,6 +357,7 @@ impl Frame {
             ("/admin/payout", "page.nav.payout"),
             ("/admin/backlog", "page.nav.backlog"),
             ("/admin/audit", "page.nav.audit"),
+            ("/admin/rules", "page.nav.rules"),
         ]
     }
 }

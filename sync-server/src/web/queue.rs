@@ -4,14 +4,14 @@
 
 use super::registration::{Outcome, decide_one, reason_choices};
 use super::{
-    Frame, PageError, PageUser, PostedForm, date_time, day_start_ms, form_value, render, see_other,
-    tm,
+    CsvRow, Frame, PageError, PageUser, PostedForm, csv_of, date_time, day_start_ms, form_value,
+    render, see_other, tm,
 };
 use crate::app::App;
 use crate::storage::{Decision, QueueFilter, QueueRow, UnitSummary, now_ms};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::{Html, Response};
+use axum::response::{IntoResponse, Response};
 use panjiyan_core::messages::{Lang, Message};
 use panjiyan_core::occupation::OccupationList;
 
@@ -31,6 +31,56 @@ pub struct QueueQuery {
     rejected: Option<u32>,
     skipped: Option<u32>,
     problem: Option<String>,
+    /// `csv`: every matching registration as a CSV file, with the migrant details.
+    format: Option<String>,
+}
+
+/// Registrations the CSV of the queue holds at most.
+const CSV_ROWS: i64 = 200_000;
+
+/// One pending registration as the queue's CSV has it.
+struct QueueCsvLine(QueueRow);
+
+impl CsvRow for QueueCsvLine {
+    const HEAD: &'static [&'static str] = &[
+        "registration_id",
+        "samagra_member_id",
+        "name_hi",
+        "name_en",
+        "unit_code",
+        "unit_name_en",
+        "occupation",
+        "channel",
+        "camp_id",
+        "received",
+        "migrant_state",
+        "migrant_district_or_city",
+        "migrant_trade",
+        "migrant_months_away",
+        "migrant_returned_on",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let r = &self.0;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            r.id.clone(),
+            r.member_id.clone(),
+            r.name_hi.clone(),
+            r.name_en.clone(),
+            r.unit_code.clone(),
+            r.unit_name_en.clone(),
+            r.occupation_code.clone(),
+            r.channel.clone(),
+            text(&r.camp_id),
+            date_time(r.received_at),
+            text(&r.migrant_state),
+            text(&r.migrant_district),
+            text(&r.migrant_trade),
+            r.migrant_months.map(|m| m.to_string()).unwrap_or_default(),
+            text(&r.migrant_returned_on),
+        ]
+    }
 }
 
 fn some(v: &Option<String>) -> Option<String> {
@@ -71,6 +121,8 @@ struct QueuePage {
     to: String,
     summary: String,
     keep: Vec<(&'static str, String)>,
+    /// The CSV of the same filtered queue.
+    csv_href: String,
     columns: [&'static str; 8],
     rows: Vec<QueueLine>,
     reasons: Vec<(&'static str, String)>,
@@ -192,7 +244,7 @@ pub async fn page(
     State(app): State<App>,
     user: PageUser,
     Query(q): Query<QueueQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
     let lang = user.lang;
     let area = &user.user.jurisdiction;
     let mut problems = Vec::new();
@@ -212,6 +264,11 @@ pub async fn page(
         to: date(&q.to, true),
     };
     problems.extend(q.problem.as_deref().and_then(bulk_problem));
+    if q.format.as_deref() == Some("csv") && problems.is_empty() {
+        let (_, rows) = app.db.pending_queue(area, &filter, CSV_ROWS).await?;
+        let lines: Vec<QueueCsvLine> = rows.into_iter().map(QueueCsvLine).collect();
+        return Ok(csv_of("pending-registrations.csv", &lines));
+    }
     let (total, rows) = app.db.pending_queue(area, &filter, SHOWN).await?;
     let units = app.db.units_within(area).await?;
     let camps = app.db.pending_camps(area).await?;
@@ -241,6 +298,16 @@ pub async fn page(
         from: some(&q.from).unwrap_or_default(),
         to: some(&q.to).unwrap_or_default(),
         summary: summary(lang, total, &rows, now),
+        csv_href: {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            query.append_pair("format", "csv");
+            for (name, v) in &keep {
+                if let Some(v) = v {
+                    query.append_pair(name, v);
+                }
+            }
+            format!("/officer/queue?{}", query.finish())
+        },
         keep: (keep.into_iter())
             .filter_map(|(name, v)| Some((name, v?)))
             .collect(),
@@ -250,7 +317,7 @@ pub async fn page(
             .collect(),
         reasons: reason_choices(lang),
     };
-    render(&page)
+    Ok(render(&page)?.into_response())
 }
 
 /// Approves or rejects every selected registration, each in its own transaction, and comes
