@@ -211,6 +211,40 @@ fn deltas_apply_only_onto_their_base_version() {
 }
 
 #[test]
+fn a_delta_never_touches_another_units_registered_members() {
+    let c = camp(200);
+    // A second village on the same phone, with a member already registered there.
+    let other = panjiyan_core::validate::LgdCode::parse("500124").unwrap();
+    let mut theirs = panjiyan_core::generator::generate_unit(12, &other, 50);
+    let y = theirs.members[0].member_id.clone();
+    theirs.registered.push(RegisteredMember {
+        member_id: y.clone(),
+        state: RegistrationState::Approved,
+        registration_number: Some("MP-401-2026-0000009".into()),
+    });
+    let pack = pack::build_full(&info(&other, 1), &theirs, &c.server).unwrap();
+    c.store
+        .import_pack(&pack, &[c.server.public_key()])
+        .unwrap();
+    // A delta of the first village that claims to remove that registered entry.
+    let mut base = c.contents.clone();
+    base.registered.push(RegisteredMember {
+        member_id: y.clone(),
+        state: RegistrationState::Approved,
+        registration_number: None,
+    });
+    let delta = pack::build_delta(&info(&c.unit, 2), 1, &base, &c.contents, &c.server).unwrap();
+    c.store
+        .import_pack(&delta, &[c.server.public_key()])
+        .unwrap();
+    let kept = c.store.member(&y).unwrap().unwrap();
+    assert_eq!(
+        kept.registration_number.as_deref(),
+        Some("MP-401-2026-0000009")
+    );
+}
+
+#[test]
 fn finalising_checks_eligibility_again_and_names_the_failed_rule() {
     let c = camp(500);
     let child = c

@@ -182,3 +182,97 @@ on_both_backends!(
     metrics_need_the_token_and_name_nobody,
     metrics_behind_a_token
 );
+
+async fn texts_are_bounded(backend: Backend) {
+    use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
+    use panjiyan_core::wire::PushOutcome;
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let phone = s.enrol("operator").await;
+    let today = panjiyan_core::india_time::today();
+    let adult = phone
+        .store
+        .units()
+        .unwrap()
+        .iter()
+        .flat_map(|u| phone.store.families_in_unit(&u.code).unwrap())
+        .flat_map(|f| f.members.into_iter().map(|m| m.member))
+        .find(|m| (20..=55).contains(&m.birth.age_on(today)))
+        .unwrap();
+    // A megabyte of operator id: the phone signs whatever it is given.
+    let form = RegistrationForm {
+        occupation_code: Some("construction".into()),
+        facts: ApplicantFacts::no_land(),
+        consent: true,
+        channel: panjiyan_core::registration::Channel::ServiceCentre,
+        ..RegistrationForm::new(adult.member_id.clone(), &"x".repeat(1 << 20))
+    };
+    let id = phone.store.create_draft(&form).unwrap();
+    phone
+        .store
+        .finalise(id, panjiyan_core::india_time::now_utc(), true)
+        .unwrap();
+    let batch: Vec<_> = phone
+        .store
+        .outbox_batch(1)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.signed)
+        .collect();
+    let push = |backlog: serde_json::Value| {
+        let batch = batch.clone();
+        let s = &s;
+        let token = phone.token.clone();
+        async move {
+            s.http
+                .post(format!("{}/api/v1/push", s.url))
+                .bearer_auth(token)
+                .json(
+                    &serde_json::json!({"protocol": 1, "registrations": batch, "backlog": backlog}),
+                )
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let long_error =
+        push(serde_json::json!({"pending": 1, "app_version": "t", "last_error": "e".repeat(200)}))
+            .await;
+    assert_eq!(long_error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = long_error.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "field_too_long");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("backlog.last_error")
+    );
+    let answer: panjiyan_core::wire::PushResponse =
+        push(serde_json::json!({"pending": 1, "app_version": "t"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+    match &answer.results[0].outcome {
+        PushOutcome::Invalid { reasons } => {
+            assert_eq!(reasons[0].key, "push.field_too_long");
+            assert_eq!(
+                reasons[0].params.get("field").map(String::as_str),
+                Some("operator_id")
+            );
+        }
+        other => panic!("a megabyte of operator id was taken: {other:?}"),
+    }
+    assert!(
+        s.app
+            .db
+            .registration(&id.to_string())
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing stored"
+    );
+}
+
+on_both_backends!(texts_of_a_push_are_bounded_and_said_so, texts_are_bounded);
