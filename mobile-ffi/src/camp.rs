@@ -251,7 +251,8 @@ impl CampStore {
     }
 
     /// Downloads (or updates) one unit's pack, reporting bytes; the listener cancels by
-    /// returning false (the partial download is kept and resumes next time).
+    /// returning false (nothing of it is kept). A download cut by the network is kept sealed
+    /// in the store and resumes next time.
     pub fn download(
         &self,
         unit_code: String,

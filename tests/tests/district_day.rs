@@ -11,11 +11,10 @@
 
 use panjiyan_core::india_time;
 use panjiyan_core::location::Level;
-use panjiyan_core::registration::{ApplicantFacts, MigrantDetails, RegistrationForm};
 use panjiyan_core::samagra::Member;
-use panjiyan_core::store::{DeviceStore, StoreError};
-use panjiyan_core::sync::{SyncClient, SyncConfig};
+use panjiyan_core::store::DeviceStore;
 use panjiyan_core::validate::LgdCode;
+use panjiyan_ffi::{CampStore, Facts, Form, Migrant, PanjiyanError, ProgressListener};
 use panjiyan_server::harness::{
     Backend, PASSWORD, Setup, TestServer, User, add_users, fresh_database,
 };
@@ -26,8 +25,7 @@ use panjiyan_tests::proxy::{FaultProxy, Faults, LinkProfile};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once};
 
 /// Registrations each phone makes at its camp.
 const PER_PHONE: usize = 18;
@@ -125,98 +123,110 @@ fn cell(row: &BTreeMap<String, String>, name: &str) -> i64 {
         .unwrap_or_else(|| panic!("{name} in {row:?}"))
 }
 
-/// Working-age members of `unit` as the phone's own pack holds them, by member ID.
-fn adults_on_phone(store: &DeviceStore, unit: &LgdCode) -> Vec<Member> {
-    let today = india_time::today();
-    let mut out: Vec<Member> = store
-        .families_in_unit(unit)
-        .unwrap()
-        .into_iter()
-        .flat_map(|f| f.members.into_iter().map(|m| m.member))
-        .filter(|m| (20..=55).contains(&m.birth.age_on(today)))
-        .collect();
-    out.sort_by(|a, b| a.member_id.cmp(&b.member_id));
-    out
-}
+/// A phone's progress reports, ignored.
+struct Quiet;
 
-fn form(m: &Member, camp: &str) -> RegistrationForm {
-    RegistrationForm {
-        occupation_code: Some("construction".into()),
-        mobile: Some("9876543210".into()),
-        facts: ApplicantFacts::no_land(),
-        camp_id: Some(camp.to_owned()),
-        consent: true,
-        ..RegistrationForm::new(m.member_id.clone(), "operator")
+impl ProgressListener for Quiet {
+    fn on_progress(&self, _done: u64, _total: u64) -> bool {
+        true
     }
 }
 
-/// Finalises `form` on `store` and puts it in the ledger.
-fn save(store: &DeviceStore, form: &RegistrationForm, ledger: &Mutex<Ledger>) -> String {
-    let id = store.create_draft(form).unwrap();
-    store.finalise(id, india_time::now_utc(), true).unwrap();
-    ledger.lock().unwrap().made.push(Made {
-        id: id.to_string(),
-        member_id: form.member_id.to_string(),
-        camp: form.camp_id.clone(),
-        channel: "camp",
-    });
-    id.to_string()
+/// The form as the app's register screen fills it for worker `member_id` at `camp`.
+fn form(member_id: &str, camp: &str) -> Form {
+    Form {
+        member_id: member_id.to_owned(),
+        occupation_code: Some("construction".into()),
+        mobile: Some("9876543210".into()),
+        aadhaar: None,
+        aadhaar_last4: None,
+        bank_ifsc: None,
+        facts: Facts {
+            government_servant: false,
+            income_tax_payer: false,
+            epfo_esic_member: false,
+            land_ares: Some(0),
+            irrigated_land_ares: Some(0),
+        },
+        channel: "camp".into(),
+        camp_id: Some(camp.to_owned()),
+        operator_id: "operator".into(),
+        consent: true,
+        language: "hi".into(),
+        migrant: None,
+    }
 }
 
-fn sync_until_sent(store: &DeviceStore, client: &SyncClient, label: &str) {
+/// Saves and finalises `form` on the phone and puts it in the ledger.
+fn save(phone: &CampStore, form: Form, ledger: &Mutex<Ledger>) -> String {
+    let draft = phone.create_draft(form.clone()).unwrap();
+    let done = phone.finalise(draft, true).unwrap();
+    ledger.lock().unwrap().made.push(Made {
+        id: done.id.clone(),
+        member_id: form.member_id,
+        camp: form.camp_id,
+        channel: "camp",
+    });
+    done.id
+}
+
+fn sync_until_sent(phone: &CampStore, label: &str) {
     for _ in 0..20 {
-        if client.sync(store, &|_, _| {}).is_ok() && store.outbox_stats().unwrap().queued == 0 {
-            assert_eq!(store.outbox_stats().unwrap().refused, 0, "{label}: refused");
+        if phone.sync(Arc::new(Quiet)).is_ok() && phone.outbox().unwrap().queued == 0 {
+            assert_eq!(phone.outbox().unwrap().refused, 0, "{label}: refused");
             return;
         }
     }
     panic!("{label}: the outbox never emptied");
 }
 
-/// Phone `n` enrols over the 2G link, syncs to receive its calendar, starts the `n`th camp of
-/// today from it, downloads that camp's packs (and `extra_units`), registers there.
+/// The village's people as their Samagra IDs say (workers bring them to the camp): working
+/// age, and the children, by unit.
+struct Villagers {
+    adults: BTreeMap<String, Vec<Member>>,
+    children: BTreeMap<String, Member>,
+}
+
+/// Phone `n` enrols over the 2G link through the app's library (the FFI the Android app
+/// calls), syncs to receive its calendar, starts the `n`th camp of today from it, downloads
+/// that camp's packs (and `extra_units`'), registers workers there.
 fn phone_day(
     url: &str,
     dir: &Path,
     n: usize,
-    extra_units: &[LgdCode],
+    extra_units: &[String],
+    villagers: &Villagers,
     ledger: &Mutex<Ledger>,
-) -> (DeviceStore, SyncClient) {
-    let store = DeviceStore::open(dir.join(format!("phone-{n}.db")), &[n as u8 + 1; 32]).unwrap();
-    let client = SyncClient::new(SyncConfig::new(url, dir.join(format!("downloads-{n}")))).unwrap();
-    client.enrol(&store, "operator", PASSWORD).unwrap();
-    let report = client.sync(&store, &|_, _| {}).unwrap();
+) -> Arc<CampStore> {
+    let path = dir.join(format!("phone-{n}.db")).display().to_string();
+    let phone = CampStore::open(path, vec![n as u8 + 1; 32]).unwrap();
+    phone
+        .enrol(url.to_owned(), "operator".into(), PASSWORD.into())
+        .unwrap();
+    let report = phone.sync(Arc::new(Quiet)).unwrap();
     assert_eq!(
         report.camps_received, 3,
         "phone {n}: the calendar came with the sync"
     );
-    let today = india_time::india_day(india_time::now_ms());
-    let mut camps: Vec<_> = store
-        .camps(india_time::now_ms())
+    let mut camps: Vec<_> = phone
+        .camps()
         .unwrap()
         .into_iter()
-        .filter(|c| !c.unplanned && india_time::india_day(c.info.starts_at) == today)
+        .filter(|c| !c.unplanned && c.today)
         .collect();
-    camps.sort_by(|a, b| a.info.id.cmp(&b.info.id));
-    let camp = camps[n].info.clone();
-    let wanted: BTreeSet<String> = camp
-        .units
-        .iter()
-        .cloned()
-        .chain(extra_units.iter().map(|u| u.to_string()))
-        .collect();
-    for unit in client.units(&store).unwrap() {
-        if wanted.contains(&unit.code) && unit.needs_download() {
-            client
-                .download(&store, &unit, &|_, _| {}, &AtomicBool::new(false))
-                .unwrap();
+    camps.sort_by(|a, b| a.id.cmp(&b.id));
+    let camp = camps[n].clone();
+    let wanted: BTreeSet<&String> = camp.units.iter().chain(extra_units).collect();
+    for unit in phone.units().unwrap() {
+        if wanted.contains(&unit.code) && unit.needs_download {
+            phone.download(unit.code, Arc::new(Quiet)).unwrap();
         }
     }
     ledger.lock().unwrap().started.push(camp.id.clone());
-    let people: Vec<Member> = camp
+    let people: Vec<&Member> = camp
         .units
         .iter()
-        .flat_map(|u| adults_on_phone(&store, &u.parse().unwrap()))
+        .flat_map(|u| &villagers.adults[u])
         .take(PER_PHONE)
         .collect();
     assert_eq!(
@@ -225,44 +235,44 @@ fn phone_day(
         "phone {n}: enough adults at the camp"
     );
     for (i, m) in people.iter().enumerate() {
-        let mut f = form(m, &camp.id);
+        let id = m.member_id.to_string();
+        assert!(
+            phone.member(id.clone()).unwrap().is_some(),
+            "in the phone's pack"
+        );
+        let mut f = form(&id, &camp.id);
         if n == 1 && i == 1 {
             // A returned migrant, asked on the phone (the second of the second camp: the
             // first there is rejected below, this one stays pending).
-            f.migrant = Some(MigrantDetails {
+            f.migrant = Some(Migrant {
                 state_worked_in: "Maharashtra".into(),
                 district_or_city: Some("Pune".into()),
                 trade_code: Some("construction".into()),
                 months_away: Some(30),
                 returned_on: Some("2026-03-15".into()),
-                ..Default::default()
             });
         }
-        let id = save(&store, &f, ledger);
-        if f.migrant.is_some() {
+        let migrant = f.migrant.is_some();
+        let id = save(&phone, f, ledger);
+        if migrant {
             ledger.lock().unwrap().migrant = Some(id);
         }
     }
     if n == 1 {
         // A child at the camp: refused on the phone by the age rule, named; nothing is saved.
-        let today = india_time::today();
-        let child = camp
-            .units
-            .iter()
-            .flat_map(|u| store.families_in_unit(&u.parse().unwrap()).unwrap())
-            .flat_map(|f| f.members.into_iter().map(|m| m.member))
-            .find(|m| m.birth.age_on(today) < 14)
-            .expect("a child in the village");
-        let draft = store.create_draft(&form(&child, &camp.id)).unwrap();
-        match store.finalise(draft, india_time::now_utc(), true) {
-            Err(StoreError::FormProblems(p)) => {
-                assert_eq!(p[0].message.key, "eligibility.age_below_min")
+        let child = &villagers.children[&camp.units[0]];
+        let draft = phone
+            .create_draft(form(child.member_id.as_str(), &camp.id))
+            .unwrap();
+        match phone.finalise(draft.clone(), true) {
+            Err(PanjiyanError::FormProblems { problems, .. }) => {
+                assert_eq!(problems[0].text.key, "eligibility.age_below_min")
             }
             other => panic!("a child was not refused: {other:?}"),
         }
-        store.discard_draft(draft).unwrap();
+        phone.discard_draft(draft).unwrap();
     }
-    (store, client)
+    phone
 }
 
 /// The laptop client of this build, built if it is not there yet.
@@ -387,9 +397,35 @@ async fn district_day(backend: Backend) {
     let proxy =
         FaultProxy::start(server.addr(), LinkProfile::regular_2g(), Faults::none(), 7).await;
     let url = proxy.url();
-    let first_unit: LgdCode = camp_units[0][0].parse().unwrap();
+    let villagers = Villagers {
+        adults: villages
+            .iter()
+            .map(|v| (v.to_string(), server.adults_within(v)))
+            .collect(),
+        children: villages
+            .iter()
+            .map(|v| {
+                let families: BTreeSet<_> = server
+                    .district
+                    .families
+                    .iter()
+                    .filter(|f| f.unit_code == *v)
+                    .map(|f| f.family_id.clone())
+                    .collect();
+                let child = server
+                    .district
+                    .members
+                    .iter()
+                    .find(|m| families.contains(&m.family_id) && m.birth.age_on(today) < 14)
+                    .expect("a child in the village")
+                    .clone();
+                (v.to_string(), child)
+            })
+            .collect(),
+    };
     let phones = tokio::task::spawn_blocking({
         let (url, path, ledger) = (url.clone(), dir.path().to_owned(), ledger.clone());
+        let first_unit = camp_units[0][0].clone();
         move || {
             let mut phones = Vec::new();
             for n in 0..3 {
@@ -398,26 +434,29 @@ async fn district_day(backend: Backend) {
                 } else {
                     Vec::new()
                 };
-                phones.push(phone_day(&url, &path, n, &extra, &ledger));
+                phones.push(phone_day(&url, &path, n, &extra, &villagers, &ledger));
             }
             // The third phone: the first phone's first worker again (a duplicate), and a camp
             // nobody planned in its own village.
-            let (store, _) = &phones[2];
+            let phone = &phones[2];
             let (first_member, camp) = {
                 let l = ledger.lock().unwrap();
                 (l.made[0].member_id.clone(), l.started[2].clone())
             };
-            let again = store
-                .member(&first_member.parse().unwrap())
-                .unwrap()
-                .unwrap()
-                .member;
-            let dup = save(store, &form(&again, &camp), &ledger);
+            let dup = save(phone, form(&first_member, &camp), &ledger);
             ledger.lock().unwrap().duplicates.insert(dup);
-            let unit: LgdCode = store.camp(&camp).unwrap().unwrap().info.units[0]
-                .parse()
-                .unwrap();
-            let walk_in = store.start_unplanned_camp(&unit, "School").unwrap().info.id;
+            let unit = phone
+                .camps()
+                .unwrap()
+                .into_iter()
+                .find(|c| c.id == camp)
+                .unwrap()
+                .units[0]
+                .clone();
+            let walk_in = phone
+                .start_unplanned_camp(unit.clone(), "School".into())
+                .unwrap()
+                .id;
             let taken: BTreeSet<String> = ledger
                 .lock()
                 .unwrap()
@@ -425,17 +464,17 @@ async fn district_day(backend: Backend) {
                 .iter()
                 .map(|m| m.member_id.clone())
                 .collect();
-            let people: Vec<Member> = adults_on_phone(store, &unit)
-                .into_iter()
+            let people: Vec<&Member> = villagers.adults[&unit]
+                .iter()
                 .filter(|m| !taken.contains(m.member_id.as_str()))
                 .take(UNPLANNED)
                 .collect();
-            for m in &people {
-                save(store, &form(m, &walk_in), &ledger);
+            for m in people {
+                save(phone, form(m.member_id.as_str(), &walk_in), &ledger);
             }
             ledger.lock().unwrap().unplanned = Some(walk_in);
-            for (n, (store, client)) in phones.iter().enumerate() {
-                sync_until_sent(store, client, &format!("phone {n}"));
+            for (n, phone) in phones.iter().enumerate() {
+                sync_until_sent(phone, &format!("phone {n}"));
             }
             phones
         }
@@ -641,12 +680,13 @@ async fn district_day(backend: Backend) {
     let phone_numbers = tokio::task::spawn_blocking(move || {
         let mut numbers = BTreeMap::new();
         let mut states = BTreeMap::new();
-        for (store, client) in &phones {
-            client.sync(store, &|_, _| {}).unwrap();
-            for r in store.registrations(None).unwrap() {
-                states.insert(r.id.to_string(), r.status.state.as_str().to_owned());
-                if let Some(n) = r.status.registration_number {
-                    numbers.insert(r.form.member_id.to_string(), n);
+        for phone in &phones {
+            phone.sync(Arc::new(Quiet)).unwrap();
+            // What the app's status screen lists.
+            for r in phone.registrations(None).unwrap() {
+                states.insert(r.id.clone(), r.state.clone());
+                if let Some(n) = r.registration_number {
+                    numbers.insert(r.member_id.clone(), n);
                 }
             }
         }

@@ -63,10 +63,17 @@ pub(crate) async fn sign_in(
     let now = now_ms();
     let since = now - WINDOW_MS;
     let s = &app.settings;
-    if app.db.login_failures_since(ALL_CLIENTS, since).await? >= s.max_login_failures_global
-        || app.db.count_login_attempt(&per_client, now, since).await? > s.max_login_failures
-        || app.db.count_login_attempt(&per_user, now, since).await? > s.max_login_failures_per_user
-    {
+    if app.db.login_failures_since(ALL_CLIENTS, since).await? >= s.max_login_failures_global {
+        return Err(too_many());
+    }
+    let (mine, by_client) = app.db.count_login_attempt(&per_client, now, since).await?;
+    let (theirs, by_user) = app.db.count_login_attempt(&per_user, now, since).await?;
+    let forget = || async {
+        app.db.end_login_attempt(&by_client).await?;
+        app.db.end_login_attempt(&by_user).await
+    };
+    if mine > s.max_login_failures || theirs > s.max_login_failures_per_user {
+        forget().await?;
         return Err(too_many());
     }
     let found = app.db.user_with_hash(&username).await?;
@@ -92,8 +99,8 @@ pub(crate) async fn sign_in(
             "wrong username or password",
         ));
     };
+    forget().await?;
     app.db.clear_login_failures(&per_client).await?;
-    app.db.clear_login_failures(&per_user).await?;
     let (token, hash) = new_token();
     let expires_at = now + app.settings.session_hours * 3_600_000;
     app.db.create_session(&hash, user.id, expires_at).await?;

@@ -168,17 +168,39 @@ impl Db {
         })
     }
 
-    /// Counts a sign-in attempt under `key` at `at` and says how many there have been since
-    /// `since`, this one included. Counting first, checking after, means parallel guesses each
-    /// see the others: no more than the limit get to the password check.
+    /// Counts a sign-in attempt under `key` at `at` while it runs, and says how many failures
+    /// and running attempts there are since `since`, this one included, with the attempt's id.
+    /// Counting first, checking after, means parallel guesses each see the others: no more
+    /// than the limit get to the password check. `end_login_attempt` forgets it unless it
+    /// failed.
     pub async fn count_login_attempt(
         &self,
         key: &str,
         at: i64,
         since: i64,
-    ) -> Result<i64, StorageError> {
-        self.record_login_failure(key, at).await?;
-        self.login_failures_since(key, since).await
+    ) -> Result<(i64, String), StorageError> {
+        let attempt = uuid::Uuid::now_v7().to_string();
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO login_failures(attempt_key, at, attempt) VALUES ($1, $2, $3)")
+                .bind(key)
+                .bind(at)
+                .bind(&attempt)
+                .execute(pool)
+                .await?;
+            Ok::<(), StorageError>(())
+        })?;
+        Ok((self.login_failures_since(key, since).await?, attempt))
+    }
+
+    /// Forgets a sign-in attempt that succeeded or was turned away (a failed one stays).
+    pub async fn end_login_attempt(&self, attempt: &str) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM login_failures WHERE attempt = $1")
+                .bind(attempt)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Forgets sign-in attempts and status look-ups older than `before` (only the limits'
