@@ -886,7 +886,8 @@ async fn every_role_outside_its_area(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    // The district and the state reach everything; the registration stays pending throughout.
+    // The district and the state reach every registration, but no village's pack (those are
+    // for the staff who hold camps); the registration stays pending throughout.
     for user in ["collector", "state"] {
         let token = s.login(user).await;
         let r = s
@@ -904,7 +905,9 @@ async fn every_role_outside_its_area(backend: Backend) {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "{user}");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "packs_for_camp_staff");
     }
     assert_eq!(
         s.app

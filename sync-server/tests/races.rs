@@ -1,6 +1,7 @@
-//! Races a campaign's busiest hour produces, on both backends: twenty decisions at once on
-//! one registration (a double-clicked Approve, an approve racing a reject) take effect once:
-//! one state, at most one number, one SMS, one audit row; the rest change nothing and say why.
+//! Races and take-overs, on both backends: twenty decisions at once on one registration (a
+//! double-clicked Approve, an approve racing a reject) take effect once: one state, at most one
+//! number, one SMS, one audit row; the rest change nothing and say why. A device is enrolled
+//! again only by its own enroller, and a disabled user's devices stop syncing.
 
 use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_server::harness::{Backend, TestServer};
@@ -116,4 +117,60 @@ async fn twenty_decisions_at_once(backend: Backend) {
 on_both_backends!(
     twenty_decisions_at_once_take_effect_once,
     twenty_decisions_at_once
+);
+
+async fn enrolment_takeover(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let phone = s.enrol("operator").await;
+    let status = |token: String| {
+        let s = &s;
+        async move {
+            s.http
+                .get(format!("{}/api/v1/status", s.url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Another user cannot enrol the operator's phone again (and take its area).
+    let other = s.login("secretary-2").await;
+    let r = s.enrol_key(&other, &phone.store.device_public_key()).await;
+    assert_eq!(r.status(), 403);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("enrolled by another user"),
+        "{body}"
+    );
+    assert_eq!(
+        status(phone.token.clone()).await.status(),
+        200,
+        "the phone syncs as before"
+    );
+    // Its own enroller may: the old token stops, the new one works.
+    let own = s.login("operator").await;
+    let r = s.enrol_key(&own, &phone.store.device_public_key()).await;
+    assert_eq!(r.status(), 201);
+    let token = r.json::<serde_json::Value>().await.unwrap()["device_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(status(phone.token.clone()).await.status(), 401);
+    assert_eq!(status(token.clone()).await.status(), 200);
+    // A disabled user's devices stop syncing.
+    s.app.db.set_user_disabled("operator", true).await.unwrap();
+    let r = status(token).await;
+    assert_eq!(r.status(), 401);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "device_revoked");
+}
+
+on_both_backends!(
+    a_device_is_enrolled_again_only_by_its_enroller_and_stops_with_them,
+    enrolment_takeover
 );

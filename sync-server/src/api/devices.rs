@@ -69,9 +69,14 @@ pub async fn enrol(
     };
     let (token, hash) = new_token();
     match app.db.enrol_device(&device, &hash, now_ms()).await {
-        Err(crate::storage::StorageError::AlreadyExists(_)) => {
+        Err(crate::storage::StorageError::AlreadyExists("revoked device")) => {
             return Err(ApiError::forbidden(
                 "this device has been revoked and cannot enrol again",
+            ));
+        }
+        Err(crate::storage::StorageError::AlreadyExists(_)) => {
+            return Err(ApiError::forbidden(
+                "this device is enrolled by another user: they, or an admin over its area, must revoke it before it is enrolled again",
             ));
         }
         other => other?,

@@ -80,6 +80,7 @@ pub struct DownloadQuery {
         (status = 304, description = "not modified: the caller holds the current version"),
         (status = 400, description = "`from` is newer than the server's version (`bad_version`), or the query is malformed", body = ErrorBody),
         (status = 401, description = "no token, or a user or device token that is unknown, expired or revoked", body = ErrorBody),
+        (status = 403, description = "signed in with a role that holds no camps (`packs_for_camp_staff`): packs are for operators, secretaries and their devices", body = ErrorBody),
         (status = 404, description = "no such village or ward within the caller's area, or no pack yet (`not_found`)", body = ErrorBody),
         (status = 410, description = "the base version of the delta is unknown: download the whole pack (`base_version_unknown`)", body = ErrorBody),
         (status = 416, description = "the range is outside the pack (`bad_range`)", body = ErrorBody,
@@ -94,6 +95,17 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Query(query) = query?;
+    // A pack holds a whole village's records: it is for those who hold camps, not for every
+    // role that can see the area (a state admin would otherwise download every village).
+    if let Caller::User(u) = &caller
+        && !u.role.enrols_devices()
+    {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "packs_for_camp_staff",
+            "camp packs are for the staff who hold camps (operators and secretaries) and their devices",
+        ));
+    }
     if !app.db.is_within(&code, caller.jurisdiction()).await? {
         // Outside the caller's area looks the same as not existing.
         return Err(ApiError::not_found("village or ward"));

@@ -82,14 +82,19 @@ impl Db {
     ) -> Result<(), StorageError> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let revoked: Option<bool> =
-                sqlx::query_scalar("SELECT revoked FROM devices WHERE device_id = $1")
+            let held: Option<(bool, i64)> =
+                sqlx::query_as("SELECT revoked, enrolled_by FROM devices WHERE device_id = $1")
                     .bind(&device.device_id)
                     .fetch_optional(&mut *tx)
                     .await?;
-            match revoked {
-                Some(true) => return Err(StorageError::AlreadyExists("revoked device")),
-                Some(false) => {
+            match held {
+                Some((true, _)) => return Err(StorageError::AlreadyExists("revoked device")),
+                // Only the user who enrolled it may enrol it again (a new token); anyone else
+                // would take over its area and its records.
+                Some((false, by)) if by != device.enrolled_by => {
+                    return Err(StorageError::AlreadyExists("device of another user"));
+                }
+                Some((false, _)) => {
                     sqlx::query("UPDATE devices SET token_hash = $2, jurisdiction = $3, enrolled_by = $4 WHERE device_id = $1")
                         .bind(&device.device_id)
                         .bind(token_hash)
@@ -129,7 +134,11 @@ impl Db {
 
     pub async fn device_by_token(&self, token_hash: &[u8]) -> Result<Option<Device>, StorageError> {
         on_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT device_id, public_key, jurisdiction, enrolled_by, revoked FROM devices WHERE token_hash = $1")
+            // A device whose enroller is disabled is refused as if revoked: it syncs no more.
+            Ok(sqlx::query_as(
+                "SELECT d.device_id, d.public_key, d.jurisdiction, d.enrolled_by, (d.revoked OR u.disabled) AS revoked
+                 FROM devices d JOIN users u ON u.id = d.enrolled_by WHERE d.token_hash = $1",
+            )
                 .bind(token_hash)
                 .fetch_optional(pool)
                 .await?)
