@@ -12,6 +12,7 @@ use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::Predicate;
 use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::timeout::TimeoutLayer;
 
 /// Compress JSON and text answers of some size; never camp packs, which are zstd already.
 #[derive(Clone, Copy)]
@@ -52,6 +53,9 @@ pub struct Settings {
     pub trusted_proxies: Vec<crate::client_addr::Cidr>,
     /// The bearer token `/metrics` asks for; without one, it answers this computer only.
     pub metrics_token: Option<String>,
+    /// Longest a request may take to arrive and be answered (a stalled upload is cut with
+    /// 408, which phones retry): long enough for a 500-record push over GPRS.
+    pub request_timeout: std::time::Duration,
     /// Paid to a gram panchayat or urban body per approved registration, in paise.
     pub payout_paise: i64,
     /// Hours after which a device holding unsent data is flagged as silent.
@@ -74,6 +78,7 @@ impl Default for Settings {
             max_login_failures_global: 2_000,
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            request_timeout: std::time::Duration::from_secs(300),
             payout_paise: 500,
             silent_after_hours: 48,
             rules: panjiyan_core::eligibility::RuleSet::mp_2018(),
@@ -176,6 +181,10 @@ impl App {
                 crate::metrics::track,
             ))
             .layer(DefaultBodyLimit::max(self.settings.max_body_bytes))
+            .layer(TimeoutLayer::with_status_code(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                self.settings.request_timeout,
+            ))
             .layer(RequestDecompressionLayer::new())
             // JSON answers shrink several-fold; packs are already compressed and skipped.
             .layer(CompressionLayer::new().compress_when(JsonOnly))

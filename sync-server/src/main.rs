@@ -79,6 +79,10 @@ enum Command {
         /// only requests from this computer.
         #[arg(long, env = "PANJIYAN_METRICS_TOKEN")]
         metrics_token: Option<String>,
+        /// Longest a request may take to arrive and be answered, in seconds (a stalled upload
+        /// is answered 408, which phones retry).
+        #[arg(long, default_value_t = 300)]
+        request_timeout_secs: u64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -229,6 +233,7 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
             rules_file,
             trusted_proxies,
             metrics_token,
+            request_timeout_secs,
         } => {
             let trusted_proxies = trusted_proxies
                 .iter()
@@ -253,6 +258,7 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
                 rules,
                 trusted_proxies,
                 metrics_token,
+                request_timeout: std::time::Duration::from_secs(request_timeout_secs.max(1)),
                 ..settings
             })
             .await?;

@@ -593,6 +593,32 @@ async fn pack_downloads_resume_and_revalidate(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(same.status(), StatusCode::NOT_MODIFIED);
+    // Resuming a pack that is no longer the current one: the whole current pack comes back.
+    let stale = s
+        .http
+        .get(&url)
+        .bearer_auth(&token)
+        .header("range", format!("bytes={half}-"))
+        .header("if-range", "\"an-older-pack\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::OK);
+    assert_eq!(
+        stale.bytes().await.unwrap(),
+        full,
+        "the whole pack, not its tail"
+    );
+    let current = s
+        .http
+        .get(&url)
+        .bearer_auth(&token)
+        .header("range", format!("bytes={half}-"))
+        .header("if-range", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(current.status(), StatusCode::PARTIAL_CONTENT);
     let bad = s
         .http
         .get(&url)

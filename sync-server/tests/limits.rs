@@ -276,3 +276,28 @@ async fn texts_are_bounded(backend: Backend) {
 }
 
 on_both_backends!(texts_of_a_push_are_bounded_and_said_so, texts_are_bounded);
+
+async fn stalled_upload(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut setup = Setup::every_role();
+    setup.settings.request_timeout = std::time::Duration::from_secs(1);
+    let Some(s) = TestServer::start_with(backend, setup).await else {
+        return;
+    };
+    // A sign-in that announces 1,000 bytes and sends eleven, then nothing: a client gone quiet.
+    let mut conn = tokio::net::TcpStream::connect(s.addr()).await.unwrap();
+    conn.write_all(
+        b"POST /api/v1/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"username",
+    )
+    .await
+    .unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut answer))
+        .await
+        .expect("the server cut the stalled request")
+        .unwrap();
+    let head = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+}
+
+on_both_backends!(a_stalled_upload_is_cut_with_408, stalled_upload);

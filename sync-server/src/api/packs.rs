@@ -68,6 +68,7 @@ pub struct DownloadQuery {
         DownloadQuery,
         ("If-None-Match" = Option<String>, Header, description = "the ETag of the pack the caller holds"),
         ("Range" = Option<String>, Header, description = "one `bytes=` range, to resume a broken download"),
+        ("If-Range" = Option<String>, Header, description = "the ETag of the pack the caller holds part of: the Range is honoured only if it is still the current pack, else the whole pack is sent"),
     ),
     responses(
         (status = 200, description = "the pack, or the delta from `from`", content_type = "application/vnd.panjiyan.camp-pack",
@@ -168,8 +169,14 @@ pub async fn download(
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
     let total = bytes.len();
+    // A resumed download names the pack it holds part of (If-Range): when that is not this
+    // pack any more, the whole new pack is sent, never its tail glued to the old one's head.
+    let same_pack = headers
+        .get(header::IF_RANGE)
+        .is_none_or(|v| v.to_str().is_ok_and(|v| etag.as_deref() == Some(v.trim())));
     let range = headers
         .get(header::RANGE)
+        .filter(|_| same_pack)
         .and_then(|v| v.to_str().ok())
         .map(|v| parse_range(v, total));
     if range.is_none() || matches!(range, Some(Some((_, end))) if end + 1 == total) {
