@@ -1,6 +1,7 @@
 //! A district's day, driven only through real clients, at 00:30 India time (when the UTC date
 //! is still yesterday's): an admin plans three camps in headless Chromium; three phones (the
-//! real core store and sync client) receive the calendar with their sync over a 2G link, start
+//! app's library, `panjiyan-ffi`, as the Android app calls it) receive the calendar with their
+//! sync over a 2G link, start
 //! their camps from it and register workers there (a returned migrant, a child refused by the
 //! age rule, the same member on two phones, an unplanned camp); a laptop registers ten more
 //! with the `panjiyan-camp` binary as a service centre; the block officer approves and rejects
