@@ -2,7 +2,12 @@ package org.panjiyan.ui.state
 
 import java.io.File
 import java.time.Instant
+import java.time.LocalDate
+import java.time.ZoneId
 import java.util.Properties
+
+/** Camps are days in India, whatever zone the phone is set to. */
+private val INDIA: ZoneId = ZoneId.of("Asia/Kolkata")
 
 /**
  * The app's few settings that are not personal data: language, server, user name, the last
@@ -34,7 +39,14 @@ class AppSettings(private val file: File) {
     /** The camp the operator started on this phone (from its calendar, or unplanned). */
     var campId: String?
         get() = props.getProperty("camp")
-        set(v) = put("camp", v)
+        set(v) {
+            put("camp", v)
+            put("campDay", v?.let { LocalDate.now(INDIA).toString() })
+        }
+
+    /** The camp started today (India's date), if any: yesterday's camp is not today's. */
+    val todaysCampId: String?
+        get() = campId?.takeIf { props.getProperty("campDay") == LocalDate.now(INDIA).toString() }
 
     var lastSyncAt: Instant?
         get() = props.getProperty("lastSyncAt")?.let { runCatching { Instant.parse(it) }.getOrNull() }

@@ -35,7 +35,7 @@ class HomeModel(private val app: AppContext, private val zone: ZoneId = ZoneId.s
                 app.store.localUnits() to app.store.registrations(null)
             }
             val camps = withContext(app.io) { app.store.camps() }.filter { it.today }
-            val current = camps.find { it.id == app.settings.campId }
+            val current = camps.find { it.id == app.settings.todaysCampId }
             state.update {
                 HomeUi(
                     units = units,

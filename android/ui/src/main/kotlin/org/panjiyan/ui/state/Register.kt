@@ -93,7 +93,7 @@ class RegisterModel(private val app: AppContext) {
             facts = facts(f),
             channel = "camp",
             // The camp the operator started on the home screen, from the phone's calendar.
-            campId = app.settings.campId,
+            campId = app.settings.todaysCampId,
             operatorId = app.settings.userName ?: "",
             consent = f.consent,
             language = f.messageLanguage,
