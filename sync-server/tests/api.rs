@@ -1078,6 +1078,28 @@ async fn the_worker_is_told(backend: Backend) {
         4,
         "approved and rejected: an SMS and a voice message each"
     );
+    // The file keeps the worker's number masked; a second gateway on the same file (the
+    // server restarted) writes nothing twice.
+    assert!(
+        !lines.contains("9876543210") && lines.contains("XXXXXX3210"),
+        "{lines}"
+    );
+    let again = panjiyan_server::notify::FileGateway::new(&file);
+    for line in lines.lines() {
+        use panjiyan_server::notify::Gateway;
+        let sent: Value = serde_json::from_str(line).unwrap();
+        let resent = panjiyan_server::notify::Outgoing {
+            id: sent["id"].as_i64().unwrap(),
+            channel: sent["channel"].as_str().unwrap().into(),
+            recipient: "9876543210".into(),
+            template_id: sent["template_id"].as_str().unwrap().into(),
+            language: sent["language"].as_str().unwrap().into(),
+            body: sent["body"].as_str().unwrap().into(),
+            attempts: 2,
+        };
+        again.send(&resent).await.unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 4);
     // The worker reads the reason as a sentence in their language, never as a code.
     assert!(!lines.contains("not_a_worker"), "{lines}");
     assert!(

@@ -2,7 +2,6 @@
 //! idempotency key, so a message re-sent after a crash is delivered once.
 
 use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
 
 /// A message as a gateway sends it.
@@ -36,44 +35,76 @@ pub trait Gateway: Send + Sync {
 }
 
 /// The default gateway: appends each message as a JSON line to a file (what tests read, and
-/// what a pilot without a provider keeps). A message id already in the file is not written
-/// again.
+/// what a pilot without a provider keeps), the worker's mobile number masked to its last four
+/// digits. A message id already in the file is not written again: the file's ids are read
+/// once, when the first message is sent, and kept beside it.
 pub struct FileGateway {
     path: PathBuf,
-    lock: tokio::sync::Mutex<()>,
+    /// The ids in the file, once read; the lock also keeps writes one at a time.
+    written: tokio::sync::Mutex<Option<std::collections::HashSet<i64>>>,
 }
 
 impl FileGateway {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
-            lock: tokio::sync::Mutex::new(()),
+            written: tokio::sync::Mutex::new(None),
         }
     }
+}
+
+/// A mobile number as the file keeps it: `XXXXXX3210`.
+fn masked(number: &str) -> String {
+    let digits = number.chars().count();
+    number
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < digits { 'X' } else { c })
+        .collect()
 }
 
 impl Gateway for FileGateway {
     fn send<'a>(&'a self, message: &'a Outgoing) -> Sending<'a> {
         Box::pin(async move {
-            let _guard = self.lock.lock().await;
+            use tokio::io::AsyncWriteExt;
+            let unreachable = |e: std::io::Error| GatewayError::Unreachable(e.kind().to_string());
             let reference = format!("file-{}", message.id);
-            let marker = format!("\"id\":{},", message.id);
-            let existing = std::fs::read_to_string(&self.path).unwrap_or_default();
-            if existing
-                .lines()
-                .any(|l| l.starts_with("{") && l.contains(&marker))
-            {
+            let mut written = self.written.lock().await;
+            if written.is_none() {
+                let existing = match tokio::fs::read_to_string(&self.path).await {
+                    Ok(text) => text,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                    Err(e) => return Err(unreachable(e)),
+                };
+                let ids = existing
+                    .lines()
+                    .filter_map(|l| {
+                        serde_json::from_str::<serde_json::Value>(l).ok()?["id"].as_i64()
+                    })
+                    .collect();
+                *written = Some(ids);
+            }
+            let ids = written.get_or_insert_with(Default::default);
+            if ids.contains(&message.id) {
                 return Ok(reference);
             }
+            let shown = Outgoing {
+                recipient: masked(&message.recipient),
+                ..message.clone()
+            };
             let line =
-                serde_json::to_string(message).map_err(|e| GatewayError::Refused(e.to_string()))?;
-            let mut file = std::fs::OpenOptions::new()
+                serde_json::to_string(&shown).map_err(|e| GatewayError::Refused(e.to_string()))?;
+            let mut file = tokio::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&self.path)
-                .map_err(|e| GatewayError::Unreachable(e.kind().to_string()))?;
-            writeln!(file, "{line}")
-                .map_err(|e| GatewayError::Unreachable(e.kind().to_string()))?;
+                .await
+                .map_err(unreachable)?;
+            file.write_all(format!("{line}\n").as_bytes())
+                .await
+                .map_err(unreachable)?;
+            file.flush().await.map_err(unreachable)?;
+            ids.insert(message.id);
             Ok(reference)
         })
     }
@@ -131,5 +162,14 @@ impl Gateway for HttpGateway {
                 .as_str()
                 .map_or_else(|| format!("http-{}", message.id), str::to_owned))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_file_keeps_only_the_last_four_digits() {
+        assert_eq!(super::masked("9876543210"), "XXXXXX3210");
+        assert_eq!(super::masked("321"), "321");
     }
 }
