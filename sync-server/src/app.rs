@@ -56,6 +56,9 @@ pub struct Settings {
     /// Longest a request may take to arrive and be answered (a stalled upload is cut with
     /// 408, which phones retry): long enough for a 500-record push over GPRS.
     pub request_timeout: std::time::Duration,
+    /// Requests one server process works on at once; more are answered 503 at once (phones
+    /// retry) instead of queueing until memory or the database gives out.
+    pub max_in_flight: usize,
     /// Paid to a gram panchayat or urban body per approved registration, in paise.
     pub payout_paise: i64,
     /// Hours after which a device holding unsent data is flagged as silent.
@@ -79,6 +82,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             metrics_token: None,
             request_timeout: std::time::Duration::from_secs(300),
+            max_in_flight: 1_024,
             payout_paise: 500,
             silent_after_hours: 48,
             rules: panjiyan_core::eligibility::RuleSet::mp_2018(),
@@ -185,6 +189,23 @@ impl App {
                 axum::http::StatusCode::REQUEST_TIMEOUT,
                 self.settings.request_timeout,
             ))
+            // Outermost but metrics: beyond the cap a request is shed with 503, not queued.
+            .layer(
+                tower::ServiceBuilder::new()
+                    .layer(axum::error_handling::HandleErrorLayer::new(
+                        |_: tower::BoxError| async {
+                            crate::error::ApiError::new(
+                                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                                "busy",
+                                "the server is busy; try again shortly",
+                            )
+                        },
+                    ))
+                    .layer(tower::load_shed::LoadShedLayer::new())
+                    .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                        self.settings.max_in_flight,
+                    )),
+            )
             .layer(RequestDecompressionLayer::new())
             // JSON answers shrink several-fold; packs are already compressed and skipped.
             .layer(CompressionLayer::new().compress_when(JsonOnly))

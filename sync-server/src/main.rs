@@ -83,6 +83,9 @@ enum Command {
         /// is answered 408, which phones retry).
         #[arg(long, default_value_t = 300)]
         request_timeout_secs: u64,
+        /// Requests worked on at once; more are answered 503 (phones retry).
+        #[arg(long, default_value_t = 1024)]
+        max_in_flight: usize,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -234,6 +237,7 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
             trusted_proxies,
             metrics_token,
             request_timeout_secs,
+            max_in_flight,
         } => {
             let trusted_proxies = trusted_proxies
                 .iter()
@@ -259,6 +263,7 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
                 trusted_proxies,
                 metrics_token,
                 request_timeout: std::time::Duration::from_secs(request_timeout_secs.max(1)),
+                max_in_flight: max_in_flight.max(1),
                 ..settings
             })
             .await?;

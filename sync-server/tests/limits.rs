@@ -301,3 +301,50 @@ async fn stalled_upload(backend: Backend) {
 }
 
 on_both_backends!(a_stalled_upload_is_cut_with_408, stalled_upload);
+
+async fn busy_server(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let mut setup = Setup::every_role();
+    setup.settings.max_in_flight = 2;
+    setup.settings.request_timeout = std::time::Duration::from_secs(2);
+    let Some(s) = TestServer::start_with(backend, setup).await else {
+        return;
+    };
+    // Two requests that hold their place (uploads gone quiet) fill the server.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut conn = tokio::net::TcpStream::connect(s.addr()).await.unwrap();
+        conn.write_all(
+            b"POST /api/v1/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+        held.push(conn);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let busy = s
+        .http
+        .get(format!("{}/healthz", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        busy.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "shed, not queued"
+    );
+    let body: serde_json::Value = busy.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "busy");
+    // Once they are cut (408), the server answers again.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let ok = s
+        .http
+        .get(format!("{}/healthz", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    drop(held);
+}
+
+on_both_backends!(a_full_server_sheds_with_503, busy_server);
