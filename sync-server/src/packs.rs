@@ -60,11 +60,15 @@ pub async fn ensure_current(app: &App, unit: &str) -> Result<Option<i64>, PackBu
     Ok(Some(version))
 }
 
-/// A delta from a stored version to the current one (None when that version is unknown).
+/// A delta from a stored version to the current one (None when that version is unknown),
+/// built once and kept: every phone of the village asks for the same one.
 pub async fn delta(app: &App, unit: &str, from: i64) -> Result<Option<Vec<u8>>, PackBuildError> {
     let Some(current) = ensure_current(app, unit).await? else {
         return Ok(None);
     };
+    if let Some(kept) = app.db.pack_delta(unit, from, current).await? {
+        return Ok(Some(kept));
+    }
     let Some(base) = app.db.pack(unit, Some(from)).await? else {
         return Ok(None);
     };
@@ -85,5 +89,8 @@ pub async fn delta(app: &App, unit: &str, from: i64) -> Result<Option<Vec<u8>>, 
         &current_contents,
         &app.pack_key,
     )?;
+    app.db
+        .store_pack_delta(unit, from, current, &bytes, now_ms())
+        .await?;
     Ok(Some(bytes))
 }

@@ -670,6 +670,20 @@ async fn pack_downloads_resume_and_revalidate(backend: Backend) {
         .unwrap();
     assert_eq!(delta.status(), StatusCode::OK);
     let delta = delta.bytes().await.unwrap();
+    // Built once and kept: the next phone of the village gets the very same bytes, even a
+    // second later (a rebuilt delta would carry another build time).
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let again = s
+        .http
+        .get(format!("{url}?from={v1}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(again, delta, "the kept delta");
     assert!(
         delta.len() < full.len() / 2,
         "a one-member delta is small: {} vs {}",

@@ -77,6 +77,50 @@ impl Db {
         })
     }
 
+    /// The delta of `unit` from `from` to `to`, if it was built before.
+    pub async fn pack_delta(
+        &self,
+        unit: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT bytes FROM pack_deltas WHERE unit_code = $1 AND from_version = $2 AND to_version = $3",
+            )
+            .bind(unit)
+            .bind(from)
+            .bind(to)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// Keeps a built delta (a second server that built it too changes nothing).
+    pub async fn store_pack_delta(
+        &self,
+        unit: &str,
+        from: i64,
+        to: i64,
+        bytes: &[u8],
+        now: i64,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO pack_deltas(unit_code, from_version, to_version, bytes, built_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT(unit_code, from_version, to_version) DO NOTHING",
+            )
+            .bind(unit)
+            .bind(from)
+            .bind(to)
+            .bind(bytes)
+            .bind(now)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
     pub async fn store_pack(
         &self,
         unit: &str,
