@@ -18,6 +18,7 @@
 //! | `import` | parsing LGD and Samagra files |
 //! | `demo` | the synthetic demo district |
 //! | `harness` | (feature `test-harness`) a real server on loopback over a fresh database, and shared test fixtures |
+//! | `background` | the loop every instance runs: rollup, missing packs, old rate-limit rows |
 //! | `rollup` | the progress rollup: counts per place, day, channel and state for the dashboards |
 //! | `notify` | SMS and voice messages to workers: templates, the outbox dispatcher, gateways |
 //! | `web` | server-rendered pages for officers and admins: sign-in, queue, decisions, audit |
@@ -26,6 +27,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod background;
 pub mod campaign;
 pub mod camps;
 pub mod client_addr;

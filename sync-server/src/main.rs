@@ -316,7 +316,7 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
                 gateway,
                 stopped.clone(),
             ));
-            let rollup = tokio::spawn(panjiyan_server::rollup::run(app.clone(), stopped));
+            let rollup = tokio::spawn(panjiyan_server::background::run(app.clone(), stopped));
             launch(app, listener, async {
                 let _ = tokio::signal::ctrl_c().await;
             })

@@ -60,6 +60,17 @@ pub async fn ensure_current(app: &App, unit: &str) -> Result<Option<i64>, PackBu
     Ok(Some(version))
 }
 
+/// Builds the packs of up to `limit` units whose current data has none yet; how many it built.
+/// The background loop calls it, so no request waits for a build (a second server building
+/// the same pack at the same time stores nothing twice).
+pub async fn build_missing(app: &App, limit: i64) -> Result<usize, PackBuildError> {
+    let units = app.db.units_without_current_pack(limit).await?;
+    for unit in &units {
+        ensure_current(app, unit).await?;
+    }
+    Ok(units.len())
+}
+
 /// A delta from a stored version to the current one (None when that version is unknown),
 /// built once and kept: every phone of the village asks for the same one.
 pub async fn delta(app: &App, unit: &str, from: i64) -> Result<Option<Vec<u8>>, PackBuildError> {

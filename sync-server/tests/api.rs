@@ -661,6 +661,32 @@ async fn pack_downloads_resume_and_revalidate(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(changed.changed_units, [units[0]["code"].as_str().unwrap()]);
+    // Listing never builds (the background loop does): until then the unit shows no pack.
+    let listed: Vec<Value> = s
+        .http
+        .get(format!("{}/api/v1/units", s.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = units[0]["code"].as_str().unwrap();
+    let same = listed.iter().find(|u| u["code"] == code).unwrap();
+    assert!(same["pack_version"].is_null(), "{same}");
+    assert_eq!(
+        panjiyan_server::packs::build_missing(&s.app, 50)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        panjiyan_server::packs::build_missing(&s.app, 50)
+            .await
+            .unwrap(),
+        0
+    );
     let delta = s
         .http
         .get(format!("{url}?from={v1}"))

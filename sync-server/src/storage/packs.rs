@@ -77,6 +77,24 @@ impl Db {
         })
     }
 
+    /// Up to `limit` units whose current data has no pack yet (data arrived and the build did
+    /// not follow, e.g. a crash between the two).
+    pub async fn units_without_current_pack(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<String>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT d.unit_code FROM unit_data d
+                 WHERE NOT EXISTS (SELECT 1 FROM packs k WHERE k.unit_code = d.unit_code AND k.version = d.data_version)
+                 ORDER BY d.unit_code LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
     /// The delta of `unit` from `from` to `to`, if it was built before.
     pub async fn pack_delta(
         &self,
