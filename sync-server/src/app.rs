@@ -56,6 +56,9 @@ pub struct Settings {
     /// Longest a request may take to arrive and be answered (a stalled upload is cut with
     /// 408, which phones retry): long enough for a 500-record push over GPRS.
     pub request_timeout: std::time::Duration,
+    /// The pack-signing key (PKCS#8) from a file or the environment, kept out of the database
+    /// and its backups; without it, the key the database holds (made on first start).
+    pub pack_key_pkcs8: Option<Vec<u8>>,
     /// Requests one server process works on at once; more are answered 503 at once (phones
     /// retry) instead of queueing until memory or the database gives out.
     pub max_in_flight: usize,
@@ -83,6 +86,7 @@ impl Default for Settings {
             metrics_token: None,
             request_timeout: std::time::Duration::from_secs(300),
             max_in_flight: 1_024,
+            pack_key_pkcs8: None,
             payout_paise: 500,
             silent_after_hours: 48,
             rules: panjiyan_core::eligibility::RuleSet::mp_2018(),
@@ -110,6 +114,10 @@ pub enum StartError {
     Storage(#[from] StorageError),
     #[error("the stored pack-signing key is unreadable")]
     BadServerKey,
+    #[error(
+        "the pack-signing key given is not an Ed25519 key in PKCS#8 (make one with `pack-key new`)"
+    )]
+    BadPackKeyFile,
     #[error("could not serve: {0}")]
     Io(#[from] std::io::Error),
     #[error("the campaign's rule set could not be written down")]
@@ -127,11 +135,17 @@ impl App {
     pub async fn open(settings: Settings) -> Result<App, StartError> {
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
-        let candidate = SigningKey::generate().map_err(|_| StartError::BadServerKey)?;
-        let pkcs8 = db
-            .server_key(candidate.key_id(), candidate.pkcs8(), now_ms())
-            .await?;
-        let pack_key = SigningKey::from_pkcs8(&pkcs8).map_err(|_| StartError::BadServerKey)?;
+        let pack_key = match &settings.pack_key_pkcs8 {
+            // Given from outside: never written to the database.
+            Some(pkcs8) => SigningKey::from_pkcs8(pkcs8).map_err(|_| StartError::BadPackKeyFile)?,
+            None => {
+                let candidate = SigningKey::generate().map_err(|_| StartError::BadServerKey)?;
+                let pkcs8 = db
+                    .server_key(candidate.key_id(), candidate.pkcs8(), now_ms())
+                    .await?;
+                SigningKey::from_pkcs8(&pkcs8).map_err(|_| StartError::BadServerKey)?
+            }
+        };
         // A campaign's own rule set is kept by id and version, so that registrations judged
         // by it stay checkable after the campaign moves on to another.
         let rules = &settings.rules;

@@ -86,9 +86,18 @@ enum Command {
         /// Requests worked on at once; more are answered 503 (phones retry).
         #[arg(long, default_value_t = 1024)]
         max_in_flight: usize,
+        /// The pack-signing key from this file (PKCS#8, from `pack-key-new`), kept out of the
+        /// database and its backups; PANJIYAN_PACK_KEY may hold the same in base64.
+        #[arg(long)]
+        pack_key_file: Option<PathBuf>,
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Write a new pack-signing key (PKCS#8, readable only by you) for `serve --pack-key-file`.
+    PackKeyNew {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -238,7 +247,19 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
             metrics_token,
             request_timeout_secs,
             max_in_flight,
+            pack_key_file,
         } => {
+            let pack_key_pkcs8 = match (pack_key_file, std::env::var("PANJIYAN_PACK_KEY").ok()) {
+                (Some(file), _) => Some(
+                    std::fs::read(&file)
+                        .map_err(|e| format!("--pack-key-file {}: {e}", file.display()))?,
+                ),
+                (None, Some(b64)) => Some(
+                    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim())
+                        .map_err(|_| "PANJIYAN_PACK_KEY is not base64")?,
+                ),
+                (None, None) => None,
+            };
             let trusted_proxies = trusted_proxies
                 .iter()
                 .map(|p| p.parse::<panjiyan_server::client_addr::Cidr>())
@@ -264,6 +285,7 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
                 metrics_token,
                 request_timeout: std::time::Duration::from_secs(request_timeout_secs.max(1)),
                 max_in_flight: max_in_flight.max(1),
+                pack_key_pkcs8,
                 ..settings
             })
             .await?;
@@ -324,6 +346,25 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
             let _ = stop.send(true);
             let _ = dispatcher.await;
             let _ = rollup.await;
+        }
+        Command::PackKeyNew { out } => {
+            if out.exists() {
+                return Err(
+                    format!("{} exists; the key in it is not replaced", out.display()).into(),
+                );
+            }
+            let key = panjiyan_core::keys::SigningKey::generate()
+                .map_err(|_| "the system could not make a key")?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            std::io::Write::write_all(&mut options.open(&out)?, key.pkcs8())?;
+            println!(
+                "pack-signing key {} written to {}",
+                key.key_id(),
+                out.display()
+            );
         }
         Command::Migrate => {
             App::open(settings).await?;

@@ -320,3 +320,53 @@ fn a_samagra_spreadsheet_imports_by_column_name_and_a_wrong_header_is_refused() 
     assert_eq!(status, Some(1), "{text}");
     assert!(text.contains("no name_hi column"), "{text}");
 }
+
+#[tokio::test]
+async fn a_pack_key_from_a_file_signs_the_packs_and_stays_out_of_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("server.db").display());
+    let key_file = dir.path().join("pack.key");
+    let key_path = key_file.display().to_string();
+    let (ok, text) = server(&db, &["pack-key-new", "--out", &key_path], "");
+    assert!(ok, "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable only by its owner");
+    }
+    let (ok, again) = server(&db, &["pack-key-new", "--out", &key_path], "");
+    assert!(!ok && again.contains("is not replaced"), "{again}");
+    let key_id = text.split_whitespace().nth(2).unwrap().to_owned();
+    let app = panjiyan_server::app::App::open(panjiyan_server::app::Settings {
+        database_url: db.clone(),
+        pack_key_pkcs8: Some(std::fs::read(&key_file).unwrap()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(app.pack_key.key_id(), key_id);
+    let panjiyan_server::storage::Db::Sqlite(pool) = &*app.db else {
+        unreachable!()
+    };
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM server_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "the key is not in the database or its backups");
+    // A file that is not a key is refused in words.
+    std::fs::write(&key_file, b"not a key").unwrap();
+    let bad = panjiyan_server::app::App::open(panjiyan_server::app::Settings {
+        database_url: db,
+        pack_key_pkcs8: Some(std::fs::read(&key_file).unwrap()),
+        ..Default::default()
+    })
+    .await;
+    assert!(
+        bad.err()
+            .unwrap()
+            .to_string()
+            .contains("not an Ed25519 key in PKCS#8"),
+        "a bad key file"
+    );
+}
