@@ -185,7 +185,7 @@ fn main() {
     emit("member_lookup", lookup.as_nanos() as f64, "ns", Some(raw));
 
     // Finalise: validated, eligibility checked, signed and queued.
-    let today = time::OffsetDateTime::now_utc();
+    let today = panjiyan_core::india_time::now();
     let eligible: Vec<_> = ward_contents
         .members
         .iter()

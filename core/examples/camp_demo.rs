@@ -113,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(_) => println!("BUG: a tampered pack was accepted"),
     }
 
-    let today = time::OffsetDateTime::now_utc();
+    let today = panjiyan_core::india_time::now();
     let worker = contents
         .members
         .iter()

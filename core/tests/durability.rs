@@ -96,7 +96,7 @@ fn child(dir: &std::path::Path) {
                 Err(StoreError::AlreadyRegisteredOnDevice) => continue,
                 Err(e) => panic!("{e}"),
             };
-            match store.finalise(id, time::OffsetDateTime::now_utc(), true) {
+            match store.finalise(id, panjiyan_core::india_time::now_utc(), true) {
                 Ok(_) => {
                     writeln!(out, "committed {id}").unwrap();
                     out.flush().unwrap();

@@ -56,7 +56,7 @@ async fn devices(
     per_device: usize,
     skip: usize,
 ) -> Vec<Device> {
-    let today = time::OffsetDateTime::now_utc();
+    let today = panjiyan_core::india_time::now();
     let mut out = Vec::new();
     for d in 0..n {
         let store = DeviceStore::open(

@@ -122,6 +122,8 @@ pub enum StartError {
     Io(#[from] std::io::Error),
     #[error("the campaign's rule set could not be written down")]
     BadRules,
+    #[error("a rule set kept in the database does not read: {0}")]
+    StoredRulesUnreadable(panjiyan_core::eligibility::RulesError),
     #[error(
         "rule set {id} version {version} was loaded before with other rules: give the changed rules a higher version"
     )]
@@ -163,12 +165,14 @@ impl App {
         } else if RuleSet::builtin(&rules.id).as_ref() != Some(rules) {
             return Err(StartError::BuiltInRulesId(rules.id.clone()));
         }
+        // A kept rule set that no longer reads is ours to fix: the server does not start,
+        // rather than refuse the registrations it judged as if their phones were wrong.
         let loaded_rules = db
             .rule_sets()
             .await?
             .iter()
-            .filter_map(|j| RuleSet::from_json(j).ok())
-            .collect();
+            .map(|j| RuleSet::from_json(j).map_err(StartError::StoredRulesUnreadable))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(App {
             db: Arc::new(db),
             pack_key: Arc::new(pack_key),

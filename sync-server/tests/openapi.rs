@@ -60,7 +60,7 @@ fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
 
 /// A registration of a working-age member of the phone's first village, pushed and stored.
 async fn pushed_registration(s: &TestServer, phone: &Phone) -> uuid::Uuid {
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = panjiyan_core::india_time::today();
     let unit = phone.store.units().unwrap().remove(0);
     let member = phone
         .store
@@ -81,7 +81,7 @@ async fn pushed_registration(s: &TestServer, phone: &Phone) -> uuid::Uuid {
     let id = phone.store.create_draft(&form).unwrap();
     phone
         .store
-        .finalise(id, time::OffsetDateTime::now_utc(), true)
+        .finalise(id, panjiyan_core::india_time::now_utc(), true)
         .unwrap();
     let request = PushRequest {
         protocol: 1,

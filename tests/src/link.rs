@@ -86,7 +86,7 @@ pub async fn camp_over(
 
     let before = bytes(&proxy);
     let (report, registrations, push_s) = tokio::task::spawn_blocking(move || {
-        let today = time::OffsetDateTime::now_utc();
+        let today = panjiyan_core::india_time::now();
         let unit = store.units().unwrap().remove(0);
         let mut made = 0;
         for family in store.families_in_unit(&unit.code).unwrap() {

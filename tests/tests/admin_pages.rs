@@ -216,7 +216,7 @@ async fn admin_pages(backend: Backend) {
             &device,
             &BacklogReport {
                 pending: 5,
-                oldest_pending_at: Some(time::OffsetDateTime::now_utc() - time::Duration::days(4)),
+                oldest_pending_at: Some(panjiyan_core::india_time::now_utc() - time::Duration::days(4)),
                 app_version: "0.1.0-test".into(),
                 last_error: Some("connect_timeout".into()),
             },

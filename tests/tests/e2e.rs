@@ -65,7 +65,7 @@ fn phone(url: &str, dir: &std::path::Path, n: usize) -> (DeviceStore, SyncClient
 }
 
 fn eligible(store: &DeviceStore) -> Vec<Member> {
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = panjiyan_core::india_time::today();
     let mut out: Vec<Member> = store
         .units()
         .unwrap()
@@ -126,7 +126,7 @@ async fn nothing_lost_nothing_doubled(backend: Backend) {
             for m in members.iter().skip(n).step_by(DEVICES).take(PER_DEVICE) {
                 let id = store.create_draft(&form(m)).unwrap();
                 store
-                    .finalise(id, time::OffsetDateTime::now_utc(), true)
+                    .finalise(id, panjiyan_core::india_time::now_utc(), true)
                     .unwrap();
                 ids.push(id);
             }
@@ -256,10 +256,10 @@ async fn two_phones_register_the_same_member_offline_and_both_learn_which_counts
         let (b, cb) = phone(&url, &path, 1);
         let m = eligible(&a)[0].clone();
         let first = a.create_draft(&form(&m)).unwrap();
-        a.finalise(first, time::OffsetDateTime::now_utc(), true)
+        a.finalise(first, panjiyan_core::india_time::now_utc(), true)
             .unwrap();
         let second = b.create_draft(&form(&m)).unwrap();
-        b.finalise(second, time::OffsetDateTime::now_utc(), true)
+        b.finalise(second, panjiyan_core::india_time::now_utc(), true)
             .unwrap();
         ca.sync(&a, &|_, _| {}).unwrap();
         let report = cb.sync(&b, &|_, _| {}).unwrap();
@@ -296,7 +296,7 @@ async fn a_revoked_phone_is_told_so_and_keeps_its_records() {
         let m = eligible(&store)[0].clone();
         let id = store.create_draft(&form(&m)).unwrap();
         store
-            .finalise(id, time::OffsetDateTime::now_utc(), true)
+            .finalise(id, panjiyan_core::india_time::now_utc(), true)
             .unwrap();
         (store, client)
     })
