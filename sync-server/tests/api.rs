@@ -14,22 +14,6 @@ use panjiyan_server::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-fn adults(phone: &Phone) -> Vec<Member> {
-    let today = time::OffsetDateTime::now_utc().date();
-    let mut out = Vec::new();
-    for unit in phone.store.units().unwrap() {
-        for f in phone.store.families_in_unit(&unit.code).unwrap() {
-            out.extend(
-                f.members
-                    .into_iter()
-                    .map(|m| m.member)
-                    .filter(|m| (20..=55).contains(&m.birth.age_on(today))),
-            );
-        }
-    }
-    out
-}
-
 fn form(m: &Member) -> RegistrationForm {
     RegistrationForm {
         occupation_code: Some("construction".into()),
@@ -44,7 +28,7 @@ fn register(phone: &Phone, m: &Member) -> uuid::Uuid {
     let id = phone.store.create_draft(&form(m)).unwrap();
     phone
         .store
-        .finalise(id, time::OffsetDateTime::now_utc(), true)
+        .finalise(id, panjiyan_core::india_time::now_utc(), true)
         .unwrap();
     id
 }
@@ -117,7 +101,7 @@ async fn exactly_once_push_and_status(backend: Backend) {
     };
     let a = s.enrol("operator").await;
     let b = s.enrol("secretary").await;
-    let people = adults(&a);
+    let people = a.members_aged(20..=55);
     let (first, second) = (register(&a, &people[0]), register(&a, &people[1]));
     let replay: Vec<_> = a
         .store
@@ -244,7 +228,7 @@ async fn one_bad_record_never_fails_the_batch(backend: Backend) {
         return;
     };
     let a = s.enrol("operator").await;
-    let people = adults(&a);
+    let people = a.members_aged(20..=55);
     register(&a, &people[0]);
     register(&a, &people[1]);
     let mut batch: Vec<_> = a
@@ -329,7 +313,7 @@ async fn revoked_devices_and_limits(backend: Backend) {
         return;
     };
     let a = s.enrol("operator").await;
-    register(&a, &adults(&a)[0]);
+    register(&a, &a.members_aged(20..=55)[0]);
     // A gzip body is accepted.
     let batch: Vec<_> = a
         .store
@@ -451,7 +435,7 @@ async fn sign_in_and_jurisdiction(backend: Backend) {
 
     // An operator cannot decide; an officer of another block cannot see or decide.
     let a = s.enrol("operator").await;
-    let id = register(&a, &adults(&a)[0]);
+    let id = register(&a, &a.members_aged(20..=55)[0]);
     sync(&s, &a).await;
     assert_eq!(
         decide(&s, "operator", id, json!({"decision": "approve"}))
@@ -823,7 +807,7 @@ async fn concurrent_pushes(backend: Backend) {
         s.enrol("secretary").await,
         s.enrol("operator").await,
     ];
-    let people = adults(&phones[0]);
+    let people = phones[0].members_aged(20..=55);
     for (i, phone) in phones.iter().enumerate() {
         for m in people.iter().skip(i).step_by(phones.len()).take(12) {
             register(phone, m);
@@ -874,7 +858,7 @@ async fn every_role_outside_its_area(backend: Backend) {
     };
     // A registration in the second gram panchayat's village, made by its own secretary.
     let b = s.enrol("secretary-2").await;
-    let id = register(&b, &adults(&b)[0]);
+    let id = register(&b, &b.members_aged(20..=55)[0]);
     sync(&s, &b).await;
     let row = s
         .app
@@ -1021,7 +1005,7 @@ async fn the_worker_is_told(backend: Backend) {
         return;
     };
     let a = s.enrol("operator").await;
-    let people = adults(&a);
+    let people = a.members_aged(20..=55);
     let (approved, rejected) = (register(&a, &people[0]), register(&a, &people[1]));
     register(&a, &people[2]);
     sync(&s, &a).await;
@@ -1255,7 +1239,7 @@ async fn officers_queue(backend: Backend) {
         return;
     };
     let a = s.enrol("operator").await;
-    let people = adults(&a);
+    let people = a.members_aged(20..=55);
     let ids: Vec<_> = people.iter().take(3).map(|m| register(&a, m)).collect();
     sync(&s, &a).await;
     decide(&s, "officer", ids[1], json!({"decision": "approve"})).await;

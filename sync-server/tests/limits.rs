@@ -190,16 +190,7 @@ async fn texts_are_bounded(backend: Backend) {
         return;
     };
     let phone = s.enrol("operator").await;
-    let today = panjiyan_core::india_time::today();
-    let adult = phone
-        .store
-        .units()
-        .unwrap()
-        .iter()
-        .flat_map(|u| phone.store.families_in_unit(&u.code).unwrap())
-        .flat_map(|f| f.members.into_iter().map(|m| m.member))
-        .find(|m| (20..=55).contains(&m.birth.age_on(today)))
-        .unwrap();
+    let adult = phone.members_aged(20..=55).remove(0);
     // A megabyte of operator id: the phone signs whatever it is given.
     let form = RegistrationForm {
         occupation_code: Some("construction".into()),

@@ -336,37 +336,6 @@ async fn camp_ids(backend: Backend) {
 
 on_both_backends!(camp_ids_are_given_once_and_kept_when_a_camp_moves, camp_ids);
 
-/// Pushes what `phone` has queued, straight to the API; the answers by registration id.
-async fn push_outbox(
-    s: &TestServer,
-    phone: &panjiyan_server::harness::Phone,
-) -> Vec<panjiyan_core::wire::PushResult> {
-    let registrations = phone
-        .store
-        .outbox_batch(100)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
-    let request = panjiyan_core::wire::PushRequest {
-        protocol: panjiyan_core::wire::PROTOCOL_VERSION,
-        registrations,
-        backlog: Default::default(),
-    };
-    let r = client()
-        .post(format!("{}/api/v1/push", s.url))
-        .bearer_auth(&phone.token)
-        .json(&request)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json::<panjiyan_core::wire::PushResponse>()
-        .await
-        .unwrap()
-        .results
-}
-
 async fn wrong_phone_clock(backend: Backend) {
     use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
     use panjiyan_core::wire::PushOutcome;
@@ -374,25 +343,11 @@ async fn wrong_phone_clock(backend: Backend) {
         return;
     };
     let phone = s.enrol("operator").await;
-    let today = panjiyan_core::india_time::today();
-    let mut people = Vec::new();
-    for unit in phone.store.units().unwrap() {
-        for f in phone.store.families_in_unit(&unit.code).unwrap() {
-            people.extend(f.members.into_iter().map(|m| m.member));
-        }
-    }
-    let adult = people
-        .iter()
-        .find(|m| (25..=50).contains(&m.birth.age_on(today)))
-        .unwrap();
-    let other_adult = people
-        .iter()
-        .filter(|m| (25..=50).contains(&m.birth.age_on(today)))
-        .nth(1)
-        .unwrap();
-    let minor = people.iter().find(|m| m.birth.age_on(today) == 16).unwrap();
-    // A cheap phone whose date is three years ahead (and one three days behind, before its pack was built): on the
-    // phone, the 16-year-old is 19, so it lets them through.
+    let adults = phone.members_aged(25..=50);
+    let (adult, other_adult) = (&adults[0], &adults[1]);
+    let minor = &phone.members_aged(16..=16)[0];
+    // A cheap phone whose date is three years ahead (and one three days behind, before its
+    // pack was built): on the phone, the 16-year-old is 19, so it lets them through.
     let register = |m: &panjiyan_core::samagra::Member, at: time::OffsetDateTime| {
         let form = RegistrationForm {
             occupation_code: Some("construction".into()),
@@ -414,7 +369,13 @@ async fn wrong_phone_clock(backend: Backend) {
             panjiyan_core::india_time::now_utc() - time::Duration::days(3),
         ),
     );
-    let answers = push_outbox(&s, &phone).await;
+    let pushed = s.push_outbox(&phone).await;
+    assert_eq!(pushed.status(), StatusCode::OK);
+    let answers = pushed
+        .json::<panjiyan_core::wire::PushResponse>()
+        .await
+        .unwrap()
+        .results;
     let outcome = |id| &answers.iter().find(|r| r.id == id).unwrap().outcome;
     assert_eq!(
         outcome(a),

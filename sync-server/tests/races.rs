@@ -13,16 +13,7 @@ async fn twenty_decisions_at_once(backend: Backend) {
         return;
     };
     let phone = s.enrol("operator").await;
-    let today = panjiyan_core::india_time::today();
-    let adult = phone
-        .store
-        .units()
-        .unwrap()
-        .iter()
-        .flat_map(|u| phone.store.families_in_unit(&u.code).unwrap())
-        .flat_map(|f| f.members.into_iter().map(|m| m.member))
-        .find(|m| (20..=55).contains(&m.birth.age_on(today)))
-        .unwrap();
+    let adult = phone.members_aged(20..=55).remove(0);
     let form = RegistrationForm {
         occupation_code: Some("construction".into()),
         mobile: Some("9876543210".into()),
@@ -36,22 +27,7 @@ async fn twenty_decisions_at_once(backend: Backend) {
         .store
         .finalise(id, panjiyan_core::india_time::now_utc(), true)
         .unwrap();
-    let batch: Vec<_> = phone
-        .store
-        .outbox_batch(10)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
-    let pushed = s
-        .http
-        .post(format!("{}/api/v1/push", s.url))
-        .bearer_auth(&phone.token)
-        .json(&json!({"protocol": 1, "registrations": batch, "backlog": {"pending": 1, "app_version": "t"}}))
-        .send()
-        .await
-        .unwrap();
-    assert!(pushed.status().is_success());
+    assert!(s.push_outbox(&phone).await.status().is_success());
 
     // Ten approvals and ten rejections, all sent before any is answered.
     let token = s.login("officer").await;

@@ -29,17 +29,8 @@ async fn own_rule_set(backend: Backend) {
         ("mp-camp-2026", 1),
         "the pack names it"
     );
-    let today = panjiyan_core::india_time::today();
-    let people: Vec<_> = phone
-        .store
-        .units()
-        .unwrap()
-        .iter()
-        .flat_map(|u| phone.store.families_in_unit(&u.code).unwrap())
-        .flat_map(|f| f.members.into_iter().map(|m| m.member))
-        .collect();
-    let nineteen = people.iter().find(|m| m.birth.age_on(today) == 19).unwrap();
-    let thirty = people.iter().find(|m| m.birth.age_on(today) == 30).unwrap();
+    let nineteen = &phone.members_aged(19..=19)[0];
+    let thirty = &phone.members_aged(30..=30)[0];
     let form = |m: &panjiyan_core::samagra::Member| RegistrationForm {
         occupation_code: Some("construction".into()),
         facts: ApplicantFacts::no_land(),
@@ -67,24 +58,8 @@ async fn own_rule_set(backend: Backend) {
         .store
         .finalise(id, panjiyan_core::india_time::now_utc(), true)
         .unwrap();
-    let batch: Vec<_> = phone
-        .store
-        .outbox_batch(10)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
-    let answer: panjiyan_core::wire::PushResponse = s
-        .http
-        .post(format!("{}/api/v1/push", s.url))
-        .bearer_auth(&phone.token)
-        .json(&serde_json::json!({"protocol": 1, "registrations": batch, "backlog": {"pending": 1, "app_version": "t"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer: panjiyan_core::wire::PushResponse =
+        s.push_outbox(&phone).await.json().await.unwrap();
     assert_eq!(
         answer.results[0].outcome,
         PushOutcome::Accepted,

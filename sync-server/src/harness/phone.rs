@@ -91,3 +91,48 @@ impl TestServer {
         units
     }
 }
+
+impl Phone {
+    /// The members of every pack this phone holds whose age today (India) is within `ages`,
+    /// unit by unit and family by family, as the store lists them.
+    pub fn members_aged(
+        &self,
+        ages: std::ops::RangeInclusive<i32>,
+    ) -> Vec<panjiyan_core::samagra::Member> {
+        let today = panjiyan_core::india_time::today();
+        let mut out = Vec::new();
+        for unit in self.store.units().unwrap() {
+            for f in self.store.families_in_unit(&unit.code).unwrap() {
+                out.extend(
+                    f.members
+                        .into_iter()
+                        .map(|m| m.member)
+                        .filter(|m| ages.contains(&m.birth.age_on(today))),
+                );
+            }
+        }
+        out
+    }
+}
+
+impl TestServer {
+    /// Pushes up to 100 records `phone` has queued straight to the API, as one batch with a
+    /// plain backlog report: the server's answer, unread.
+    pub async fn push_outbox(&self, phone: &Phone) -> reqwest::Response {
+        let registrations: Vec<_> = phone
+            .store
+            .outbox_batch(100)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.signed)
+            .collect();
+        self.http
+            .post(format!("{}/api/v1/push", self.url))
+            .bearer_auth(&phone.token)
+            .json(&json!({"protocol": 1, "registrations": registrations,
+                "backlog": {"pending": 1, "app_version": "test"}}))
+            .send()
+            .await
+            .unwrap()
+    }
+}
