@@ -37,6 +37,15 @@ fn session_cookie(r: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// `username` signed in on the pages: the `name=value` its browser sends back.
+async fn cookie_of(s: &TestServer, username: &str) -> String {
+    session_cookie(&sign_in(s, username, false).await)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 async fn edges(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {
         return;
@@ -137,12 +146,7 @@ async fn typed_markup(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {
         return;
     };
-    let signed_in = sign_in(&s, "state", false).await;
-    let cookie = session_cookie(&signed_in)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_of(&s, "state").await;
     let token = panjiyan_server::web::csrf_token(cookie.split('=').nth(1).unwrap());
     let name = "<script>alert(1)</script> & <b>ASHA</b>";
     let body: String = form_urlencoded_pairs(&[
@@ -259,12 +263,7 @@ async fn camp_ids(backend: Backend) {
     let Some(s) = TestServer::start(backend).await else {
         return;
     };
-    let signed_in = sign_in(&s, "state", false).await;
-    let cookie = session_cookie(&signed_in)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_of(&s, "state").await;
     let block = s.places(panjiyan_core::location::Level::Block)[0].clone();
     let villages: Vec<_> = s
         .places(panjiyan_core::location::Level::Village)
@@ -404,11 +403,7 @@ async fn wrong_phone_clock(backend: Backend) {
         "older than any pack of its village"
     );
     // The officer sees both times.
-    let cookie = session_cookie(&sign_in(&s, "officer", false).await)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_of(&s, "officer").await;
     let page = client()
         .get(format!("{}/officer/registrations/{a}", s.url))
         .header("cookie", &cookie)
@@ -439,11 +434,7 @@ async fn import_list(
     name: &str,
     ids: &[&str],
 ) -> (StatusCode, String) {
-    let cookie = session_cookie(&sign_in(s, username, false).await)
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_of(s, username).await;
     let token = panjiyan_server::web::csrf_token(cookie.split('=').nth(1).unwrap());
     let csv = format!("samagra_member_id\n{}\n", ids.join("\n"));
     let r = client()

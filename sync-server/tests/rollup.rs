@@ -31,11 +31,14 @@ fn by_place(rows: &[ProgressRow]) -> BTreeMap<String, BTreeMap<String, i64>> {
     out
 }
 
-async fn counts_follow_registrations(backend: Backend) {
+/// The server's state on a fresh database of `backend`, seeded with the demo district and
+/// its camp's 240 registrations, and the demo users; `None` without PostgreSQL. The folder
+/// holds a SQLite database: keep it for as long as the app.
+async fn demo_app(
+    backend: Backend,
+) -> Option<(tempfile::TempDir, App, Vec<panjiyan_server::demo::DemoUser>)> {
     let dir = tempfile::tempdir().unwrap();
-    let Some(url) = fresh_database(backend, dir.path()).await else {
-        return;
-    };
+    let url = fresh_database(backend, dir.path()).await?;
     let app = App::open(Settings {
         database_url: url,
         ..Settings::default()
@@ -43,6 +46,13 @@ async fn counts_follow_registrations(backend: Backend) {
     .await
     .unwrap();
     let users = panjiyan_server::demo::seed(&app).await.unwrap();
+    Some((dir, app, users))
+}
+
+async fn counts_follow_registrations(backend: Backend) {
+    let Some((_dir, app, users)) = demo_app(backend).await else {
+        return;
+    };
     let collector = users.iter().find(|u| u.username == "collector").unwrap();
     let district = collector.jurisdiction.clone();
     let officer = app.db.user_with_hash("collector").await.unwrap().unwrap().0;
@@ -178,17 +188,9 @@ on_both_backends!(
 /// registrations (on PostgreSQL each statement of a fold would otherwise see another
 /// snapshot, and a decision between them be counted twice).
 async fn decisions_race_the_rollup(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(url) = fresh_database(backend, dir.path()).await else {
+    let Some((_dir, app, _)) = demo_app(backend).await else {
         return;
     };
-    let app = App::open(Settings {
-        database_url: url,
-        ..Settings::default()
-    })
-    .await
-    .unwrap();
-    panjiyan_server::demo::seed(&app).await.unwrap();
     let officer = app.db.user_with_hash("collector").await.unwrap().unwrap().0;
     let district = officer.jurisdiction.clone();
     let (_, queue) = app
