@@ -1,33 +1,54 @@
-//! The server's background loop, on every instance: the progress rollup every two seconds
-//! (one writer at a time by its cursor lock), and about once a minute the packs whose data
-//! changed without a build following, and the rate limits' old rows.
+//! The server's background jobs, run by one server at a time (`Leadership`: a PostgreSQL
+//! advisory lock; on SQLite the one process): the progress rollup every two seconds, and about
+//! once a minute the packs whose data changed without a build following, old rate-limit rows
+//! and ended sign-ins. The notification dispatcher runs on every server (`notify::run`): its
+//! claims skip each other's rows.
 
 use crate::app::App;
+use crate::storage::Leadership;
 use std::time::Duration;
 
-/// Runs until `stop` turns true.
+/// Runs until `stop` turns true; then gives the lead up for another server to take.
 pub async fn run(app: App, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut leadership = Leadership::default();
     let mut pass: u64 = 0;
     loop {
-        if let Err(e) = crate::rollup::catch_up(&app).await {
-            tracing::warn!(error = %e, "progress rollup failed; trying again");
-        }
-        if pass.is_multiple_of(30) {
-            // A crash between a data import and its pack build leaves a unit without one; no
-            // request waits for it to be built.
-            if let Err(e) = crate::packs::build_missing(&app, 50).await {
-                tracing::warn!(error = %e, "building missing packs failed; trying again");
+        match leadership.check(&app.db).await {
+            Ok(true) => {
+                leading_pass(&app, pass).await;
+                pass += 1;
             }
-            // The rate limits keep a day of attempts and look-ups, no more.
-            let day_ago = crate::storage::now_ms() - 86_400_000;
-            if let Err(e) = app.db.prune_limits(day_ago).await {
-                tracing::warn!(error = %e, "pruning rate-limit rows failed; trying again later");
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot tell which server runs the background jobs; trying again")
             }
         }
-        pass += 1;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = stop.changed() => return,
+            _ = stop.changed() => break,
         }
+    }
+    leadership.release().await;
+}
+
+async fn leading_pass(app: &App, pass: u64) {
+    if let Err(e) = crate::rollup::catch_up(app).await {
+        tracing::warn!(error = %e, "progress rollup failed; trying again");
+    }
+    if !pass.is_multiple_of(30) {
+        return;
+    }
+    // A crash between a data import and its pack build leaves a unit without one; no request
+    // waits for it to be built.
+    if let Err(e) = crate::packs::build_missing(app, 50).await {
+        tracing::warn!(error = %e, "building missing packs failed; trying again");
+    }
+    // The rate limits keep a day of attempts and look-ups, no more.
+    let now = crate::storage::now_ms();
+    if let Err(e) = app.db.prune_limits(now - 86_400_000).await {
+        tracing::warn!(error = %e, "pruning rate-limit rows failed; trying again later");
+    }
+    if let Err(e) = app.db.prune_sessions(now).await {
+        tracing::warn!(error = %e, "pruning ended sign-ins failed; trying again later");
     }
 }

@@ -31,6 +31,7 @@ pub mod background;
 pub mod campaign;
 pub mod camps;
 pub mod client_addr;
+pub mod config;
 pub mod csv_file;
 pub mod decisions;
 pub mod demo;

@@ -1,6 +1,6 @@
 //! `panjiyan-server`: the sync server's command line.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use panjiyan_server::app::{App, Settings, launch};
 use panjiyan_server::import::{self, SamagraLine};
 use panjiyan_server::roles::Role;
@@ -25,72 +25,100 @@ struct Cli {
         default_value = "sqlite:panjiyan.db"
     )]
     database_url: String,
+    /// Settings from this TOML file (the long flag names as keys); flags and environment
+    /// variables override it.
+    #[arg(long, global = true, env = "PANJIYAN_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
+/// The settings of `serve` (and `check-config`): flags, environment variables or the
+/// configuration file (`--config`), documented in docs/operations.md.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Seed an empty database with a synthetic district and demo users of every role.
+    #[arg(long)]
+    demo: bool,
+    /// Registration number template: {state}, {district}, {year}, {seq:07}.
+    #[arg(long, default_value = "{state}-{district}-{year}-{seq:07}")]
+    number_format: String,
+    /// Largest request body accepted, in bytes (after gzip decompression).
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Where the built-in gateway writes SMS and voice messages (one JSON line each).
+    #[arg(long, default_value = "notifications.jsonl")]
+    notifications_file: PathBuf,
+    /// Send SMS and voice messages through this HTTP gateway instead of the file.
+    #[arg(long)]
+    sms_gateway_url: Option<String>,
+    /// What a gram panchayat or urban body is paid per approved registration, in paise.
+    #[arg(long, default_value_t = 500)]
+    payout_paise: i64,
+    /// A device not seen for this many hours while holding unsent data is flagged.
+    #[arg(long, default_value_t = 48)]
+    silent_after_hours: i64,
+    /// The campaign's rule set, mp-2018 or eshram: packs built from now on carry it, and
+    /// registrations are judged by the rule set and version their pack carried.
+    #[arg(long, default_value = "mp-2018", value_parser = ["mp-2018", "eshram"])]
+    rules: String,
+    /// The campaign's own rule set instead, as JSON (id, version, names, rules; see
+    /// core/data/rules/): checked when the server starts; packs carry it, signed, to the
+    /// phones. A changed rule set needs a higher version.
+    #[arg(long, conflicts_with = "rules")]
+    rules_file: Option<PathBuf>,
+    /// A proxy in front of the server (nginx) whose X-Forwarded-For names the client, as an
+    /// address or block (127.0.0.1, 10.0.0.0/8); repeat or separate with commas. Rate
+    /// limits count clients by it; without it, nobody's X-Forwarded-For is believed.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PANJIYAN_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
+    /// The bearer token Prometheus must send for /metrics; without it, /metrics answers
+    /// only requests from this computer.
+    #[arg(long, env = "PANJIYAN_METRICS_TOKEN")]
+    metrics_token: Option<String>,
+    /// Longest a request may take to arrive and be answered, in seconds (a stalled upload
+    /// is answered 408, which phones retry).
+    #[arg(long, default_value_t = 300)]
+    request_timeout_secs: u64,
+    /// Requests worked on at once; more are answered 503 (phones retry).
+    #[arg(long, default_value_t = 1024)]
+    max_in_flight: usize,
+    /// The pack-signing key from this file (PKCS#8, from `pack-key-new`), kept out of the
+    /// database and its backups; PANJIYAN_PACK_KEY may hold the same in base64.
+    #[arg(long)]
+    pack_key_file: Option<PathBuf>,
+    /// A PostgreSQL standby (streaming replica) for the progress pages and CSV downloads;
+    /// writes and officers' decisions always go to --database-url.
+    #[arg(long, env = "PANJIYAN_REPLICA_URL")]
+    replica_url: Option<String>,
+    /// On SIGTERM or Ctrl-C, how long to wait for the requests and messages in hand
+    /// before stopping anyway, in seconds.
+    #[arg(long, default_value_t = 30)]
+    shutdown_grace_secs: u64,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Run the HTTP server (migrates the database first).
-    Serve {
-        /// Address and port to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// Seed an empty database with a synthetic district and demo users of every role.
-        #[arg(long)]
-        demo: bool,
-        /// Registration number template: {state}, {district}, {year}, {seq:07}.
-        #[arg(long, default_value = "{state}-{district}-{year}-{seq:07}")]
-        number_format: String,
-        /// Largest request body accepted, in bytes (after gzip decompression).
-        #[arg(long, default_value_t = 4 * 1024 * 1024)]
-        max_body_bytes: usize,
-        /// Where the built-in gateway writes SMS and voice messages (one JSON line each).
-        #[arg(long, default_value = "notifications.jsonl")]
-        notifications_file: PathBuf,
-        /// Send SMS and voice messages through this HTTP gateway instead of the file.
-        #[arg(long)]
-        sms_gateway_url: Option<String>,
-        /// What a gram panchayat or urban body is paid per approved registration, in paise.
-        #[arg(long, default_value_t = 500)]
-        payout_paise: i64,
-        /// A device not seen for this many hours while holding unsent data is flagged.
-        #[arg(long, default_value_t = 48)]
-        silent_after_hours: i64,
-        /// The campaign's rule set, mp-2018 or eshram: packs built from now on carry it, and
-        /// registrations are judged by the rule set and version their pack carried.
-        #[arg(long, default_value = "mp-2018", value_parser = ["mp-2018", "eshram"])]
-        rules: String,
-        /// The campaign's own rule set instead, as JSON (id, version, names, rules; see
-        /// core/data/rules/): checked when the server starts; packs carry it, signed, to the
-        /// phones. A changed rule set needs a higher version.
-        #[arg(long, conflicts_with = "rules")]
-        rules_file: Option<PathBuf>,
-        /// A proxy in front of the server (nginx) whose X-Forwarded-For names the client, as an
-        /// address or block (127.0.0.1, 10.0.0.0/8); repeat or separate with commas. Rate
-        /// limits count clients by it; without it, nobody's X-Forwarded-For is believed.
-        #[arg(
-            long = "trusted-proxy",
-            env = "PANJIYAN_TRUSTED_PROXIES",
-            value_delimiter = ','
-        )]
-        trusted_proxies: Vec<String>,
-        /// The bearer token Prometheus must send for /metrics; without it, /metrics answers
-        /// only requests from this computer.
-        #[arg(long, env = "PANJIYAN_METRICS_TOKEN")]
-        metrics_token: Option<String>,
-        /// Longest a request may take to arrive and be answered, in seconds (a stalled upload
-        /// is answered 408, which phones retry).
-        #[arg(long, default_value_t = 300)]
-        request_timeout_secs: u64,
-        /// Requests worked on at once; more are answered 503 (phones retry).
-        #[arg(long, default_value_t = 1024)]
-        max_in_flight: usize,
-        /// The pack-signing key from this file (PKCS#8, from `pack-key-new`), kept out of the
-        /// database and its backups; PANJIYAN_PACK_KEY may hold the same in base64.
-        #[arg(long)]
-        pack_key_file: Option<PathBuf>,
-    },
+    /// Run the HTTP server (migrates the database first). Stops on SIGTERM or Ctrl-C after
+    /// finishing the requests in hand.
+    Serve(ServeArgs),
+    /// Check a configuration without serving: reads every setting (file, environment,
+    /// flags), prints each and where it came from (secrets masked), loads the rule set and
+    /// the pack key, connects to the database; exits 1 naming what is wrong.
+    CheckConfig(ServeArgs),
+    /// Copy the SQLite database to FILE while the server runs (a consistent snapshot; for
+    /// PostgreSQL use its own base backups, see docs/operations.md).
+    Backup { file: PathBuf },
+    /// Put a backup made by `backup` in place of the SQLite database (the server stopped);
+    /// the database it replaces is kept beside it as FILE.before-restore.
+    Restore { file: PathBuf },
     /// Apply database migrations and exit.
     Migrate,
     /// Write a new pack-signing key (PKCS#8, readable only by you) for `serve --pack-key-file`.
@@ -191,8 +219,35 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    match run(cli).await {
+    let command = Cli::command();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let (args, from_file) = match config_file(&args) {
+        None => (args, Default::default()),
+        Some(file) => {
+            let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+                eprintln!(
+                    "error: cannot read the configuration file {}: {e}",
+                    file.display()
+                );
+                std::process::exit(2);
+            });
+            panjiyan_server::config::with_file(
+                &command,
+                args,
+                &file.display().to_string(),
+                &text,
+                &|name| std::env::var_os(name).is_some(),
+            )
+            .unwrap_or_else(|e| {
+                eprintln!("error: {e}");
+                std::process::exit(2);
+            })
+        }
+    };
+    let matches = command.clone().get_matches_from(args);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let report = panjiyan_server::config::report(&command, &matches, &from_file);
+    match run(cli, report).await {
         Ok(Finished { skipped_rows: 0 }) => {}
         Ok(Finished { skipped_rows }) => {
             eprintln!("{skipped_rows} rows were skipped (each named above); the rest is imported");
@@ -202,6 +257,115 @@ async fn main() {
             eprintln!("error: {e}");
             std::process::exit(1);
         }
+    }
+}
+
+/// The configuration file named by `--config FILE`, `--config=FILE` or PANJIYAN_CONFIG.
+fn config_file(args: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--config" {
+            return it.next().map(PathBuf::from);
+        }
+        if let Some(file) = a.to_str().and_then(|a| a.strip_prefix("--config=")) {
+            return Some(PathBuf::from(file));
+        }
+    }
+    std::env::var_os("PANJIYAN_CONFIG").map(PathBuf::from)
+}
+
+/// Prints the settings in effect and where each came from, secrets masked.
+fn print_settings(report: &[(String, String, panjiyan_server::config::Source)]) {
+    println!("Settings (flag, environment, config file or default):");
+    for (name, value, source) in report {
+        println!("  {name:<22} {value:<40} ({})", source.as_str());
+    }
+}
+
+/// The server's settings from `serve`'s: files read (pack key, rule set), addresses parsed,
+/// each mistake named by its setting.
+fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
+    let pack_key_pkcs8 = match (&args.pack_key_file, std::env::var("PANJIYAN_PACK_KEY").ok()) {
+        (Some(file), _) => Some(
+            std::fs::read(file).map_err(|e| format!("--pack-key-file {}: {e}", file.display()))?,
+        ),
+        (None, Some(b64)) => Some(
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim())
+                .map_err(|_| "PANJIYAN_PACK_KEY is not base64")?,
+        ),
+        (None, None) => None,
+    };
+    if let Some(key) = &pack_key_pkcs8 {
+        panjiyan_core::keys::SigningKey::from_pkcs8(key).map_err(
+            |_| "the pack-signing key is not a PKCS#8 Ed25519 key (make one with pack-key-new)",
+        )?;
+    }
+    let trusted_proxies = args
+        .trusted_proxies
+        .iter()
+        .map(|p| p.parse::<panjiyan_server::client_addr::Cidr>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("--trusted-proxy: {e}"))?;
+    let rules = match &args.rules_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("--rules-file {}: {e}", file.display()))?;
+            panjiyan_core::eligibility::RuleSet::from_json(&text)
+                .map_err(|e| format!("--rules-file {}: {e}", file.display()))?
+        }
+        None => panjiyan_core::eligibility::RuleSet::builtin(&args.rules)
+            .ok_or_else(|| format!("unknown rule set {:?}", args.rules))?,
+    };
+    if !args.number_format.contains("{seq") {
+        return Err(
+            "--number-format must hold {seq} (or {seq:07}): without it numbers repeat".into(),
+        );
+    }
+    Ok(Settings {
+        number_format: args.number_format.clone(),
+        max_body_bytes: args.max_body_bytes,
+        payout_paise: args.payout_paise,
+        silent_after_hours: args.silent_after_hours,
+        rules,
+        trusted_proxies,
+        metrics_token: args.metrics_token.clone(),
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
+        max_in_flight: args.max_in_flight.max(1),
+        pack_key_pkcs8,
+        replica_url: args.replica_url.clone(),
+        ..base
+    })
+}
+
+/// SIGTERM (systemd, a container runtime) and SIGINT (Ctrl-C), listened for from the moment
+/// this is called (a signal during the start is kept, not lost); the future names the one
+/// that came.
+fn stop_signal() -> impl std::future::Future<Output = &'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => tokio::select! {
+                    _ = term.recv() => "SIGTERM",
+                    _ = int.recv() => "SIGINT",
+                },
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    "Ctrl-C"
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
     }
 }
 
@@ -226,69 +390,52 @@ fn open(file: &Path) -> Result<std::fs::File, Error> {
     std::fs::File::open(file).map_err(|e| format!("cannot read {}: {e}", file.display()).into())
 }
 
-async fn run(cli: Cli) -> Result<Finished, Error> {
+async fn run(
+    cli: Cli,
+    report: Vec<(String, String, panjiyan_server::config::Source)>,
+) -> Result<Finished, Error> {
     let settings = Settings {
         database_url: cli.database_url.clone(),
         ..Settings::default()
     };
     match cli.command {
-        Command::Serve {
-            listen,
-            demo,
-            number_format,
-            max_body_bytes,
-            notifications_file,
-            sms_gateway_url,
-            payout_paise,
-            silent_after_hours,
-            rules,
-            rules_file,
-            trusted_proxies,
-            metrics_token,
-            request_timeout_secs,
-            max_in_flight,
-            pack_key_file,
-        } => {
-            let pack_key_pkcs8 = match (pack_key_file, std::env::var("PANJIYAN_PACK_KEY").ok()) {
-                (Some(file), _) => Some(
-                    std::fs::read(&file)
-                        .map_err(|e| format!("--pack-key-file {}: {e}", file.display()))?,
-                ),
-                (None, Some(b64)) => Some(
-                    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim())
-                        .map_err(|_| "PANJIYAN_PACK_KEY is not base64")?,
-                ),
-                (None, None) => None,
-            };
-            let trusted_proxies = trusted_proxies
-                .iter()
-                .map(|p| p.parse::<panjiyan_server::client_addr::Cidr>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("--trusted-proxy: {e}"))?;
-            let rules = match rules_file {
-                Some(file) => {
-                    let text = std::fs::read_to_string(&file)
-                        .map_err(|e| format!("--rules-file {}: {e}", file.display()))?;
-                    panjiyan_core::eligibility::RuleSet::from_json(&text)
-                        .map_err(|e| format!("--rules-file {}: {e}", file.display()))?
-                }
-                None => panjiyan_core::eligibility::RuleSet::builtin(&rules)
-                    .ok_or_else(|| format!("unknown rule set {rules:?}"))?,
-            };
-            let app = App::open(Settings {
-                number_format,
-                max_body_bytes,
-                payout_paise,
-                silent_after_hours,
-                rules,
-                trusted_proxies,
-                metrics_token,
-                request_timeout: std::time::Duration::from_secs(request_timeout_secs.max(1)),
-                max_in_flight: max_in_flight.max(1),
-                pack_key_pkcs8,
-                ..settings
-            })
-            .await?;
+        Command::CheckConfig(args) => {
+            print_settings(&report);
+            let settings = serve_settings(&args, settings)?;
+            let db = panjiyan_server::storage::Db::connect(&settings.database_url)
+                .await
+                .map_err(|e| format!("--database-url: {e}"))?;
+            db.ping()
+                .await
+                .map_err(|e| format!("--database-url: {e}"))?;
+            if let Some(url) = &settings.replica_url {
+                let replica = panjiyan_server::storage::Db::connect(url)
+                    .await
+                    .map_err(|e| format!("--replica-url: {e}"))?;
+                replica
+                    .ping()
+                    .await
+                    .map_err(|e| format!("--replica-url: {e}"))?;
+            }
+            println!(
+                "configuration is sound: rule set {} v{}, database reachable ({})",
+                settings.rules.id,
+                settings.rules.version,
+                db.backend()
+            );
+        }
+        Command::Serve(args) => {
+            let signal = stop_signal();
+            print_settings(&report);
+            let ServeArgs {
+                ref listen,
+                demo,
+                ref notifications_file,
+                ref sms_gateway_url,
+                shutdown_grace_secs,
+                ..
+            } = args;
+            let app = App::open(serve_settings(&args, settings)?).await?;
             if demo {
                 let users = panjiyan_server::demo::seed(&app).await?;
                 if users.is_empty() {
@@ -322,11 +469,13 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
             let gateway: Box<dyn panjiyan_server::notify::Gateway> = match &sms_gateway_url {
                 Some(url) => Box::new(panjiyan_server::notify::HttpGateway::new(url)),
                 None => Box::new(panjiyan_server::notify::FileGateway::new(
-                    &notifications_file,
+                    notifications_file,
                 )),
             };
             match &sms_gateway_url {
-                Some(url) => println!("SMS and voice messages go to {url}"),
+                Some(_) => {
+                    println!("SMS and voice messages go to the HTTP gateway (--sms-gateway-url)")
+                }
                 None => println!(
                     "SMS and voice messages are written to {}",
                     notifications_file.display()
@@ -338,14 +487,65 @@ async fn run(cli: Cli) -> Result<Finished, Error> {
                 gateway,
                 stopped.clone(),
             ));
-            let rollup = tokio::spawn(panjiyan_server::background::run(app.clone(), stopped));
-            launch(app, listener, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
-            let _ = stop.send(true);
-            let _ = dispatcher.await;
-            let _ = rollup.await;
+            let background = tokio::spawn(panjiyan_server::background::run(
+                app.clone(),
+                stopped.clone(),
+            ));
+            let db = app.db.clone();
+            let mut stopping = stopped.clone();
+            let mut serving = tokio::spawn(launch(app, listener, async move {
+                let _ = stopping.wait_for(|s| *s).await;
+            }));
+            tokio::select! {
+                // The server itself gave out (it has no other way to end before a signal).
+                ended = &mut serving => {
+                    let _ = stop.send(true);
+                    ended??;
+                }
+                signal = signal => {
+                    println!("{signal}: no new connections; finishing the requests and messages in hand (up to {shutdown_grace_secs} s)");
+                    let _ = stop.send(true);
+                    let finished = tokio::time::timeout(
+                        std::time::Duration::from_secs(shutdown_grace_secs),
+                        async {
+                            let served = serving.await;
+                            let _ = dispatcher.await;
+                            let _ = background.await;
+                            served
+                        },
+                    )
+                    .await;
+                    match finished {
+                        Ok(served) => {
+                            served??;
+                            // SQLite writes its log back into the file on a clean close.
+                            db.close().await;
+                            println!("stopped");
+                        }
+                        Err(_) => println!(
+                            "stopped after {shutdown_grace_secs} s with work still in hand; requests then in flight were cut (phones send them again)"
+                        ),
+                    }
+                }
+            }
+        }
+        Command::Backup { file } => {
+            let db = panjiyan_server::storage::Db::connect(&cli.database_url).await?;
+            let copied = db.backup_to(&file).await?;
+            println!(
+                "backup of {} written to {} ({copied})",
+                cli.database_url,
+                file.display()
+            );
+        }
+        Command::Restore { file } => {
+            let kept = panjiyan_server::storage::restore_sqlite(&cli.database_url, &file).await?;
+            println!(
+                "{} restored from {}; the database it replaced is kept as {}",
+                cli.database_url,
+                file.display(),
+                kept.display()
+            );
         }
         Command::PackKeyNew { out } => {
             if out.exists() {

@@ -16,9 +16,17 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), (u64, f64)>>,
     pub registrations_ingested: AtomicU64,
     pub pack_bytes_served: AtomicU64,
+    /// (channel, outcome) → delivery attempts by this process's dispatcher.
+    notifications: Mutex<BTreeMap<(String, &'static str), u64>>,
 }
 
 impl Metrics {
+    /// Counts one delivery attempt of the dispatcher: `outcome` is sent or failed.
+    pub fn notification(&self, channel: &str, outcome: &'static str) {
+        let mut n = self.notifications.lock().unwrap_or_else(|p| p.into_inner());
+        *n.entry((channel.to_owned(), outcome)).or_default() += 1;
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str("# HELP panjiyan_http_requests_total HTTP requests by route and status.\n");
@@ -48,6 +56,14 @@ impl Metrics {
             "panjiyan_pack_bytes_served_total {}\n",
             self.pack_bytes_served.load(Ordering::Relaxed)
         ));
+        out.push_str("# HELP panjiyan_notification_attempts_total Delivery attempts of SMS and voice messages by this process, by channel and outcome.\n");
+        out.push_str("# TYPE panjiyan_notification_attempts_total counter\n");
+        let attempts = self.notifications.lock().unwrap_or_else(|p| p.into_inner());
+        for ((channel, outcome), n) in attempts.iter() {
+            out.push_str(&format!(
+                "panjiyan_notification_attempts_total{{channel=\"{channel}\",outcome=\"{outcome}\"}} {n}\n"
+            ));
+        }
         out
     }
 }

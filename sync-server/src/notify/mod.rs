@@ -130,26 +130,66 @@ pub fn notices_for(d: &Decided<'_>) -> Vec<Notice> {
 /// Attempts before a message is marked failed.
 pub const MAX_ATTEMPTS: i64 = 8;
 
-/// One pass of the dispatcher: claims due messages (a lease, so a crashed sender's messages
-/// come back), sends each once through the gateway, records the outcome. Returns how many
-/// were sent.
+/// Messages one pass claims.
+const CLAIM: i64 = 20;
+
+/// Longest one message may take at the gateway; a slower one counts as a failed attempt.
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long a pass's claim lasts: longer than the pass can take (every message at its
+/// timeout), so that no other dispatcher takes a message while this one may still send it.
+/// A sender that crashes holds its messages this long.
+const LEASE: Duration = Duration::from_secs(CLAIM as u64 * 20 + 60);
+
+/// One pass of the dispatcher: claims due messages under a lease (a crashed sender's
+/// messages come back when it runs out), sends each once through the gateway, records the
+/// outcome. Returns how many were sent.
 pub async fn dispatch_once(
     app: &App,
     gateway: &dyn Gateway,
 ) -> Result<usize, crate::storage::StorageError> {
-    let now = now_ms();
-    let due = app.db.claim_notifications(now, 60_000, 50).await?;
+    dispatch_pass(app, gateway, &|| false).await
+}
+
+/// A pass that stops sending when `stopping` turns true, and gives back what it had claimed
+/// and not sent, so that another server sends it at once.
+async fn dispatch_pass(
+    app: &App,
+    gateway: &dyn Gateway,
+    stopping: &(dyn Fn() -> bool + Sync),
+) -> Result<usize, crate::storage::StorageError> {
+    let claimed_at = std::time::Instant::now();
+    let due = app
+        .db
+        .claim_notifications(now_ms(), LEASE.as_millis() as i64, CLAIM)
+        .await?;
     let mut sent = 0;
-    for n in due {
-        match gateway.send(&n).await {
+    let mut due = due.into_iter();
+    while let Some(n) = due.next() {
+        // Never send on a claim that could run out while sending.
+        if stopping() || claimed_at.elapsed() + SEND_TIMEOUT + Duration::from_secs(30) > LEASE {
+            let unsent: Vec<i64> = std::iter::once(n.id).chain(due.map(|n| n.id)).collect();
+            app.db.release_notifications(&unsent, now_ms()).await?;
+            break;
+        }
+        let outcome = match tokio::time::timeout(SEND_TIMEOUT, gateway.send(&n)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(GatewayError::Unreachable(format!(
+                "no answer in {} s",
+                SEND_TIMEOUT.as_secs()
+            ))),
+        };
+        match outcome {
             Ok(reference) => {
                 app.db.notification_sent(n.id, &reference, now_ms()).await?;
+                app.metrics.notification(&n.channel, "sent");
                 sent += 1;
             }
             Err(e) => {
                 let backoff = 5_000i64.saturating_mul(1 << n.attempts.clamp(0, 12));
                 let give_up = n.attempts >= MAX_ATTEMPTS;
                 tracing::warn!(notification = n.id, attempts = n.attempts, error = %e, "notification not delivered");
+                app.metrics.notification(&n.channel, "failed");
                 app.db
                     .notification_failed(n.id, &e.to_string(), now_ms() + backoff, give_up)
                     .await?;
@@ -159,19 +199,26 @@ pub async fn dispatch_once(
     Ok(sent)
 }
 
-/// Runs the dispatcher until `stop` is set.
+/// Runs the dispatcher until `stop` is set; a message being sent then is finished, the rest
+/// of the pass's claim is given back.
 pub async fn run(app: App, gateway: Box<dyn Gateway>, stop: tokio::sync::watch::Receiver<bool>) {
     let mut stop = stop;
     loop {
-        if let Err(e) = dispatch_once(&app, gateway.as_ref()).await {
-            tracing::error!(error = %e, "dispatcher pass failed");
+        let stopping = {
+            let stop = stop.clone();
+            move || *stop.borrow()
+        };
+        match dispatch_pass(&app, gateway.as_ref(), &stopping).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "dispatcher pass failed"),
+        }
+        if *stop.borrow() {
+            return;
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
             _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
         }
     }
 }

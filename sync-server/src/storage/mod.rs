@@ -7,10 +7,12 @@
 //! Placeholders are `$1`-style, which PostgreSQL and SQLite both take; times are epoch
 //! milliseconds; no dialect-only SQL.
 
+mod backup;
 mod camps;
 mod decisions;
 mod devices;
 mod groups;
+mod leader;
 mod notifications;
 mod packs;
 mod places;
@@ -23,10 +25,12 @@ mod sqlite;
 mod status_changes;
 mod users;
 
+pub use backup::{BackupError, BackupSummary, restore_sqlite};
 pub use camps::{Camp, PackReadiness, UnplannedCamp};
 pub use decisions::{AuditEntry, AuditRow, Decision, Outcome, format_number};
 pub use devices::{Device, DeviceBacklog};
 pub use groups::{GroupCoverage, TargetGroup, Unregistered};
+pub use leader::Leadership;
 pub use notifications::NotificationRow;
 pub use packs::{PackRow, UnitSummary};
 pub(crate) use places::{level_text, parse_level};

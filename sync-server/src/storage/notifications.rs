@@ -18,27 +18,61 @@ pub struct NotificationRow {
 
 impl Db {
     /// Claims up to `limit` due messages for `lease_ms` (a crashed sender's claims expire).
+    /// On PostgreSQL, rows another server is claiming at this moment are skipped, not waited
+    /// for (`FOR UPDATE SKIP LOCKED`): any number of dispatchers share one outbox, and each
+    /// message is claimed by one of them at a time. SQLite has one writer anyway.
     pub async fn claim_notifications(
         &self,
         now: i64,
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<crate::notify::Outgoing>, StorageError> {
+        // Written out twice: the one dialect difference in the storage layer (SQLite has
+        // no row locks to skip).
+        const CLAIM_PG: &str = "UPDATE notifications SET state = 'sending', attempts = attempts + 1, next_attempt_at = $1 + $2
+             WHERE id IN (SELECT id FROM notifications WHERE state IN ('pending', 'sending')
+                          AND next_attempt_at <= $1 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+             RETURNING id, channel, recipient, template_id, language, body, attempts";
+        const CLAIM_SQLITE: &str = "UPDATE notifications SET state = 'sending', attempts = attempts + 1, next_attempt_at = $1 + $2
+             WHERE id IN (SELECT id FROM notifications WHERE state IN ('pending', 'sending')
+                          AND next_attempt_at <= $1 ORDER BY id LIMIT $3)
+             RETURNING id, channel, recipient, template_id, language, body, attempts";
+        let sql = match self {
+            Db::Postgres(_) => CLAIM_PG,
+            Db::Sqlite(_) => CLAIM_SQLITE,
+        };
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let rows = sqlx::query_as(
-                "UPDATE notifications SET state = 'sending', attempts = attempts + 1, next_attempt_at = $1 + $2
-                 WHERE id IN (SELECT id FROM notifications WHERE state IN ('pending', 'sending')
-                              AND next_attempt_at <= $1 ORDER BY id LIMIT $3)
-                 RETURNING id, channel, recipient, template_id, language, body, attempts",
-            )
-            .bind(now)
-            .bind(lease_ms)
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
+            let rows = sqlx::query_as(sql)
+                .bind(now)
+                .bind(lease_ms)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(rows)
+        })
+    }
+
+    /// Gives claimed messages back unsent, due at once (a stopping server's, or those its
+    /// pass had no lease left for): another dispatcher takes them without waiting for the
+    /// lease to run out. Their claim's attempt is not counted.
+    pub async fn release_notifications(&self, ids: &[i64], now: i64) -> Result<(), StorageError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "UPDATE notifications SET state = 'pending', attempts = attempts - 1, next_attempt_at = $1
+             WHERE state = 'sending' AND id IN ({})",
+            super::placeholders(2, ids.len())
+        );
+        on_pool!(self, |pool| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.execute(pool).await?;
+            Ok(())
         })
     }
 

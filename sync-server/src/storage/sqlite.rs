@@ -22,6 +22,15 @@ pub(super) async fn connect(url: &str) -> Result<SqlitePool, super::StorageError
         .await?)
 }
 
+/// The newest schema version this server knows.
+pub(super) fn newest_migration() -> i64 {
+    sqlx::migrate!("../migrations/server/sqlite")
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0)
+}
+
 pub(super) async fn migrate(pool: &SqlitePool) -> Result<(), super::StorageError> {
     sqlx::migrate!("../migrations/server/sqlite")
         .run(pool)

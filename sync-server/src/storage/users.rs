@@ -219,6 +219,17 @@ impl Db {
         })
     }
 
+    /// Forgets sign-ins that ended before `now`.
+    pub async fn prune_sessions(&self, now: i64) -> Result<u64, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected())
+        })
+    }
+
     pub async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64, StorageError> {
         on_pool!(self, |pool| {
             Ok(sqlx::query_scalar(
