@@ -1,10 +1,11 @@
 //! The one test harness (feature `test-harness`): a real server on 127.0.0.1 over a fresh
 //! SQLite file or PostgreSQL scratch database, seeded with a synthetic district and its users,
-//! that can stop, crash and start again on the same data; and the fixtures the server's tests,
-//! the end-to-end tests and the benchmarks share (districts, users, enrolled phones).
+//! that can stop, crash and start again on the same data; `panjiyan-server` run as a real
+//! process; and the fixtures the server's tests, the end-to-end tests and the benchmarks share (districts, users, enrolled phones).
 
 mod fixtures;
 mod phone;
+mod process;
 mod server;
 
 pub use fixtures::{
@@ -12,6 +13,7 @@ pub use fixtures::{
     small_district,
 };
 pub use phone::Phone;
+pub use process::{ServerProcess, free_port, server_binary};
 pub use server::{Serving, Setup, TestServer};
 
 /// Every harness user's password.

@@ -127,6 +127,21 @@ impl TestServer {
         Some(server)
     }
 
+    /// A fresh database of the backend seeded like `start_with`'s, served by nobody yet: the
+    /// test points `url` at the servers it runs itself (processes, a proxy in front of them).
+    /// The app is the test's own view of the same database.
+    pub async fn seeded(backend: Backend, setup: Setup) -> Option<TestServer> {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = fresh_database(backend, dir.path()).await?;
+        let mut server = Self::start_on(database_url, setup).await;
+        if let Some(s) = server.serving.take() {
+            s.stop().await;
+        }
+        server.url = String::new();
+        server._dir = Some(dir);
+        Some(server)
+    }
+
     /// Seeds the (empty) database at `database_url` and serves it.
     pub async fn start_on(database_url: String, setup: Setup) -> TestServer {
         let app = App::open(Settings {
