@@ -86,6 +86,9 @@ pub struct SyncConfig {
     /// Keep connections open between requests (HTTP keep-alive). Tests turn it off so that
     /// every request meets the faults of a fresh connection.
     pub reuse_connections: bool,
+    /// A certificate authority (PEM) trusted besides the system's roots: a state's own CA,
+    /// or a test's self-signed certificate.
+    pub extra_root_certificate_pem: Option<Vec<u8>>,
 }
 
 impl SyncConfig {
@@ -101,6 +104,7 @@ impl SyncConfig {
             request_timeout: Duration::from_secs(120),
             downloads_dir: downloads_dir.into(),
             reuse_connections: true,
+            extra_root_certificate_pem: None,
         }
     }
 }
@@ -211,6 +215,11 @@ impl SyncClient {
             .timeout(config.request_timeout);
         if !config.reuse_connections {
             builder = builder.pool_max_idle_per_host(0);
+        }
+        if let Some(pem) = &config.extra_root_certificate_pem {
+            let ca = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| SyncError::BadResponse(format!("the extra root certificate: {e}")))?;
+            builder = builder.add_root_certificate(ca);
         }
         let http = builder
             .build()

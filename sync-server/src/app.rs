@@ -205,6 +205,10 @@ impl App {
                 self.clone(),
                 crate::metrics::track,
             ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                strict_transport,
+            ))
             .layer(DefaultBodyLimit::max(self.settings.max_body_bytes))
             .layer(TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -232,6 +236,34 @@ impl App {
             .layer(CompressionLayer::new().compress_when(JsonOnly))
             .with_state(self.clone())
     }
+}
+
+/// Behind a trusted proxy that says the request came over HTTPS, every answer tells browsers
+/// to use nothing else for a year (HSTS). Plain HTTP without such a proxy gets no such header:
+/// it would lock browsers out of a server that has no TLS.
+async fn strict_transport(
+    axum::extract::State(app): axum::extract::State<App>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let https = app
+        .settings
+        .trusted_proxies
+        .iter()
+        .any(|p| p.contains(peer.ip()))
+        && request
+            .headers()
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let mut response = next.run(request).await;
+    if https {
+        response.headers_mut().insert(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
 }
 
 /// Serves `app` on `listener` until `shutdown` completes.

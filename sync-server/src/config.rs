@@ -88,6 +88,15 @@ pub fn with_file(
             .iter()
             .find(|a| a.get_long() == Some(long.as_str()))
         else {
+            // One file serves every command: `migrate` or `backup` take its database-url
+            // and pass over the settings only `serve` has.
+            let anyones = cli
+                .get_subcommands()
+                .flat_map(|c| c.get_arguments())
+                .any(|a| a.get_long() == Some(long.as_str()));
+            if anyones {
+                continue;
+            }
             return Err(ConfigError::UnknownSetting {
                 file: file.to_owned(),
                 key: key.clone(),
@@ -316,6 +325,17 @@ metrics-token = "from-file"
         .unwrap_err()
         .to_string();
         assert!(e.contains("must be a string"), "{e}");
+    }
+
+    #[test]
+    fn other_commands_take_the_settings_they_have_from_the_same_file() {
+        let cli = cli().subcommand(Command::new("migrate"));
+        let file = "listen = \"0.0.0.0:9000\"\ndatabase-url = \"sqlite:f.db\"";
+        let (full, _) =
+            with_file(&cli, args(&["p", "migrate"]), "f.toml", file, &|_| false).unwrap();
+        let m = cli.get_matches_from(&full);
+        assert_eq!(m.get_one::<String>("database_url").unwrap(), "sqlite:f.db");
+        assert_eq!(m.subcommand_name(), Some("migrate"));
     }
 
     #[test]

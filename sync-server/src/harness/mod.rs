@@ -1,7 +1,8 @@
 //! The one test harness (feature `test-harness`): a real server on 127.0.0.1 over a fresh
 //! SQLite file or PostgreSQL scratch database, seeded with a synthetic district and its users,
 //! that can stop, crash and start again on the same data; `panjiyan-server` run as a real
-//! process; and the fixtures the server's tests, the end-to-end tests and the benchmarks share (districts, users, enrolled phones).
+//! process; and the fixtures the server's tests, the end-to-end tests and the benchmarks share
+//! (districts, users, enrolled phones).
 
 mod fixtures;
 mod phone;
