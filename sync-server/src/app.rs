@@ -69,8 +69,6 @@ pub struct Settings {
     /// The campaign's rule set: packs built from now on carry it (id and version), and the
     /// phones and the server judge their registrations by it.
     pub rules: panjiyan_core::eligibility::RuleSet,
-    /// A PostgreSQL standby for the progress pages and CSV downloads (never for writes).
-    pub replica_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -92,7 +90,6 @@ impl Default for Settings {
             payout_paise: 500,
             silent_after_hours: 48,
             rules: panjiyan_core::eligibility::RuleSet::mp_2018(),
-            replica_url: None,
         }
     }
 }

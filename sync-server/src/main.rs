@@ -94,10 +94,6 @@ struct ServeArgs {
     /// database and its backups; PANJIYAN_PACK_KEY may hold the same in base64.
     #[arg(long)]
     pack_key_file: Option<PathBuf>,
-    /// A PostgreSQL standby (streaming replica) for the progress pages and CSV downloads;
-    /// writes and officers' decisions always go to --database-url.
-    #[arg(long, env = "PANJIYAN_REPLICA_URL")]
-    replica_url: Option<String>,
     /// On SIGTERM or Ctrl-C, how long to wait for the requests and messages in hand
     /// before stopping anyway, in seconds.
     #[arg(long, default_value_t = 30)]
@@ -335,7 +331,6 @@ fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
         max_in_flight: args.max_in_flight.max(1),
         pack_key_pkcs8,
-        replica_url: args.replica_url.clone(),
         ..base
     })
 }
@@ -408,15 +403,6 @@ async fn run(
             db.ping()
                 .await
                 .map_err(|e| format!("--database-url: {e}"))?;
-            if let Some(url) = &settings.replica_url {
-                let replica = panjiyan_server::storage::Db::connect(url)
-                    .await
-                    .map_err(|e| format!("--replica-url: {e}"))?;
-                replica
-                    .ping()
-                    .await
-                    .map_err(|e| format!("--replica-url: {e}"))?;
-            }
             println!(
                 "configuration is sound: rule set {} v{}, database reachable ({})",
                 settings.rules.id,

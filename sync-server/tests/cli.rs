@@ -370,3 +370,32 @@ async fn a_pack_key_from_a_file_signs_the_packs_and_stays_out_of_the_database() 
         "a bad key file"
     );
 }
+
+#[test]
+fn every_setting_of_serve_is_documented_for_operators() {
+    let (ok, help) = server("sqlite::memory:", &["serve", "--help"], "");
+    assert!(ok, "{help}");
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/operations.md"
+    ))
+    .unwrap();
+    let flags: Vec<&str> = help
+        .split_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| {
+            w.trim_end_matches([',', '.', ')'])
+                .split('=')
+                .next()
+                .unwrap()
+        })
+        .filter(|f| *f != "--help")
+        .collect();
+    assert!(flags.len() > 10, "{help}");
+    for f in flags {
+        assert!(
+            docs.contains(&format!("`{f}`")),
+            "{f} is not in docs/operations.md"
+        );
+    }
+}

@@ -57,7 +57,8 @@ fn phone(url: &str, dir: &std::path::Path, n: usize) -> (DeviceStore, SyncClient
         })();
         match done {
             Ok(()) => break,
-            Err(e) if attempt < 30 => eprintln!("phone {n}: setup retry after {}", e.code()),
+            // Generous: twenty phones set up at once on two loaded cores, the server restarting.
+            Err(e) if attempt < 60 => eprintln!("phone {n}: setup retry after {}", e.code()),
             Err(e) => panic!("phone {n} could not set up: {e}"),
         }
     }
