@@ -266,7 +266,28 @@ fn check(
 
 /// Stores checked records from `device_id` exactly once, in one transaction: each gets its
 /// own outcome, in order.
+///
+/// A phone that retries while its first push is still being stored sends the same records
+/// twice at once. On PostgreSQL both transactions find none of them held, and the later
+/// insert of the same id fails on the primary key when the first commits: the batch is then
+/// stored again from the start, and now finds them held ("already had"). SQLite takes one
+/// writer at a time and never meets this.
 pub async fn store(
+    db: &Db,
+    device_id: &str,
+    records: &[IncomingRegistration],
+    now: i64,
+) -> Result<Vec<PushOutcome>, StorageError> {
+    let mut attempt = 0;
+    loop {
+        match store_once(db, device_id, records, now).await {
+            Err(e) if e.is_unique_violation() && attempt < 3 => attempt += 1,
+            done => return done,
+        }
+    }
+}
+
+async fn store_once(
     db: &Db,
     device_id: &str,
     records: &[IncomingRegistration],

@@ -41,9 +41,16 @@ fn register(phone: &Phone, n: usize) -> Vec<uuid::Uuid> {
         .collect()
 }
 
+/// How a push went wrong: no connection (or one cut), or an answer that is not 200.
+#[derive(Debug)]
+enum Failed {
+    Network(reqwest::Error),
+    Answered(u16, String),
+}
+
 /// One push of up to `n` queued records, as the phone sends it: the answer, applied to the
-/// phone's store, or the error that stopped it.
-async fn push(s: &TestServer, phone: &Phone, n: usize) -> Result<PushResponse, reqwest::Error> {
+/// phone's store, or what stopped it.
+async fn push(s: &TestServer, phone: &Phone, n: usize) -> Result<PushResponse, Failed> {
     let registrations: Vec<_> = phone
         .store
         .outbox_batch(n)
@@ -60,9 +67,13 @@ async fn push(s: &TestServer, phone: &Phone, n: usize) -> Result<PushResponse, r
             "backlog": {"pending": 1, "app_version": "test"}}),
         )
         .send()
-        .await?;
-    assert_eq!(r.status(), 200, "a push the server took is answered");
-    let answer: PushResponse = r.json().await?;
+        .await
+        .map_err(Failed::Network)?;
+    let status = r.status().as_u16();
+    if status != 200 {
+        return Err(Failed::Answered(status, r.text().await.unwrap_or_default()));
+    }
+    let answer: PushResponse = r.json().await.map_err(Failed::Network)?;
     phone.store.apply_push_response(&answer).unwrap();
     Ok(answer)
 }
@@ -95,10 +106,15 @@ async fn sigterm_during_pushes(backend: Backend) {
         server.signal("-TERM");
     };
     let (answers, ()) = tokio::join!(pushes, signal);
+    let status = tokio::task::block_in_place(|| server.wait());
     for a in &answers {
         match a {
             Ok(answer) => assert_eq!(answer.results.len(), 40),
-            Err(e) => assert!(e.is_connect(), "a request cut in the middle: {e}"),
+            Err(Failed::Network(e)) => assert!(e.is_connect(), "a request cut in the middle: {e}"),
+            Err(Failed::Answered(status, body)) => panic!(
+                "a push in flight answered {status} {body}; the server said:\n{}",
+                server.output()
+            ),
         }
     }
     assert!(
@@ -106,15 +122,19 @@ async fn sigterm_during_pushes(backend: Backend) {
         "the pushes in flight were answered"
     );
     // After the signal, nobody is let in: the next push is refused at the door.
-    let status = tokio::task::block_in_place(|| server.wait());
     assert!(status.success(), "{status}\n{}", server.output());
+    assert!(
+        !server.output().contains("ERROR"),
+        "the server logged no error:\n{}",
+        server.output()
+    );
     assert!(
         server.output().contains("SIGTERM: no new connections"),
         "{}",
         server.output()
     );
     let refused = push(&s, &phone, 40).await;
-    assert!(refused.is_err_and(|e| e.is_connect()));
+    assert!(matches!(refused, Err(Failed::Network(e)) if e.is_connect()));
 
     // Everything the phone was told is kept, is in the database, once.
     let acknowledged = made.len() as i64 - phone.store.outbox_stats().unwrap().queued as i64;

@@ -1,7 +1,8 @@
 //! Races and take-overs, on both backends: twenty decisions at once on one registration (a
 //! double-clicked Approve, an approve racing a reject) take effect once: one state, at most one
 //! number, one SMS, one audit row; the rest change nothing and say why. A device is enrolled
-//! again only by its own enroller, and a disabled user's devices stop syncing.
+//! again only by its own enroller, and a disabled user's devices stop syncing. The same batch
+//! pushed eight times at once (a phone retrying) is stored once and answered 200 each time.
 
 use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_server::harness::{Backend, TestServer};
@@ -149,4 +150,48 @@ async fn enrolment_takeover(backend: Backend) {
 on_both_backends!(
     a_device_is_enrolled_again_only_by_its_enroller_and_stops_with_them,
     enrolment_takeover
+);
+
+/// A phone retrying over a bad link sends its batch again while the first is still being
+/// stored: eight identical pushes at once are all answered 200, each record stored once.
+async fn the_same_batch_pushed_eight_times_at_once(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let phone = s.enrol("operator").await;
+    let mut ids = Vec::new();
+    for m in phone.members_aged(20..=55).into_iter().take(30) {
+        let form = RegistrationForm {
+            occupation_code: Some("construction".into()),
+            mobile: Some("9876543210".into()),
+            facts: ApplicantFacts::no_land(),
+            consent: true,
+            ..RegistrationForm::new(m.member_id.clone(), "operator")
+        };
+        let id = phone.store.create_draft(&form).unwrap();
+        phone
+            .store
+            .finalise(id, panjiyan_core::india_time::now_utc(), true)
+            .unwrap();
+        ids.push(id);
+    }
+    let answers = panjiyan_server::harness::join_all((0..8).map(|_| s.push_outbox(&phone))).await;
+    for r in answers {
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    }
+    assert_eq!(s.app.db.count_registrations().await.unwrap(), 30);
+    for id in ids {
+        let row = s
+            .app
+            .db
+            .registration(&id.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.state, "pending_approval", "not a duplicate of itself");
+    }
+}
+on_both_backends!(
+    same_batch_at_once,
+    the_same_batch_pushed_eight_times_at_once
 );

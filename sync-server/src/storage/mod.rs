@@ -19,6 +19,7 @@ mod places;
 mod postgres;
 mod progress;
 mod registrations;
+mod replica;
 mod rule_sets;
 mod samagra;
 mod sqlite;
@@ -39,6 +40,7 @@ pub use progress::{OfficerBacklog, ProgressRow};
 pub use registrations::{
     HeldRegistration, IncomingRegistration, QueueFilter, QueueRow, RegistrationRow, WorkerStatus,
 };
+pub use replica::ReplicaLag;
 pub use samagra::SamagraUpsert;
 pub use status_changes::StatusScope;
 pub use users::User;
@@ -64,6 +66,13 @@ pub enum StorageError {
 impl StorageError {
     /// Another transaction changed what this one read (PostgreSQL's serialization failure):
     /// nothing was written, and trying again later is right.
+    /// A row with the same key was committed by another transaction meanwhile (PostgreSQL
+    /// 23505; SQLite's primary key and unique constraints): trying again sees it.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StorageError::Database(e)
+            if e.as_database_error().is_some_and(|d| d.is_unique_violation()))
+    }
+
     pub fn is_serialization_failure(&self) -> bool {
         matches!(self, StorageError::Database(e)
             if e.as_database_error().and_then(|d| d.code()).as_deref() == Some("40001"))
