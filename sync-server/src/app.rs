@@ -69,6 +69,9 @@ pub struct Settings {
     /// The campaign's rule set: packs built from now on carry it (id and version), and the
     /// phones and the server judge their registrations by it.
     pub rules: panjiyan_core::eligibility::RuleSet,
+    /// A PostgreSQL standby the progress and payout pages (and their CSVs) read from; writes,
+    /// decisions and everything else use `database_url`.
+    pub replica_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -90,6 +93,7 @@ impl Default for Settings {
             payout_paise: 500,
             silent_after_hours: 48,
             rules: panjiyan_core::eligibility::RuleSet::mp_2018(),
+            replica_url: None,
         }
     }
 }
@@ -99,6 +103,8 @@ impl Default for Settings {
 #[derive(Clone)]
 pub struct App {
     pub db: Arc<Db>,
+    /// The standby the figures pages read from, if one is set (never written to).
+    pub replica: Option<Arc<Db>>,
     pub pack_key: Arc<SigningKey>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
@@ -118,6 +124,8 @@ pub enum StartError {
         "the pack-signing key given is not an Ed25519 key in PKCS#8 (make one with `pack-key new`)"
     )]
     BadPackKeyFile,
+    #[error("the replica (--replica-url): {0}")]
+    Replica(StorageError),
     #[error("could not serve: {0}")]
     Io(#[from] std::io::Error),
     #[error("the campaign's rule set could not be written down")]
@@ -173,8 +181,15 @@ impl App {
             .iter()
             .map(|j| RuleSet::from_json(j).map_err(StartError::StoredRulesUnreadable))
             .collect::<Result<Vec<_>, _>>()?;
+        let replica = match &settings.replica_url {
+            Some(url) => Some(Arc::new(
+                Db::connect(url).await.map_err(StartError::Replica)?,
+            )),
+            None => None,
+        };
         Ok(App {
             db: Arc::new(db),
+            replica,
             pack_key: Arc::new(pack_key),
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
@@ -183,6 +198,22 @@ impl App {
             )),
             loaded_rules: Arc::new(loaded_rules),
         })
+    }
+
+    /// Where the figures pages read: the standby when one is set, and the time its figures
+    /// are as of when it lags by more than a few seconds (the page says so). A standby that
+    /// does not answer is passed over for the primary: the figures are late, never missing.
+    pub async fn figures(&self) -> (&Db, Option<i64>) {
+        let Some(replica) = &self.replica else {
+            return (&self.db, None);
+        };
+        match self.db.replica_lag(replica).await {
+            Ok(lag) => (replica, lag.stale_as_of(now_ms(), 5_000)),
+            Err(e) => {
+                tracing::warn!(error = %e, "the replica does not answer; reading the primary");
+                (&self.db, None)
+            }
+        }
     }
 
     /// Rule set `id` at exactly `version`: built in, or one an admin loaded; never another.

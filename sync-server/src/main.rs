@@ -94,6 +94,11 @@ struct ServeArgs {
     /// database and its backups; PANJIYAN_PACK_KEY may hold the same in base64.
     #[arg(long)]
     pack_key_file: Option<PathBuf>,
+    /// A PostgreSQL standby (streaming replica) the progress page and its CSV downloads read
+    /// from; when it lags, the page says "figures as of …". Writes, decisions and every other
+    /// page use --database-url.
+    #[arg(long, env = "PANJIYAN_REPLICA_URL")]
+    replica_url: Option<String>,
     /// On SIGTERM or Ctrl-C, how long to wait for the requests and messages in hand
     /// before stopping anyway, in seconds.
     #[arg(long, default_value_t = 30)]
@@ -331,6 +336,7 @@ fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
         max_in_flight: args.max_in_flight.max(1),
         pack_key_pkcs8,
+        replica_url: args.replica_url.clone(),
         ..base
     })
 }
@@ -403,6 +409,15 @@ async fn run(
             db.ping()
                 .await
                 .map_err(|e| format!("--database-url: {e}"))?;
+            if let Some(url) = &settings.replica_url {
+                let replica = panjiyan_server::storage::Db::connect(url)
+                    .await
+                    .map_err(|e| format!("--replica-url: {e}"))?;
+                replica
+                    .ping()
+                    .await
+                    .map_err(|e| format!("--replica-url: {e}"))?;
+            }
             println!(
                 "configuration is sound: rule set {} v{}, database reachable ({})",
                 settings.rules.id,

@@ -1,5 +1,6 @@
 //! Prometheus text metrics: requests and latencies per route and status, registrations
-//! ingested, pack bytes served. Per process; Prometheus adds replicas up.
+//! ingested, pack bytes served, delivery attempts. Counters are per process (Prometheus sums the
+//! instances); gauges read from the shared database are the same on every instance (take max).
 
 use crate::app::App;
 use axum::extract::{MatchedPath, Request, State};
@@ -153,6 +154,16 @@ pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageEr
             .map(|(a, (_, d))| (format!("{{area=\"{a}\"}}"), *d))
             .collect(),
     );
+    if let Some(replica) = &app.replica {
+        // Only where a standby is set; a standby that does not answer shows as no figure,
+        // which the alert on missing figures catches.
+        if let Ok(lag) = app.db.replica_lag(replica).await {
+            out.push_str(&format!(
+                "# HELP panjiyan_replica_lag_seconds How far the standby the progress pages read is behind the primary (0 when caught up).\n# TYPE panjiyan_replica_lag_seconds gauge\npanjiyan_replica_lag_seconds {:.3}\n",
+                lag.seconds(now)
+            ));
+        }
+    }
     Ok(out)
 }
 

@@ -183,18 +183,19 @@ struct Progress {
 }
 
 impl Progress {
-    async fn load(app: &App, code: String) -> Result<Self, PageError> {
-        let lineage = app.db.lineage(&code).await?;
+    /// From `db`: the primary, or the standby the figures pages read (`App::figures`).
+    async fn load(db: &crate::storage::Db, code: String) -> Result<Self, PageError> {
+        let lineage = db.lineage(&code).await?;
         let here = lineage.last().cloned().ok_or_else(PageError::not_found)?;
-        let targets = app.db.targets_around(&code).await?;
+        let targets = db.targets_around(&code).await?;
         let mut per_child: BTreeMap<String, Tally> = BTreeMap::new();
-        for row in app.db.progress_of_children(&code, None, None).await? {
+        for row in db.progress_of_children(&code, None, None).await? {
             per_child
                 .entry(row.place_code.clone())
                 .or_default()
                 .add(&row);
         }
-        let areas = (app.db.children_of(&code).await?)
+        let areas = (db.children_of(&code).await?)
             .into_iter()
             .map(|place| AreaLine {
                 target: targets.get(place.code.as_str()).copied(),
@@ -204,7 +205,7 @@ impl Progress {
             .collect();
         let mut days: BTreeMap<i64, Tally> = BTreeMap::new();
         let mut total = Tally::default();
-        for row in app.db.progress_by_day(&code).await? {
+        for row in db.progress_by_day(&code).await? {
             days.entry(row.day).or_default().add(&row);
             total.add(&row);
         }
@@ -327,6 +328,8 @@ struct ProgressPage {
     code: String,
     /// From the admin's own area down to this place: (code, name).
     crumbs: Vec<(String, String)>,
+    /// When the figures come from a standby that lags: the time they are as of, in words.
+    as_of: Option<String>,
     headline: String,
     projection: Option<String>,
     total: Tally,
@@ -348,7 +351,8 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     let code = admin_area(&app, &user, q.place.as_deref()).await?;
     crate::rollup::catch_up(&app).await?;
-    let progress = Progress::load(&app, code).await?;
+    let (figures, as_of) = app.figures().await;
+    let progress = Progress::load(figures, code).await?;
     if q.format.as_deref() == Some("csv") {
         return Ok(progress.csv(q.table.as_deref()));
     }
@@ -367,6 +371,13 @@ pub async fn page(
             .skip_while(|p| p.code.as_str() != user.user.jurisdiction)
             .map(|p| (p.code.to_string(), place_name(lang, p).to_owned()))
             .collect(),
+        as_of: as_of.map(|at| {
+            tm(
+                lang,
+                Message::new("page.progress.as_of")
+                    .with("time", panjiyan_core::india_time::date_time(at)),
+            )
+        }),
         headline: progress.headline(lang),
         projection: progress.projection(lang, today),
         states: STATES,
