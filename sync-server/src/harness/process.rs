@@ -19,32 +19,35 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// The server binary built beside the running test (target/<profile>/panjiyan-server),
-/// built first if it is not there.
+/// The server binary beside the running test or benchmark (target/<profile>/panjiyan-server),
+/// built first.
 pub fn server_binary() -> PathBuf {
+    // Tests run from target/<profile>/deps; binaries are built beside that folder, in the
+    // same profile (a benchmark measures the release build).
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap().to_owned();
+    let release = profile_dir.file_name().is_some_and(|n| n == "release");
     static BUILT: std::sync::Once = std::sync::Once::new();
     BUILT.call_once(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "panjiyan-server",
-                "--bin",
-                "panjiyan-server",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building panjiyan-server failed");
+        let mut build = Command::new(cargo);
+        build.args([
+            "build",
+            "--quiet",
+            "-p",
+            "panjiyan-server",
+            "--bin",
+            "panjiyan-server",
+        ]);
+        if release {
+            build.arg("--release");
+        }
+        assert!(
+            build.status().unwrap().success(),
+            "building panjiyan-server failed"
+        );
     });
-    // Tests run from target/<profile>/deps; binaries are built beside that folder.
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("panjiyan-server")
+    profile_dir.join("panjiyan-server")
 }
 
 /// Whether the server at `addr` answers /readyz with 200 (plain HTTP over a socket: callable
