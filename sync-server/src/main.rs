@@ -29,6 +29,11 @@ struct Cli {
     /// variables override it.
     #[arg(long, global = true, env = "PANJIYAN_CONFIG")]
     config: Option<PathBuf>,
+    /// The pack-signing key from this file (PKCS#8, from `pack-key-new`), kept out of the
+    /// database and its backups; PANJIYAN_PACK_KEY may hold the same in base64. Every
+    /// command that builds packs (serve, the imports) signs with it.
+    #[arg(long, global = true, env = "PANJIYAN_PACK_KEY_FILE")]
+    pack_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -90,10 +95,6 @@ struct ServeArgs {
     /// Requests worked on at once; more are answered 503 (phones retry).
     #[arg(long, default_value_t = 1024)]
     max_in_flight: usize,
-    /// The pack-signing key from this file (PKCS#8, from `pack-key-new`), kept out of the
-    /// database and its backups; PANJIYAN_PACK_KEY may hold the same in base64.
-    #[arg(long)]
-    pack_key_file: Option<PathBuf>,
     /// A PostgreSQL standby (streaming replica) the progress page and its CSV downloads read
     /// from; when it lags, the page says "figures as of …". Writes, decisions and every other
     /// page use --database-url.
@@ -286,10 +287,10 @@ fn print_settings(report: &[(String, String, panjiyan_server::config::Source)]) 
     }
 }
 
-/// The server's settings from `serve`'s: files read (pack key, rule set), addresses parsed,
-/// each mistake named by its setting.
-fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
-    let pack_key_pkcs8 = match (&args.pack_key_file, std::env::var("PANJIYAN_PACK_KEY").ok()) {
+/// The pack-signing key given from outside the database: `--pack-key-file`, or
+/// PANJIYAN_PACK_KEY (base64); checked to be a key.
+fn pack_key(file: Option<&Path>) -> Result<Option<Vec<u8>>, Error> {
+    let key = match (file, std::env::var("PANJIYAN_PACK_KEY").ok()) {
         (Some(file), _) => Some(
             std::fs::read(file).map_err(|e| format!("--pack-key-file {}: {e}", file.display()))?,
         ),
@@ -299,11 +300,17 @@ fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
         ),
         (None, None) => None,
     };
-    if let Some(key) = &pack_key_pkcs8 {
+    if let Some(key) = &key {
         panjiyan_core::keys::SigningKey::from_pkcs8(key).map_err(
             |_| "the pack-signing key is not a PKCS#8 Ed25519 key (make one with pack-key-new)",
         )?;
     }
+    Ok(key)
+}
+
+/// The server's settings from `serve`'s: files read (pack key, rule set), addresses parsed,
+/// each mistake named by its setting.
+fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
     let trusted_proxies = args
         .trusted_proxies
         .iter()
@@ -335,7 +342,6 @@ fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
         metrics_token: args.metrics_token.clone(),
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
         max_in_flight: args.max_in_flight.max(1),
-        pack_key_pkcs8,
         replica_url: args.replica_url.clone(),
         ..base
     })
@@ -397,6 +403,7 @@ async fn run(
 ) -> Result<Finished, Error> {
     let settings = Settings {
         database_url: cli.database_url.clone(),
+        pack_key_pkcs8: pack_key(cli.pack_key_file.as_deref())?,
         ..Settings::default()
     };
     match cli.command {
@@ -568,7 +575,9 @@ async fn run(
             );
         }
         Command::Migrate => {
-            App::open(settings).await?;
+            // Only the schema: no key is made or stored here.
+            let db = panjiyan_server::storage::Db::connect(&settings.database_url).await?;
+            db.migrate().await?;
             println!("database is at the current schema");
         }
         Command::User { action } => {

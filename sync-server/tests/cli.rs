@@ -338,6 +338,9 @@ async fn a_pack_key_from_a_file_signs_the_packs_and_stays_out_of_the_database() 
     let (ok, again) = server(&db, &["pack-key-new", "--out", &key_path], "");
     assert!(!ok && again.contains("is not replaced"), "{again}");
     let key_id = text.split_whitespace().nth(2).unwrap().to_owned();
+    // Migrating (as the systemd unit does before each start) makes and stores no key.
+    let (ok, text) = server(&db, &["--pack-key-file", &key_path, "migrate"], "");
+    assert!(ok, "{text}");
     let app = panjiyan_server::app::App::open(panjiyan_server::app::Settings {
         database_url: db.clone(),
         pack_key_pkcs8: Some(std::fs::read(&key_file).unwrap()),

@@ -1,7 +1,7 @@
 //! Running the server as its operators do, as a real process: SIGTERM in the middle of pushes
 //! (exit 0, no request cut, nothing lost) on both backends, and a SQLite backup taken while a
 //! phone pushes, restored after the database is wiped: the same registrations, numbers and
-//! audit rows.
+//! audit rows; and one server at a time leading the background jobs (PostgreSQL advisory lock).
 
 use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::wire::PushResponse;
@@ -273,4 +273,29 @@ async fn a_backup_taken_while_phones_push_restores_what_it_held() {
     }
     let numbers = after.values().filter(|v| v.contains("approved")).count();
     assert_eq!(numbers, 30, "the approvals and their numbers");
+}
+
+/// The background jobs run on one server at a time: the first to ask leads, another does not
+/// while it holds the lock, and takes over as soon as it is given up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_server_at_a_time_runs_the_background_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(url) = panjiyan_server::harness::fresh_database(Backend::Postgres, dir.path()).await
+    else {
+        return;
+    };
+    let (a, b) = (
+        panjiyan_server::storage::Db::connect(&url).await.unwrap(),
+        panjiyan_server::storage::Db::connect(&url).await.unwrap(),
+    );
+    let (mut first, mut second) = (
+        panjiyan_server::storage::Leadership::default(),
+        panjiyan_server::storage::Leadership::default(),
+    );
+    assert!(first.check(&a).await.unwrap(), "the first leads");
+    assert!(first.check(&a).await.unwrap(), "and keeps the lead");
+    assert!(!second.check(&b).await.unwrap(), "not two at once");
+    first.release().await;
+    assert!(second.check(&b).await.unwrap(), "taken over once given up");
+    assert!(!first.check(&a).await.unwrap());
 }
