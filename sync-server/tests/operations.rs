@@ -3,9 +3,9 @@
 //! phone pushes, restored after the database is wiped: the same registrations, numbers and
 //! audit rows; and one server at a time leading the background jobs (PostgreSQL advisory lock).
 
-use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
-use panjiyan_core::wire::PushResponse;
-use panjiyan_server::harness::{Backend, Phone, ServerProcess, Setup, TestServer, join_all};
+use panjiyan_server::harness::{
+    Backend, Phone, PushFailed as Failed, ServerProcess, Setup, TestServer, join_all,
+};
 use panjiyan_server::on_both_backends;
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ fn binary() -> std::path::PathBuf {
     env!("CARGO_BIN_EXE_panjiyan-server").into()
 }
 
-/// `n` finalised registrations of working-age members in the phone's outbox; their ids.
+/// `n` working-age members registered on the phone, queued; their ids.
 fn register(phone: &Phone, n: usize) -> Vec<uuid::Uuid> {
     let members = phone.members_aged(20..=55);
     assert!(
@@ -21,61 +21,7 @@ fn register(phone: &Phone, n: usize) -> Vec<uuid::Uuid> {
         "the district has {} adults",
         members.len()
     );
-    members[..n]
-        .iter()
-        .map(|m| {
-            let form = RegistrationForm {
-                occupation_code: Some("brick_making".into()),
-                mobile: Some("9876543210".into()),
-                facts: ApplicantFacts::no_land(),
-                consent: true,
-                ..RegistrationForm::new(m.member_id.clone(), "operator")
-            };
-            let id = phone.store.create_draft(&form).unwrap();
-            phone
-                .store
-                .finalise(id, panjiyan_core::india_time::now_utc(), true)
-                .unwrap();
-            id
-        })
-        .collect()
-}
-
-/// How a push went wrong: no connection (or one cut), or an answer that is not 200.
-#[derive(Debug)]
-enum Failed {
-    Network(reqwest::Error),
-    Answered(u16, String),
-}
-
-/// One push of up to `n` queued records, as the phone sends it: the answer, applied to the
-/// phone's store, or what stopped it.
-async fn push(s: &TestServer, phone: &Phone, n: usize) -> Result<PushResponse, Failed> {
-    let registrations: Vec<_> = phone
-        .store
-        .outbox_batch(n)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
-    let r = s
-        .http
-        .post(format!("{}/api/v1/push", s.url))
-        .bearer_auth(&phone.token)
-        .json(
-            &serde_json::json!({"protocol": 1, "registrations": registrations,
-            "backlog": {"pending": 1, "app_version": "test"}}),
-        )
-        .send()
-        .await
-        .map_err(Failed::Network)?;
-    let status = r.status().as_u16();
-    if status != 200 {
-        return Err(Failed::Answered(status, r.text().await.unwrap_or_default()));
-    }
-    let answer: PushResponse = r.json().await.map_err(Failed::Network)?;
-    phone.store.apply_push_response(&answer).unwrap();
-    Ok(answer)
+    phone.register(&members[..n])
 }
 
 async fn sigterm_during_pushes(backend: Backend) {
@@ -100,7 +46,7 @@ async fn sigterm_during_pushes(backend: Backend) {
 
     // Pushes in flight when SIGTERM comes: three at once of the same 40 records (as a phone
     // retrying over a bad link would), the signal sent while the server works on them.
-    let pushes = join_all((0..3).map(|_| push(&s, &phone, 40)));
+    let pushes = join_all((0..3).map(|_| s.push_batch(&phone, 40)));
     let signal = async {
         tokio::time::sleep(std::time::Duration::from_millis(30)).await;
         server.signal("-TERM");
@@ -133,7 +79,7 @@ async fn sigterm_during_pushes(backend: Backend) {
         "{}",
         server.output()
     );
-    let refused = push(&s, &phone, 40).await;
+    let refused = s.push_batch(&phone, 40).await;
     assert!(matches!(refused, Err(Failed::Network(e)) if e.is_connect()));
 
     // Everything the phone was told is kept, is in the database, once.
@@ -143,7 +89,7 @@ async fn sigterm_during_pushes(backend: Backend) {
     // Started again, the server takes the rest, and nothing twice.
     tokio::task::block_in_place(|| server.restart());
     while phone.store.outbox_stats().unwrap().queued > 0 {
-        push(&s, &phone, 40).await.unwrap();
+        s.push_batch(&phone, 40).await.unwrap();
     }
     assert_eq!(
         s.app.db.count_registrations().await.unwrap(),
@@ -188,7 +134,7 @@ async fn a_backup_taken_while_phones_push_restores_what_it_held() {
     let phone = s.enrol("operator").await;
     let made = register(&phone, 140);
     for _ in 0..2 {
-        push(&s, &phone, 40).await.unwrap();
+        s.push_batch(&phone, 40).await.unwrap();
     }
     assert_eq!(s.approve_all(&made[..30]).await, 30);
     let before = ledger(&s, &made).await;
@@ -206,7 +152,7 @@ async fn a_backup_taken_while_phones_push_restores_what_it_held() {
         })
     };
     while phone.store.outbox_stats().unwrap().queued > 0 {
-        push(&s, &phone, 20).await.unwrap();
+        s.push_batch(&phone, 20).await.unwrap();
     }
     let backup = backup.await.unwrap();
     let said = String::from_utf8_lossy(&backup.stdout).into_owned();

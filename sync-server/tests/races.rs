@@ -159,22 +159,8 @@ async fn the_same_batch_pushed_eight_times_at_once(backend: Backend) {
         return;
     };
     let phone = s.enrol("operator").await;
-    let mut ids = Vec::new();
-    for m in phone.members_aged(20..=55).into_iter().take(30) {
-        let form = RegistrationForm {
-            occupation_code: Some("construction".into()),
-            mobile: Some("9876543210".into()),
-            facts: ApplicantFacts::no_land(),
-            consent: true,
-            ..RegistrationForm::new(m.member_id.clone(), "operator")
-        };
-        let id = phone.store.create_draft(&form).unwrap();
-        phone
-            .store
-            .finalise(id, panjiyan_core::india_time::now_utc(), true)
-            .unwrap();
-        ids.push(id);
-    }
+    let adults = phone.members_aged(20..=55);
+    let ids = phone.register(&adults[..30]);
     let answers = panjiyan_server::harness::join_all((0..8).map(|_| s.push_outbox(&phone))).await;
     for r in answers {
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());

@@ -4,9 +4,8 @@
 //! replay paused, the page says "figures as of …" and shows what it had, while decisions keep
 //! going to the primary; resumed, it catches up.
 
-use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_server::app::{App, Settings};
-use panjiyan_server::harness::{PASSWORD, Phone, Serving, Setup, TestServer};
+use panjiyan_server::harness::{PASSWORD, Serving, Setup, TestServer};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -166,27 +165,6 @@ async fn collector(http: &reqwest::Client, server: &str) -> String {
         .to_owned()
 }
 
-fn register(phone: &Phone, members: &[panjiyan_core::samagra::Member]) -> Vec<uuid::Uuid> {
-    members
-        .iter()
-        .map(|m| {
-            let form = RegistrationForm {
-                occupation_code: Some("brick_making".into()),
-                mobile: Some("9876543210".into()),
-                facts: ApplicantFacts::no_land(),
-                consent: true,
-                ..RegistrationForm::new(m.member_id.clone(), "operator")
-            };
-            let id = phone.store.create_draft(&form).unwrap();
-            phone
-                .store
-                .finalise(id, panjiyan_core::india_time::now_utc(), true)
-                .unwrap();
-            id
-        })
-        .collect()
-}
-
 /// The text of the page's headline paragraph.
 fn headline(page: &str) -> &str {
     let start = page.find("id=\"headline\">").expect("a headline") + 14;
@@ -252,7 +230,7 @@ async fn the_progress_page_reads_a_streaming_replica_and_says_when_it_lags() {
     // The ledger: 30 registered, 10 approved.
     let phone = s.enrol("operator").await;
     let adults = phone.members_aged(20..=55);
-    let first = register(&phone, &adults[..30]);
+    let first = phone.register(&adults[..30]);
     assert_eq!(s.push_outbox(&phone).await.status(), 200);
     assert_eq!(s.approve_all(&first[..10]).await, 10);
     let caught_up = |want: &'static str| {
@@ -285,7 +263,7 @@ async fn the_progress_page_reads_a_streaming_replica_and_says_when_it_lags() {
         .execute(&standby)
         .await
         .unwrap();
-    let more = register(&phone, &adults[30..40]);
+    let more = phone.register(&adults[30..40]);
     assert_eq!(s.push_outbox(&phone).await.status(), 200);
     assert_eq!(s.approve_all(&more[..5]).await, 5);
     let paused_at = panjiyan_core::india_time::now_ms();

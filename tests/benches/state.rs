@@ -4,8 +4,6 @@
 //! figure is what coordination costs (claims, locks, more connections), not what more
 //! machines would add: the goal is ≥ 0.9.
 
-use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
-use panjiyan_core::wire::PushResponse;
 use panjiyan_server::harness::{Backend, Phone, ServerProcess, Setup, TestServer, server_binary};
 use panjiyan_tests::nginx::{self, Nginx};
 use std::time::Instant;
@@ -17,31 +15,10 @@ const BATCH: usize = 100;
 /// Pushes everything the phone holds in batches of `BATCH`, as fast as answers come.
 async fn push_all(s: &TestServer, phone: &Phone) -> usize {
     let mut pushed = 0;
-    loop {
-        let batch: Vec<_> = phone
-            .store
-            .outbox_batch(BATCH)
-            .unwrap()
-            .into_iter()
-            .map(|i| i.signed)
-            .collect();
-        if batch.is_empty() {
-            return pushed;
-        }
-        let r = s
-            .http
-            .post(format!("{}/api/v1/push", s.url))
-            .bearer_auth(&phone.token)
-            .json(&serde_json::json!({"protocol": 1, "registrations": batch,
-                "backlog": {"pending": 1, "app_version": "bench"}}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let answer: PushResponse = r.json().await.unwrap();
-        pushed += answer.results.len();
-        phone.store.apply_push_response(&answer).unwrap();
+    while phone.store.outbox_stats().unwrap().queued > 0 {
+        pushed += s.push_batch(phone, BATCH).await.unwrap().results.len();
     }
+    pushed
 }
 
 /// Registrations per second through nginx into `instances` servers on a fresh database.
@@ -68,20 +45,14 @@ async fn ingest_through_nginx(instances: usize) -> f64 {
         adults.len()
     );
     for (n, phone) in phones.iter().enumerate() {
-        for m in adults.iter().skip(n).step_by(PHONES).take(PER_PHONE) {
-            let form = RegistrationForm {
-                occupation_code: Some("agricultural_labour".into()),
-                mobile: Some("9876543210".into()),
-                facts: ApplicantFacts::no_land(),
-                consent: true,
-                ..RegistrationForm::new(m.member_id.clone(), "operator")
-            };
-            let id = phone.store.create_draft(&form).unwrap();
-            phone
-                .store
-                .finalise(id, panjiyan_core::india_time::now_utc(), true)
-                .unwrap();
-        }
+        let share: Vec<_> = adults
+            .iter()
+            .skip(n)
+            .step_by(PHONES)
+            .take(PER_PHONE)
+            .cloned()
+            .collect();
+        phone.register(&share);
     }
     let started = Instant::now();
     let pushed: usize = panjiyan_server::harness::join_all(phones.iter().map(|p| push_all(&s, p)))

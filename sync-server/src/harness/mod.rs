@@ -13,7 +13,7 @@ pub use fixtures::{
     User, add_users, bench_district, camp_district, district_staff, every_role, places,
     small_district,
 };
-pub use phone::Phone;
+pub use phone::{Phone, PushFailed};
 pub use process::{ServerProcess, free_port, server_binary};
 pub use server::{Serving, Setup, TestServer};
 

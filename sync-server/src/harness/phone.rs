@@ -115,7 +115,75 @@ impl Phone {
     }
 }
 
+impl Phone {
+    /// Registers each of `members` as a construction worker with a mobile, as "operator",
+    /// finalised now: queued in the outbox. Their ids, in order.
+    pub fn register(&self, members: &[panjiyan_core::samagra::Member]) -> Vec<uuid::Uuid> {
+        use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
+        members
+            .iter()
+            .map(|m| {
+                let form = RegistrationForm {
+                    occupation_code: Some("construction".into()),
+                    mobile: Some("9876543210".into()),
+                    facts: ApplicantFacts::no_land(),
+                    consent: true,
+                    ..RegistrationForm::new(m.member_id.clone(), "operator")
+                };
+                let id = self.store.create_draft(&form).unwrap();
+                self.store
+                    .finalise(id, panjiyan_core::india_time::now_utc(), true)
+                    .unwrap();
+                id
+            })
+            .collect()
+    }
+}
+
+/// How a push went wrong: no connection (or one cut), or an answer that is not 200.
+#[derive(Debug)]
+pub enum PushFailed {
+    Network(reqwest::Error),
+    Answered(u16, String),
+}
+
 impl TestServer {
+    /// One push of up to `n` queued records as the phone's sync sends it, the answer applied
+    /// to the phone's store (acknowledged records leave the outbox); or what stopped it.
+    pub async fn push_batch(
+        &self,
+        phone: &Phone,
+        n: usize,
+    ) -> Result<panjiyan_core::wire::PushResponse, PushFailed> {
+        let registrations: Vec<_> = phone
+            .store
+            .outbox_batch(n)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.signed)
+            .collect();
+        let r = self
+            .http
+            .post(format!("{}/api/v1/push", self.url))
+            .bearer_auth(&phone.token)
+            .json(&json!({"protocol": 1, "registrations": registrations,
+                "backlog": {"pending": 1, "app_version": "test"}}))
+            .send()
+            .await
+            .map_err(PushFailed::Network)?;
+        let status = r.status().as_u16();
+        if status != 200 {
+            return Err(PushFailed::Answered(
+                status,
+                r.text().await.unwrap_or_default(),
+            ));
+        }
+        let answer: panjiyan_core::wire::PushResponse =
+            r.json().await.map_err(PushFailed::Network)?;
+        phone.store.apply_push_response(&answer).unwrap();
+        Ok(answer)
+    }
+
     /// Pushes up to 100 records `phone` has queued straight to the API, as one batch with a
     /// plain backlog report: the server's answer, unread.
     pub async fn push_outbox(&self, phone: &Phone) -> reqwest::Response {
