@@ -155,19 +155,8 @@ impl TestServer {
         phone: &Phone,
         n: usize,
     ) -> Result<panjiyan_core::wire::PushResponse, PushFailed> {
-        let registrations: Vec<_> = phone
-            .store
-            .outbox_batch(n)
-            .unwrap()
-            .into_iter()
-            .map(|i| i.signed)
-            .collect();
         let r = self
-            .http
-            .post(format!("{}/api/v1/push", self.url))
-            .bearer_auth(&phone.token)
-            .json(&json!({"protocol": 1, "registrations": registrations,
-                "backlog": {"pending": 1, "app_version": "test"}}))
+            .push_request(phone, n)
             .send()
             .await
             .map_err(PushFailed::Network)?;
@@ -187,9 +176,14 @@ impl TestServer {
     /// Pushes up to 100 records `phone` has queued straight to the API, as one batch with a
     /// plain backlog report: the server's answer, unread.
     pub async fn push_outbox(&self, phone: &Phone) -> reqwest::Response {
+        self.push_request(phone, 100).send().await.unwrap()
+    }
+
+    /// The push of up to `n` queued records, as one batch with a plain backlog report.
+    fn push_request(&self, phone: &Phone, n: usize) -> reqwest::RequestBuilder {
         let registrations: Vec<_> = phone
             .store
-            .outbox_batch(100)
+            .outbox_batch(n)
             .unwrap()
             .into_iter()
             .map(|i| i.signed)
@@ -199,8 +193,5 @@ impl TestServer {
             .bearer_auth(&phone.token)
             .json(&json!({"protocol": 1, "registrations": registrations,
                 "backlog": {"pending": 1, "app_version": "test"}}))
-            .send()
-            .await
-            .unwrap()
     }
 }
