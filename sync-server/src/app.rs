@@ -72,6 +72,9 @@ pub struct Settings {
     /// A PostgreSQL standby the progress and payout pages (and their CSVs) read from; writes,
     /// decisions and everything else use `database_url`.
     pub replica_url: Option<String>,
+    /// How long a connection may wait for its next request (or the headers of one) before
+    /// it is closed: idle keep-alives do not pile up.
+    pub idle_timeout: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -94,6 +97,7 @@ impl Default for Settings {
             silent_after_hours: 48,
             rules: panjiyan_core::eligibility::RuleSet::mp_2018(),
             replica_url: None,
+            idle_timeout: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -294,17 +298,71 @@ async fn strict_transport(
     response
 }
 
-/// Serves `app` on `listener` until `shutdown` completes.
+/// Serves `app` on `listener` until `shutdown` completes; then stops accepting, lets every
+/// connection finish the request it is on, and returns when all have closed.
+///
+/// HTTP/1.1 through hyper, with a timer, so that a connection waiting for its next request
+/// (an idle keep-alive) or for the headers of one is closed after `idle_timeout`: otherwise
+/// idle connections would pile up without bound (`axum::serve` sets no timer).
 pub async fn launch(
     app: App,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let router = app
-        .router()
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let router = app.router();
+    let idle = app.settings.idle_timeout;
+    // Each connection's task holds a `closed` receiver; all gone, all connections are done.
+    let (all_closed, closed) = tokio::sync::watch::channel(());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = router.clone().map_request(
+            move |request: axum::http::Request<hyper::body::Incoming>| {
+                let mut request = request.map(axum::body::Body::new);
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        );
+        let mut stopping = stopping.clone();
+        let closed = closed.clone();
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new()).header_read_timeout(idle);
+            let connection = http.serve_connection(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = async { let _ = stopping.wait_for(|s| *s).await; } => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+            drop(closed);
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    drop(closed);
+    all_closed.closed().await;
     Ok(())
 }

@@ -92,6 +92,10 @@ struct ServeArgs {
     /// is answered 408, which phones retry).
     #[arg(long, default_value_t = 300)]
     request_timeout_secs: u64,
+    /// Seconds a connection may wait for its next request (or a request's headers) before it
+    /// is closed, so that idle keep-alive connections do not pile up.
+    #[arg(long, default_value_t = 60)]
+    idle_timeout_secs: u64,
     /// Requests worked on at once; more are answered 503 (phones retry).
     #[arg(long, default_value_t = 1024)]
     max_in_flight: usize,
@@ -342,6 +346,7 @@ fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
         metrics_token: args.metrics_token.clone(),
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
         max_in_flight: args.max_in_flight.max(1),
+        idle_timeout: std::time::Duration::from_secs(args.idle_timeout_secs.max(1)),
         replica_url: args.replica_url.clone(),
         ..base
     })

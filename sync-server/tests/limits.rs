@@ -2,7 +2,8 @@
 //! worker behind nginx has their own status look-up budget (an IPv6 client by its /64), a
 //! forged X-Forwarded-For from outside changes nothing, one officer's wrong passwords lock out
 //! only that client, guessing from many clients stops at the per-username limit, and twenty
-//! guesses at once get no more password checks than five.
+//! guesses at once get no more password checks than five. Idle keep-alive connections (and
+//! ones that never send a request) are closed after the idle timeout; busy ones are kept.
 
 use panjiyan_server::client_addr::Cidr;
 use panjiyan_server::harness::{Backend, PASSWORD, Setup, TestServer};
@@ -339,3 +340,62 @@ async fn busy_server(backend: Backend) {
 }
 
 on_both_backends!(a_full_server_sheds_with_503, busy_server);
+
+/// Reads one answer to `GET /healthz` from `socket`: whether it came.
+async fn healthz_on(socket: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if socket
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.ends_with(b"ok") {
+        match socket.read(&mut buf).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    true
+}
+
+/// Whether the server closed `socket` (end of stream within two seconds).
+async fn closed_by_server(socket: &mut tokio::net::TcpStream) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 64];
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(2), socket.read(&mut buf)).await,
+        Ok(Ok(0)) | Ok(Err(_))
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_and_busy_ones_are_kept() {
+    let mut setup = Setup::every_role();
+    setup.settings.idle_timeout = std::time::Duration::from_secs(1);
+    let s = TestServer::start_with(Backend::Sqlite, setup)
+        .await
+        .unwrap();
+    let connect = || tokio::net::TcpStream::connect(s.addr());
+    // A keep-alive connection that asks once and then waits is closed after the timeout.
+    let mut idle = connect().await.unwrap();
+    assert!(healthz_on(&mut idle).await);
+    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
+    assert!(closed_by_server(&mut idle).await, "an idle keep-alive");
+    // So is one that never sends a request.
+    let mut silent = connect().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
+    assert!(
+        closed_by_server(&mut silent).await,
+        "a connection that sends nothing"
+    );
+    // One that keeps asking stays open past the timeout.
+    let mut busy = connect().await.unwrap();
+    for _ in 0..6 {
+        assert!(healthz_on(&mut busy).await, "a busy connection is kept");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
