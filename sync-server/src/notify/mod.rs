@@ -204,6 +204,9 @@ async fn dispatch_pass(
 pub async fn run(app: App, gateway: Box<dyn Gateway>, stop: tokio::sync::watch::Receiver<bool>) {
     let mut stop = stop;
     loop {
+        if *stop.borrow() {
+            return;
+        }
         let stopping = {
             let stop = stop.clone();
             move || *stop.borrow()

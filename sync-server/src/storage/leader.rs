@@ -11,7 +11,10 @@ const KEY: i64 = 0x7061_6e6a_6979_616e;
 /// Whether this process runs the shared background jobs now.
 #[derive(Default)]
 pub struct Leadership {
-    held: Option<sqlx::PgConnection>,
+    /// The connection of its own that holds the lock, or tries for it (kept between tries,
+    /// so that a server that does not lead opens no connection every two seconds).
+    conn: Option<sqlx::PgConnection>,
+    leading: bool,
 }
 
 impl Leadership {
@@ -22,30 +25,39 @@ impl Leadership {
             Db::Sqlite(_) => return Ok(true),
             Db::Postgres(pool) => pool,
         };
-        if let Some(conn) = self.held.as_mut() {
-            if conn.ping().await.is_ok() {
-                return Ok(true);
+        if let Some(conn) = self.conn.as_mut()
+            && conn.ping().await.is_err()
+        {
+            if self.leading {
+                tracing::warn!("lost the connection holding the background jobs' lock");
             }
-            tracing::warn!("lost the connection holding the background jobs' lock");
-            self.held = None;
+            self.conn = None;
+            self.leading = false;
+        }
+        if self.leading {
+            return Ok(true);
         }
         // A connection of its own, outside the pool: requests never wait for it, and closing
         // it (or the process dying) gives the lock up.
-        let mut conn = pool.acquire().await?.detach();
+        let conn = match self.conn.as_mut() {
+            Some(conn) => conn,
+            None => self.conn.insert(pool.acquire().await?.detach()),
+        };
         let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
             .bind(KEY)
-            .fetch_one(&mut conn)
+            .fetch_one(&mut *conn)
             .await?;
         if taken {
             tracing::info!("this server now runs the background jobs (rollup, clean-ups)");
-            self.held = Some(conn);
+            self.leading = true;
         }
         Ok(taken)
     }
 
     /// Gives the lock up at once (a stopping server), for another server to take.
     pub async fn release(&mut self) {
-        if let Some(conn) = self.held.take() {
+        self.leading = false;
+        if let Some(conn) = self.conn.take() {
             let _ = conn.close().await;
         }
     }
