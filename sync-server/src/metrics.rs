@@ -157,11 +157,12 @@ pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageEr
     if let Some(replica) = &app.replica {
         // Only where a standby is set; a standby that does not answer shows as no figure,
         // which the alert on missing figures catches.
-        if let Ok(lag) = app.db.replica_lag(replica).await {
-            out.push_str(&format!(
+        match app.db.replica_lag(replica).await {
+            Err(e) => tracing::warn!(error = %e, "the replica's lag could not be read"),
+            Ok(lag) => out.push_str(&format!(
                 "# HELP panjiyan_replica_lag_seconds How far the standby the progress pages read is behind the primary (0 when caught up).\n# TYPE panjiyan_replica_lag_seconds gauge\npanjiyan_replica_lag_seconds {:.3}\n",
                 lag.seconds(now)
-            ));
+            )),
         }
     }
     Ok(out)

@@ -1,11 +1,75 @@
 //! A camp phone for page tests: a real device store and sync client that enrol, download
-//! every pack of their area, register workers at a camp and push, straight to the server.
+//! every pack of their area, register workers at a camp and push, straight to the server; and
+//! the steps the fault and multi-server tests' phones share (set up retrying, adults, sync
+//! until empty).
 
 use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig};
 use std::sync::atomic::AtomicBool;
+
+/// Enrols `store` as `username` (if it is not yet) and downloads every pack it may hold,
+/// trying again up to `tries` times while the link or the server fails (a bad link, a
+/// restarting server); `label` names the phone in what it prints.
+pub fn set_up_retrying(
+    store: &DeviceStore,
+    client: &SyncClient,
+    username: &str,
+    password: &str,
+    tries: u32,
+    label: &str,
+) {
+    for attempt in 0.. {
+        let done = (|| -> Result<(), panjiyan_core::sync::SyncError> {
+            if store.enrolment()?.is_none() {
+                client.enrol(store, username, password)?;
+            }
+            for unit in client.units(store)?.iter().filter(|u| u.needs_download()) {
+                client.download(store, unit, &|_, _| {}, &AtomicBool::new(false))?;
+            }
+            Ok(())
+        })();
+        match done {
+            Ok(()) => return,
+            Err(e) if attempt < tries => eprintln!("{label}: setup retry after {}", e.code()),
+            Err(e) => panic!("{label} could not set up: {e}"),
+        }
+    }
+}
+
+/// The members aged 19 to 59 today (India) in every pack the phone holds, by member ID.
+pub fn adults(store: &DeviceStore) -> Vec<Member> {
+    let today = panjiyan_core::india_time::today();
+    let mut out: Vec<Member> = store
+        .units()
+        .unwrap()
+        .iter()
+        .flat_map(|u| store.families_in_unit(&u.code).unwrap())
+        .flat_map(|f| f.members.into_iter().map(|m| m.member))
+        .filter(|m| (19..=59).contains(&m.birth.age_on(today)))
+        .collect();
+    out.sort_by(|a, b| a.member_id.cmp(&b.member_id));
+    out
+}
+
+/// Syncs until the outbox is empty, at most `rounds` times (a failed sync is tried again);
+/// asserts nothing good was refused. The round trips it took.
+pub fn sync_until_empty(store: &DeviceStore, client: &SyncClient, rounds: u32, label: &str) -> u64 {
+    let mut round_trips = 0;
+    for _ in 0..rounds {
+        match client.sync(store, &|_, _| {}) {
+            Ok(report) => round_trips += report.round_trips,
+            Err(e) => eprintln!("{label}: sync failed ({}), trying again", e.code()),
+        }
+        let stats = store.outbox_stats().unwrap();
+        if stats.queued == 0 {
+            assert_eq!(stats.refused, 0, "{label}: the server refused good records");
+            return round_trips;
+        }
+    }
+    panic!("{label}: the outbox never emptied");
+}
 
 /// The device id of phone `n` under `dir` (its key id), as the server knows it.
 pub fn device_id(dir: &std::path::Path, n: u8) -> String {

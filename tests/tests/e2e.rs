@@ -8,6 +8,7 @@ use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig, SyncError};
 use panjiyan_server::harness::{Backend, PASSWORD, Setup, TestServer, fresh_database};
+use panjiyan_tests::phone::{adults, set_up_retrying, sync_until_empty};
 use panjiyan_tests::proxy::{FaultProxy, Faults, LinkProfile};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -45,55 +46,16 @@ fn form(m: &Member) -> RegistrationForm {
 fn phone(url: &str, dir: &std::path::Path, n: usize) -> (DeviceStore, SyncClient) {
     let store = DeviceStore::open(dir.join(format!("phone-{n}.db")), &[n as u8 + 1; 32]).unwrap();
     let client = SyncClient::new(config(url, &dir.join(format!("phone-{n}")))).unwrap();
-    for attempt in 0.. {
-        let done = (|| -> Result<(), SyncError> {
-            if store.enrolment()?.is_none() {
-                client.enrol(&store, "operator", PASSWORD)?;
-            }
-            for unit in client.units(&store)?.iter().filter(|u| u.needs_download()) {
-                client.download(&store, unit, &|_, _| {}, &AtomicBool::new(false))?;
-            }
-            Ok(())
-        })();
-        match done {
-            Ok(()) => break,
-            // Generous: twenty phones set up at once on two loaded cores, the server restarting.
-            Err(e) if attempt < 60 => eprintln!("phone {n}: setup retry after {}", e.code()),
-            Err(e) => panic!("phone {n} could not set up: {e}"),
-        }
-    }
+    // Generous: twenty phones set up at once on two loaded cores, the server restarting.
+    set_up_retrying(
+        &store,
+        &client,
+        "operator",
+        PASSWORD,
+        60,
+        &format!("phone {n}"),
+    );
     (store, client)
-}
-
-fn eligible(store: &DeviceStore) -> Vec<Member> {
-    let today = panjiyan_core::india_time::today();
-    let mut out: Vec<Member> = store
-        .units()
-        .unwrap()
-        .iter()
-        .flat_map(|u| store.families_in_unit(&u.code).unwrap())
-        .flat_map(|f| f.members.into_iter().map(|m| m.member))
-        .filter(|m| (19..=59).contains(&m.birth.age_on(today)))
-        .collect();
-    out.sort_by(|a, b| a.member_id.cmp(&b.member_id));
-    out
-}
-
-/// Syncs until the outbox is empty (or gives up after a bounded number of rounds).
-fn sync_until_empty(store: &DeviceStore, client: &SyncClient, label: &str) -> u64 {
-    let mut round_trips = 0;
-    for _ in 0..200 {
-        match client.sync(store, &|_, _| {}) {
-            Ok(report) => round_trips += report.round_trips,
-            Err(e) => eprintln!("{label}: sync failed ({}), trying again", e.code()),
-        }
-        let stats = store.outbox_stats().unwrap();
-        if stats.queued == 0 {
-            assert_eq!(stats.refused, 0, "{label}: the server refused good records");
-            return round_trips;
-        }
-    }
-    panic!("{label}: the outbox never emptied");
 }
 
 async fn nothing_lost_nothing_doubled(backend: Backend) {
@@ -122,7 +84,7 @@ async fn nothing_lost_nothing_doubled(backend: Backend) {
         let (url, path, finished) = (url.clone(), dir.path().to_owned(), finished.clone());
         phones.push(tokio::task::spawn_blocking(move || {
             let (store, client) = phone(&url, &path, n);
-            let members = eligible(&store);
+            let members = adults(&store);
             let mut ids = Vec::new();
             for m in members.iter().skip(n).step_by(DEVICES).take(PER_DEVICE) {
                 let id = store.create_draft(&form(m)).unwrap();
@@ -136,7 +98,7 @@ async fn nothing_lost_nothing_doubled(backend: Backend) {
                 PER_DEVICE,
                 "phone {n} found enough eligible members"
             );
-            sync_until_empty(&store, &client, &format!("phone {n}"));
+            sync_until_empty(&store, &client, 200, &format!("phone {n}"));
             let _ = &finished;
             (store, client, ids)
         }));
@@ -255,7 +217,7 @@ async fn two_phones_register_the_same_member_offline_and_both_learn_which_counts
     tokio::task::spawn_blocking(move || {
         let (a, ca) = phone(&url, &path, 0);
         let (b, cb) = phone(&url, &path, 1);
-        let m = eligible(&a)[0].clone();
+        let m = adults(&a)[0].clone();
         let first = a.create_draft(&form(&m)).unwrap();
         a.finalise(first, panjiyan_core::india_time::now_utc(), true)
             .unwrap();
@@ -294,7 +256,7 @@ async fn a_revoked_phone_is_told_so_and_keeps_its_records() {
     let path = dir.path().to_owned();
     let (store, client) = tokio::task::spawn_blocking(move || {
         let (store, client) = phone(&url, &path, 0);
-        let m = eligible(&store)[0].clone();
+        let m = adults(&store)[0].clone();
         let id = store.create_draft(&form(&m)).unwrap();
         store
             .finalise(id, panjiyan_core::india_time::now_utc(), true)

@@ -12,10 +12,10 @@ use panjiyan_server::harness::{
     Backend, PASSWORD, ServerProcess, Setup, TestServer, server_binary,
 };
 use panjiyan_tests::nginx::{self, Nginx};
+use panjiyan_tests::phone::{adults, set_up_retrying, sync_until_empty};
 use panjiyan_tests::proxy::{FaultProxy, Faults, LinkProfile};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,32 +67,9 @@ fn phone_day(url: &str, dir: &std::path::Path, n: usize, certificate: &[u8]) -> 
         certificate,
     ))
     .unwrap();
-    for attempt in 0.. {
-        let set_up = (|| -> Result<(), panjiyan_core::sync::SyncError> {
-            if store.enrolment()?.is_none() {
-                client.enrol(&store, "operator", PASSWORD)?;
-            }
-            for unit in client.units(&store)?.iter().filter(|u| u.needs_download()) {
-                client.download(&store, unit, &|_, _| {}, &AtomicBool::new(false))?;
-            }
-            Ok(())
-        })();
-        match set_up {
-            Ok(()) => break,
-            Err(e) if attempt < 40 => eprintln!("phone {n}: set-up retry after {}", e.code()),
-            Err(e) => panic!("phone {n} could not set up: {e}"),
-        }
-    }
-    let today = panjiyan_core::india_time::today();
-    let mut adults: Vec<_> = store
-        .units()
-        .unwrap()
-        .iter()
-        .flat_map(|u| store.families_in_unit(&u.code).unwrap())
-        .flat_map(|f| f.members.into_iter().map(|m| m.member))
-        .filter(|m| (19..=59).contains(&m.birth.age_on(today)))
-        .collect();
-    adults.sort_by(|a, b| a.member_id.cmp(&b.member_id));
+    let label = format!("phone {n}");
+    set_up_retrying(&store, &client, "operator", PASSWORD, 40, &label);
+    let adults = adults(&store);
     let mut ids = Vec::new();
     for m in adults.iter().skip(n).step_by(PHONES).take(PER_PHONE) {
         let form = RegistrationForm {
@@ -109,17 +86,8 @@ fn phone_day(url: &str, dir: &std::path::Path, n: usize, certificate: &[u8]) -> 
         ids.push(id);
     }
     assert_eq!(ids.len(), PER_PHONE, "phone {n} found its share of adults");
-    for _ in 0..300 {
-        if let Err(e) = client.sync(&store, &|_, _| {}) {
-            eprintln!("phone {n}: sync failed ({}), trying again", e.code());
-        }
-        let stats = store.outbox_stats().unwrap();
-        if stats.queued == 0 {
-            assert_eq!(stats.refused, 0, "phone {n}: good records refused");
-            return ids;
-        }
-    }
-    panic!("phone {n}: the outbox never emptied");
+    sync_until_empty(&store, &client, 300, &label);
+    ids
 }
 
 /// The sum over the instances of one counter line of /metrics (as Prometheus would add them).
