@@ -279,11 +279,7 @@ async fn strict_transport(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let https = app
-        .settings
-        .trusted_proxies
-        .iter()
-        .any(|p| p.contains(peer.ip()))
+    let https = crate::client_addr::is_trusted(peer.ip(), &app.settings.trusted_proxies)
         && request
             .headers()
             .get("x-forwarded-proto")

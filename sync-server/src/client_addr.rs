@@ -54,6 +54,11 @@ impl Cidr {
 }
 
 /// The top `bits` of a `width`-bit address.
+/// Whether `ip` is one of the trusted proxies (whose forwarded headers are believed).
+pub fn is_trusted(ip: IpAddr, trusted: &[Cidr]) -> bool {
+    trusted.iter().any(|c| c.contains(ip))
+}
+
 fn prefix(addr: u128, width: u32, bits: u8) -> u128 {
     if bits == 0 {
         0
@@ -70,7 +75,7 @@ impl ClientAddr {
     /// The client behind `socket`: itself, unless it is one of `trusted`; then the nearest
     /// address in `forwarded_for` (all `X-Forwarded-For` values, in order) that is not.
     pub fn of(socket: IpAddr, forwarded_for: &[&str], trusted: &[Cidr]) -> ClientAddr {
-        let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
+        let is_trusted = |ip: IpAddr| is_trusted(ip, trusted);
         if !is_trusted(socket) {
             return ClientAddr(socket);
         }
