@@ -45,6 +45,21 @@ impl SigningKey {
         })
     }
 
+    /// The key whose 32-byte secret seed is `seed`: the same seed gives the same key on every
+    /// server (a key derived from a secret they share, never stored).
+    pub fn from_seed(seed: &[u8; 32]) -> Result<Self, KeyError> {
+        let pair = Ed25519KeyPair::from_seed_unchecked(seed).map_err(|_| KeyError::BadKey)?;
+        // PKCS#8 v2 as ring writes it: the seed, then the public key.
+        let mut pkcs8 = vec![
+            0x30, 0x53, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        pkcs8.extend_from_slice(seed);
+        pkcs8.extend_from_slice(&[0xa1, 0x23, 0x03, 0x21, 0x00]);
+        pkcs8.extend_from_slice(pair.public_key().as_ref());
+        Self::from_pkcs8(&pkcs8)
+    }
+
     /// The PKCS#8 document, for storing the key. Secret: never log it.
     pub fn pkcs8(&self) -> &[u8] {
         &self.pkcs8
@@ -128,6 +143,23 @@ pub mod b64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_seed_gives_the_same_key_every_time() {
+        let a = super::SigningKey::from_seed(&[7; 32]).unwrap();
+        let b = super::SigningKey::from_seed(&[7; 32]).unwrap();
+        let c = super::SigningKey::from_seed(&[8; 32]).unwrap();
+        assert_eq!(a.public_key(), b.public_key());
+        assert_ne!(a.public_key(), c.public_key());
+        let signature = a.sign(b"registration");
+        b.public_key().verify(b"registration", &signature).unwrap();
+        assert_eq!(
+            super::SigningKey::from_pkcs8(a.pkcs8())
+                .unwrap()
+                .public_key(),
+            a.public_key()
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -51,4 +51,7 @@ async fn leading_pass(app: &App, pass: u64) {
     if let Err(e) = app.db.prune_sessions(now).await {
         tracing::warn!(error = %e, "pruning ended sign-ins failed; trying again later");
     }
+    if let Err(e) = app.db.prune_codes(now - 86_400_000).await {
+        tracing::warn!(error = %e, "pruning old verification codes failed; trying again later");
+    }
 }

@@ -10,6 +10,8 @@
 //! | `texts` | the server's own texts (pages) in Hindi and English, before core's shared ones |
 //! | `decisions` | an officer's decision as one transaction: state, number, messages, audit |
 //! | `intake` | push intake: checks per record, storing exactly once, duplicates |
+//! | `codes` | codes by SMS that prove a worker's mobile number: hashed, expiring, limited |
+//! | `self_service` | workers registering themselves: the camp's form and checks, through `intake` |
 //! | `client_addr` | the client's address as rate limits count it: past trusted proxies, IPv6 by /64 |
 //! | `roles` | `Role` and what each role may do |
 //! | `packs` | building and signing camp packs, deltas |
@@ -31,6 +33,7 @@ pub mod background;
 pub mod campaign;
 pub mod camps;
 pub mod client_addr;
+pub mod codes;
 pub mod config;
 pub mod csv_file;
 pub mod decisions;
@@ -46,6 +49,7 @@ pub mod openapi;
 pub mod packs;
 pub mod roles;
 pub mod rollup;
+pub mod self_service;
 pub mod storage;
 pub mod texts;
 pub mod web;

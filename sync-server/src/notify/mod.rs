@@ -9,6 +9,7 @@ pub use gateway::{FileGateway, Gateway, GatewayError, HttpGateway, Outgoing};
 
 use crate::app::App;
 use crate::storage::now_ms;
+use panjiyan_core::messages::Lang;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -27,10 +28,19 @@ struct KindTemplates {
     voice: Texts,
 }
 
+/// A message that carries a code and nothing else (no voice: a code read aloud is heard by
+/// whoever stands near).
+#[derive(Debug, Deserialize)]
+struct CodeTemplate {
+    dlt_template_id: String,
+    sms: Texts,
+}
+
 #[derive(Debug, Deserialize)]
 struct Templates {
     approved: KindTemplates,
     rejected: KindTemplates,
+    code: CodeTemplate,
 }
 
 fn templates() -> &'static Templates {
@@ -125,6 +135,30 @@ pub fn notices_for(d: &Decided<'_>) -> Vec<Notice> {
             body: fill(&text, &values),
         })
         .collect()
+}
+
+/// The SMS carrying a worker's verification code (`crate::codes`), valid `minutes`.
+pub fn code_notice(mobile: &str, code: &str, minutes: i64, language: Lang) -> Notice {
+    let t = &templates().code;
+    let text = match language {
+        Lang::Hi => &t.sms.hi,
+        Lang::En => &t.sms.en,
+    };
+    let mut values = BTreeMap::new();
+    values.insert("code", code.to_owned());
+    values.insert("minutes", minutes.to_string());
+    Notice {
+        kind: "code",
+        channel: "sms",
+        language: match language {
+            Lang::Hi => "hi",
+            Lang::En => "en",
+        }
+        .into(),
+        recipient: mobile.to_owned(),
+        template_id: t.dlt_template_id.clone(),
+        body: fill(text, &values),
+    }
 }
 
 /// Attempts before a message is marked failed.

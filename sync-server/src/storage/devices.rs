@@ -123,6 +123,67 @@ impl Db {
         })
     }
 
+    /// The device that signs what the workers of `state` register themselves (the web's own;
+    /// `crate::self_service`), made on first use and given `public_key` when it has another:
+    /// its user is disabled and has no password, and nobody holds its token.
+    pub async fn self_service_device(
+        &self,
+        state: &str,
+        device_id: &str,
+        public_key: &[u8],
+        now: i64,
+    ) -> Result<Device, StorageError> {
+        let username = format!("self-service-{state}");
+        let (_, token_hash) = crate::auth::new_token();
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO users(username, password_hash, role, jurisdiction, disabled, created_at)
+                 VALUES ($1, '!', 'operator', $2, TRUE, $3) ON CONFLICT(username) DO NOTHING",
+            )
+            .bind(&username)
+            .bind(state)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+                .bind(&username)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO devices(device_id, public_key, token_hash, enrolled_by, jurisdiction, enrolled_at, app_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'web') ON CONFLICT(device_id) DO NOTHING",
+            )
+            .bind(device_id)
+            .bind(public_key)
+            .bind(&token_hash)
+            .bind(user)
+            .bind(state)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let device = sqlx::query_as("SELECT device_id, public_key, jurisdiction, enrolled_by, revoked FROM devices WHERE device_id = $1")
+                .bind(device_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(device)
+        })
+    }
+
+    /// The next number in the sequence `name` (1, 2, 3 …), in a transaction of its own.
+    pub async fn next_in_sequence(&self, name: &str) -> Result<i64, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "INSERT INTO counters(name, value) VALUES ($1, 1)
+                 ON CONFLICT(name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+            )
+            .bind(name)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
     pub async fn device(&self, device_id: &str) -> Result<Option<Device>, StorageError> {
         on_pool!(self, |pool| {
             Ok(sqlx::query_as("SELECT device_id, public_key, jurisdiction, enrolled_by, revoked FROM devices WHERE device_id = $1")

@@ -9,6 +9,7 @@
 
 mod backup;
 mod camps;
+mod codes;
 mod decisions;
 mod devices;
 mod groups;
@@ -28,6 +29,7 @@ mod users;
 
 pub use backup::{BackupError, BackupSummary, restore_sqlite};
 pub use camps::{Camp, PackReadiness, UnplannedCamp};
+pub use codes::VerificationCode;
 pub use decisions::{AuditEntry, AuditRow, Decision, Outcome, format_number};
 pub use devices::{Device, DeviceBacklog};
 pub use groups::{GroupCoverage, TargetGroup, Unregistered};

@@ -288,6 +288,24 @@ impl Db {
         })
     }
 
+    /// The mobile number of member `member_id`'s approved registration, if it has one.
+    pub async fn approved_mobile(&self, member_id: &str) -> Result<Option<String>, StorageError> {
+        on_pool!(self, |pool| {
+            let payload: Option<String> = sqlx::query_scalar(
+                "SELECT payload FROM registrations WHERE member_id = $1 AND state = 'approved'",
+            )
+            .bind(member_id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(payload
+                .and_then(|p| {
+                    serde_json::from_str::<panjiyan_core::wire::RegistrationPayload>(&p).ok()
+                })
+                .and_then(|p| p.mobile)
+                .map(|m| m.to_string()))
+        })
+    }
+
     /// The registration that counts for a member (else the newest rejected one).
     pub async fn worker_status(
         &self,

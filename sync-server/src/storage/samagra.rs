@@ -172,6 +172,36 @@ impl Db {
         })
     }
 
+    /// Family `family_id` and its members' records, as the server holds them.
+    pub async fn family(
+        &self,
+        family_id: &str,
+    ) -> Result<Option<(Family, Vec<Member>)>, StorageError> {
+        on_pool!(self, |pool| {
+            let body: Option<String> =
+                sqlx::query_scalar("SELECT body FROM families WHERE family_id = $1")
+                    .bind(family_id)
+                    .fetch_optional(pool)
+                    .await?;
+            let Some(body) = body else {
+                return Ok(None);
+            };
+            let family: Family =
+                serde_json::from_str(&body).map_err(|_| StorageError::Corrupt("family"))?;
+            let bodies: Vec<String> = sqlx::query_scalar(
+                "SELECT body FROM members WHERE family_id = $1 ORDER BY member_id",
+            )
+            .bind(family_id)
+            .fetch_all(pool)
+            .await?;
+            let members = bodies
+                .iter()
+                .map(|b| serde_json::from_str(b).map_err(|_| StorageError::Corrupt("member")))
+                .collect::<Result<_, _>>()?;
+            Ok(Some((family, members)))
+        })
+    }
+
     /// The unit and record of each of `member_ids` that the server holds, in one query.
     pub async fn member_records(
         &self,
