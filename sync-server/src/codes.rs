@@ -157,16 +157,19 @@ pub async fn send(
     Ok(id)
 }
 
-/// The mobile number code `id` went to, masked (`XXXXXX3210`), for the page that asks for it.
+/// A mobile number as a page or a file may show it: `XXXXXX3210`.
+pub fn masked(number: &str) -> String {
+    let digits = number.chars().count();
+    number
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i + 4 < digits { 'X' } else { c })
+        .collect()
+}
+
+/// The mobile number code `id` went to, masked, for the page that asks for it.
 pub async fn masked_mobile(app: &App, id: &str) -> Result<Option<String>, StorageError> {
-    Ok(app.db.code(id).await?.map(|c| {
-        let n = c.mobile.chars().count();
-        c.mobile
-            .chars()
-            .enumerate()
-            .map(|(i, ch)| if i + 4 < n { 'X' } else { ch })
-            .collect()
-    }))
+    Ok(app.db.code(id).await?.map(|c| masked(&c.mobile)))
 }
 
 /// Tries `code` for code `id` of `purpose`; a right one opens a session and answers its token

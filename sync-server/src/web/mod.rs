@@ -16,6 +16,7 @@ mod queue;
 mod registration;
 mod rules;
 mod session;
+mod worker;
 
 use crate::app::App;
 use crate::storage::StorageError;
@@ -56,6 +57,19 @@ pub fn routes() -> Router<App> {
         .route("/admin/camps/{id}/edit", get(camps::edit))
         .route("/admin/groups", get(groups::list).post(groups::import))
         .route("/admin/groups/{id}", get(groups::show))
+        .route("/self", get(worker::ask_self))
+        .route("/self/code", post(worker::send_self))
+        .route(
+            "/self/verify",
+            get(worker::verify_self_page).post(worker::verify_self),
+        )
+        .route("/self/form", get(worker::form).post(worker::submit))
+        .route("/card", get(worker::ask_card))
+        .route("/card/code", post(worker::send_card))
+        .route(
+            "/card/verify",
+            get(worker::verify_card_page).post(worker::verify_card),
+        )
         .route("/assets/officer.css", get(stylesheet))
         .route("/assets/officer.js", get(script))
 }

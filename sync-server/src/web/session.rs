@@ -111,8 +111,21 @@ pub struct SignInQuery {
 /// Where sign-in may send back to: a path of the officer or admin pages, in plain characters
 /// only (a tab, a backslash or a second slash can make a browser leave the site).
 fn local_path(next: Option<&str>) -> &str {
+    path_within(next, &["/officer", "/admin"])
+}
+
+/// Where the language link goes back to: the officers' pages, or the worker's own.
+fn language_back(referer: Option<&str>) -> &str {
+    path_within(
+        referer,
+        &["/officer", "/admin", "/self", "/card", "/status"],
+    )
+}
+
+/// `next` if it is a path under one of `sections`, in plain characters only; else the queue.
+fn path_within<'a>(next: Option<&'a str>, sections: &[&str]) -> &'a str {
     let ours = |n: &&str| {
-        ["/officer", "/admin"]
+        sections
             .iter()
             .any(|p| *n == *p || n.strip_prefix(p).is_some_and(|r| r.starts_with(['/', '?'])))
             && n.bytes()
@@ -151,6 +164,16 @@ mod redirect_tests {
             assert_eq!(local_path(Some(bad)), "/officer/queue", "{bad:?}");
         }
         assert_eq!(local_path(None), "/officer/queue");
+        // The language link goes back to the worker's pages too, never off the site.
+        assert_eq!(super::language_back(Some("/self/form")), "/self/form");
+        assert_eq!(
+            super::language_back(Some("/status?member_id=1")),
+            "/status?member_id=1"
+        );
+        assert_eq!(
+            super::language_back(Some("//evil.example")),
+            "/officer/queue"
+        );
     }
 }
 
@@ -264,7 +287,7 @@ pub async fn choose_language(headers: HeaderMap, Query(q): Query<LanguageQuery>)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.parse::<axum::http::Uri>().ok())
         .and_then(|u| u.path_and_query().map(|p| p.as_str().to_owned()));
-    let mut r = see_other(local_path(back.as_deref()));
+    let mut r = see_other(language_back(back.as_deref()));
     if let Ok(v) = HeaderValue::from_str(&format!(
         "panjiyan_lang={lang}; Path=/; SameSite=Lax; Max-Age=31536000"
     )) {
