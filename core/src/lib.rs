@@ -14,6 +14,7 @@ pub mod occupation;
 pub mod pack;
 pub mod registration;
 pub mod samagra;
+pub mod statement;
 pub mod store;
 pub mod sync;
 pub mod validate;

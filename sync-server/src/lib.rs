@@ -32,6 +32,7 @@ pub mod auth;
 pub mod background;
 pub mod campaign;
 pub mod camps;
+pub mod cards;
 pub mod client_addr;
 pub mod codes;
 pub mod config;

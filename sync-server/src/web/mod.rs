@@ -64,6 +64,7 @@ pub fn routes() -> Router<App> {
             get(worker::verify_self_page).post(worker::verify_self),
         )
         .route("/self/form", get(worker::form).post(worker::submit))
+        .route("/status/verify", get(worker::verify_card_statement))
         .route("/card", get(worker::ask_card))
         .route("/card/code", post(worker::send_card))
         .route(

@@ -606,3 +606,63 @@ mod tests {
         assert_eq!(ares("."), Err(()));
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    s: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "worker_verify.html")]
+struct VerifyPage {
+    frame: Frame,
+    text: String,
+    checked: Option<Result<crate::cards::Checked, String>>,
+    occupation: String,
+}
+
+/// Checks the statement a card's QR code holds (`crate::cards::check`): anyone may, with the
+/// card in hand; a forged or altered one is said to be so in words.
+pub async fn verify_card_statement(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<VerifyQuery>,
+) -> Response {
+    use panjiyan_core::statement::StatementError;
+    let lang = chosen_lang(&headers);
+    let text = q.s.unwrap_or_default().trim().to_owned();
+    let checked = if text.is_empty() {
+        None
+    } else {
+        match crate::cards::check(&app, &text).await {
+            Ok(Ok(c)) => Some(Ok(c)),
+            Ok(Err(e)) => Some(Err(t(
+                lang,
+                match e {
+                    StatementError::NotAStatement => "page.verify.not_statement",
+                    StatementError::OtherKey => "page.verify.other_key",
+                    StatementError::BadSignature => "page.verify.forged",
+                },
+            ))),
+            Err(e) => return PageError::from(e).into_response(),
+        }
+    };
+    let occupation = match &checked {
+        Some(Ok(c)) => crate::cards::occupation_name(&c.statement.occupation, lang),
+        _ => String::new(),
+    };
+    let status = match &checked {
+        Some(Err(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    answer(
+        status,
+        &VerifyPage {
+            frame: Frame::new(lang, None, t(lang, "page.verify.title")),
+            text,
+            checked,
+            occupation,
+        },
+    )
+}
