@@ -112,6 +112,14 @@ pub struct Eligibility {
 }
 
 impl RuleSet {
+    /// The ages, in completed years, the rule set accepts (its age rule), if it has one.
+    pub fn age_range(&self) -> Option<(i32, i32)> {
+        self.rules.iter().find_map(|r| match r {
+            Rule::AgeRange { min, max } => Some((*min, *max)),
+            _ => None,
+        })
+    }
+
     /// The MP 2018 scheme's rules, as shipped.
     pub fn mp_2018() -> RuleSet {
         Self::from_json(include_str!("../data/rules/mp-2018.json")).expect("checked by the tests")

@@ -479,6 +479,9 @@ async fn run(
                 app.db.backend()
             );
             println!("Officer pages: http://{addr}/officer   Worker status: http://{addr}/status");
+            println!(
+                "Workers register themselves at http://{addr}/self and download their card at http://{addr}/card (a code by SMS first)"
+            );
             let gateway: Box<dyn panjiyan_server::notify::Gateway> = match &sms_gateway_url {
                 Some(url) => Box::new(panjiyan_server::notify::HttpGateway::new(url)),
                 None => Box::new(panjiyan_server::notify::FileGateway::new(

@@ -183,6 +183,21 @@ impl Db {
         on_pool!(self, |pool| Ok(payload_by_id(pool, id).await?))
     }
 
+    /// The approved registrations made at camp `camp_id`, by registration number.
+    pub async fn approved_at_camp(
+        &self,
+        camp_id: &str,
+    ) -> Result<Vec<RegistrationRow>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SELECT_REGISTRATION} WHERE camp_id = $1 AND state = 'approved' ORDER BY registration_number"
+            )))
+            .bind(camp_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
     /// The registrations of one Samagra member, oldest first.
     pub async fn registrations_of_member(
         &self,
