@@ -1,6 +1,9 @@
 //! Gateways that carry SMS and voice messages. The message id travels with each send as an
-//! idempotency key, so a message re-sent after a crash is delivered once.
+//! idempotency key, so a message re-sent after a crash is delivered once. A voice message goes
+//! as its text for the provider's own speech engine or as audio made here (`speech`): the
+//! file gateway keeps the audio beside its file.
 
+use super::speech::{self, SpeechError};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -23,6 +26,10 @@ pub enum GatewayError {
     Unreachable(String),
     #[error("the gateway refused the message: {0}")]
     Refused(String),
+    #[error("the voice message could not be turned into audio: {0}")]
+    Speech(#[from] SpeechError),
+    #[error("the voice message's audio could not be kept: {0}")]
+    AudioNotKept(String),
 }
 
 /// A send under way: the provider's reference once it is done.
@@ -36,8 +43,10 @@ pub trait Gateway: Send + Sync {
 
 /// The default gateway: appends each message as a JSON line to a file (what tests read, and
 /// what a pilot without a provider keeps), the worker's mobile number masked to its last four
-/// digits. A message id already in the file is not written again: the file's ids are read
-/// once, when the first message is sent, and kept beside it.
+/// digits. A voice message is spoken into `{file}.voice/{message id}.wav` first, its path in
+/// the line as `audio`; audio that cannot be made is a failed attempt, tried again later. A
+/// message id already in the file is not written again: the file's ids are read once, when the
+/// first message is sent, and kept beside it.
 pub struct FileGateway {
     path: PathBuf,
     /// The ids in the file, once read; the lock also keeps writes one at a time.
@@ -51,6 +60,37 @@ impl FileGateway {
             written: tokio::sync::Mutex::new(None),
         }
     }
+
+    /// Where the audio of voice message `id` is kept: `{file}.voice/{id}.wav`.
+    pub fn audio_path(&self, id: i64) -> PathBuf {
+        let mut folder = self.path.clone().into_os_string();
+        folder.push(".voice");
+        PathBuf::from(folder).join(format!("{id}.wav"))
+    }
+
+    /// Speaks voice message `message` into its audio file (written whole, then renamed into
+    /// place: a crash leaves no half file under the name); its path.
+    async fn keep_audio(&self, message: &Outgoing) -> Result<PathBuf, GatewayError> {
+        let wav = speech::synthesize(&message.body, &message.language).await?;
+        let path = self.audio_path(message.id);
+        let unkept = |e: std::io::Error| GatewayError::AudioNotKept(e.kind().to_string());
+        if let Some(folder) = path.parent() {
+            tokio::fs::create_dir_all(folder).await.map_err(unkept)?;
+        }
+        let partial = path.with_extension("wav.partial");
+        tokio::fs::write(&partial, &wav).await.map_err(unkept)?;
+        tokio::fs::rename(&partial, &path).await.map_err(unkept)?;
+        Ok(path)
+    }
+}
+
+/// A line of the file gateway's file: the message, and where its audio is.
+#[derive(Serialize)]
+struct FileLine {
+    #[serde(flatten)]
+    message: Outgoing,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audio: Option<String>,
 }
 
 /// A mobile number as the file keeps it: `XXXXXX3210`.
@@ -88,9 +128,16 @@ impl Gateway for FileGateway {
             if ids.contains(&message.id) {
                 return Ok(reference);
             }
-            let shown = Outgoing {
-                recipient: masked(&message.recipient),
-                ..message.clone()
+            let audio = match message.channel.as_str() {
+                "voice" => Some(self.keep_audio(message).await?.display().to_string()),
+                _ => None,
+            };
+            let shown = FileLine {
+                message: Outgoing {
+                    recipient: masked(&message.recipient),
+                    ..message.clone()
+                },
+                audio,
             };
             let line =
                 serde_json::to_string(&shown).map_err(|e| GatewayError::Refused(e.to_string()))?;

@@ -3,10 +3,11 @@
 //! `Gateway` with retries and backoff, recording each attempt. Templates are data
 //! (`sync-server/data/notifications.json`), whole sentences per language, with each channel's
 //! own DLT template id. A voice message says the registration number digit by digit
-//! (`speech`).
+//! (`speech`); the gateways turn it into audio where the provider does not speak it itself.
 
 mod gateway;
 pub mod speech;
+mod wav;
 
 pub use gateway::{FileGateway, Gateway, GatewayError, HttpGateway, Outgoing};
 
