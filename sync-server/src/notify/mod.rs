@@ -9,7 +9,9 @@ mod gateway;
 pub mod speech;
 mod wav;
 
-pub use gateway::{FileGateway, Gateway, GatewayError, HttpGateway, Outgoing};
+pub use gateway::{
+    AUDIO_LIFETIME, FileGateway, Gateway, GatewayError, HttpGateway, Outgoing, VoiceMode,
+};
 
 use crate::app::App;
 use crate::storage::now_ms;
