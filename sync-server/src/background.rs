@@ -1,8 +1,8 @@
 //! The server's background jobs, run by one server at a time (`Leadership`: a PostgreSQL
 //! advisory lock; on SQLite the one process): the progress rollup every two seconds, and about
-//! once a minute the packs whose data changed without a build following, old rate-limit rows
-//! and ended sign-ins. The notification dispatcher runs on every server (`notify::run`): its
-//! claims skip each other's rows.
+//! once a minute the packs whose data changed without a build following, old rate-limit rows,
+//! ended sign-ins and voice audio whose link expired. The notification dispatcher runs on every
+//! server (`notify::run`): its claims skip each other's rows.
 
 use crate::app::App;
 use crate::storage::Leadership;
@@ -53,5 +53,9 @@ async fn leading_pass(app: &App, pass: u64) {
     }
     if let Err(e) = app.db.prune_codes(now - 86_400_000).await {
         tracing::warn!(error = %e, "pruning old verification codes failed; trying again later");
+    }
+    // A voice message's audio is kept only as long as its link works.
+    if let Err(e) = app.db.prune_voice_audio(now).await {
+        tracing::warn!(error = %e, "pruning expired voice audio failed; trying again later");
     }
 }

@@ -60,6 +60,15 @@ struct ServeArgs {
     /// Send SMS and voice messages through this HTTP gateway instead of the file.
     #[arg(long)]
     sms_gateway_url: Option<String>,
+    /// How the HTTP gateway hands over a voice message: `text` for the provider's own speech
+    /// engine, or `audio`: spoken here (espeak-ng) and sent as `audio_url`, a link under
+    /// --public-url that works for 48 hours.
+    #[arg(long, value_enum, env = "PANJIYAN_VOICE_MODE", default_value = "text")]
+    voice_mode: panjiyan_server::notify::VoiceMode,
+    /// The server's address as the voice provider reaches it (https://panjiyan.example.in):
+    /// the base of the audio links. Needed with --voice-mode audio.
+    #[arg(long, env = "PANJIYAN_PUBLIC_URL")]
+    public_url: Option<String>,
     /// What a gram panchayat or urban body is paid per approved registration, in paise.
     #[arg(long, default_value_t = 500)]
     payout_paise: i64,
@@ -331,6 +340,7 @@ fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
         None => panjiyan_core::eligibility::RuleSet::builtin(&args.rules)
             .ok_or_else(|| format!("unknown rule set {:?}", args.rules))?,
     };
+    check_voice(args)?;
     if !args.number_format.contains("{seq") {
         return Err(
             "--number-format must hold {seq} (or {seq:07}): without it numbers repeat".into(),
@@ -350,6 +360,27 @@ fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
         replica_url: args.replica_url.clone(),
         ..base
     })
+}
+
+/// Audio links need an address the provider can reach.
+fn check_voice(args: &ServeArgs) -> Result<(), Error> {
+    use panjiyan_server::notify::VoiceMode;
+    if let Some(url) = &args.public_url {
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or_default();
+        if host.is_empty() || host.starts_with('/') {
+            return Err(format!(
+                "--public-url {url:?} is not an http:// or https:// address (the server as the voice provider reaches it, e.g. https://panjiyan.example.in)"
+            )
+            .into());
+        }
+    }
+    if args.voice_mode == VoiceMode::Audio && args.public_url.is_none() {
+        return Err("--voice-mode audio needs --public-url: the server's address as the voice provider reaches it (e.g. https://panjiyan.example.in), where it fetches each message's audio".into());
+    }
+    Ok(())
 }
 
 /// SIGTERM (systemd, a container runtime) and SIGINT (Ctrl-C), listened for from the moment
@@ -445,6 +476,8 @@ async fn run(
                 demo,
                 ref notifications_file,
                 ref sms_gateway_url,
+                voice_mode,
+                ref public_url,
                 shutdown_grace_secs,
                 ..
             } = args;
@@ -482,18 +515,29 @@ async fn run(
             println!(
                 "Workers register themselves at http://{addr}/self and download their card at http://{addr}/card (a code by SMS first)"
             );
-            let gateway: Box<dyn panjiyan_server::notify::Gateway> = match &sms_gateway_url {
-                Some(url) => Box::new(panjiyan_server::notify::HttpGateway::new(url)),
-                None => Box::new(panjiyan_server::notify::FileGateway::new(
-                    notifications_file,
-                )),
-            };
-            match &sms_gateway_url {
-                Some(_) => {
-                    println!("SMS and voice messages go to the HTTP gateway (--sms-gateway-url)")
-                }
-                None => println!(
-                    "SMS and voice messages are written to {}",
+            use panjiyan_server::notify::{FileGateway, HttpGateway, VoiceMode};
+            let gateway: Box<dyn panjiyan_server::notify::Gateway> =
+                match (sms_gateway_url, voice_mode, public_url) {
+                    (Some(url), VoiceMode::Audio, Some(public)) => {
+                        Box::new(HttpGateway::new(url).with_audio_links(app.db.clone(), public))
+                    }
+                    (Some(url), _, _) => Box::new(HttpGateway::new(url)),
+                    (None, _, _) => Box::new(FileGateway::new(notifications_file)),
+                };
+            match (sms_gateway_url, voice_mode) {
+                (Some(_), VoiceMode::Audio) => println!(
+                    "SMS and voice messages go to the HTTP gateway (--sms-gateway-url); voice as links to audio under {}/voice/",
+                    public_url
+                        .as_deref()
+                        .unwrap_or_default()
+                        .trim_end_matches('/')
+                ),
+                (Some(_), VoiceMode::Text) => println!(
+                    "SMS and voice messages go to the HTTP gateway (--sms-gateway-url); voice as text for the provider's speech engine"
+                ),
+                (None, _) => println!(
+                    "SMS and voice messages are written to {} (voice audio in {}.voice/)",
+                    notifications_file.display(),
                     notifications_file.display()
                 ),
             }

@@ -235,6 +235,7 @@ async fn every_documented_operation_is_served_and_every_route_is_documented() {
         ("/api/v1/registrations/{id}/history", "get"),
         ("/api/v1/worker-status/{member_id}", "get"),
         ("/status", "get"),
+        ("/voice/{file}", "get"),
         ("/api/openapi.json", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),

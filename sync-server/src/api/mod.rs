@@ -7,6 +7,7 @@ mod ops;
 mod packs;
 pub(crate) mod session;
 pub(crate) mod sync;
+mod voice;
 pub(crate) mod worker;
 
 use crate::app::App;
@@ -34,6 +35,7 @@ pub(crate) fn documented() -> OpenApiRouter<App> {
         .routes(routes!(worker::status_json))
         .routes(routes!(decisions::history))
         .routes(routes!(worker::status_page))
+        .routes(routes!(voice::audio))
         .routes(routes!(ops::openapi))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))

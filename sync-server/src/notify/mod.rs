@@ -1,11 +1,17 @@
 //! Telling workers: a decision writes an SMS and a voice message to the notification outbox in
 //! its own transaction (`notices_for`); the dispatcher (`dispatch`) delivers them through a
 //! `Gateway` with retries and backoff, recording each attempt. Templates are data
-//! (`sync-server/data/notifications.json`), whole sentences per language, with DLT template ids.
+//! (`sync-server/data/notifications.json`), whole sentences per language, with each channel's
+//! own DLT template id. A voice message says the registration number digit by digit
+//! (`speech`); the gateways turn it into audio where the provider does not speak it itself.
 
 mod gateway;
+pub mod speech;
+mod wav;
 
-pub use gateway::{FileGateway, Gateway, GatewayError, HttpGateway, Outgoing};
+pub use gateway::{
+    AUDIO_LIFETIME, FileGateway, Gateway, GatewayError, HttpGateway, Outgoing, VoiceMode,
+};
 
 use crate::app::App;
 use crate::storage::now_ms;
@@ -15,25 +21,25 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+/// One channel's template of a kind of message: registered under DLT with its own id.
 #[derive(Debug, Deserialize)]
-struct Texts {
+struct ChannelTemplate {
+    dlt_template_id: String,
     hi: String,
     en: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct KindTemplates {
-    dlt_template_id: String,
-    sms: Texts,
-    voice: Texts,
+    sms: ChannelTemplate,
+    voice: ChannelTemplate,
 }
 
 /// A message that carries a code and nothing else (no voice: a code read aloud is heard by
 /// whoever stands near).
 #[derive(Debug, Deserialize)]
 struct CodeTemplate {
-    dlt_template_id: String,
-    sms: Texts,
+    sms: ChannelTemplate,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,16 +74,6 @@ pub struct Notice {
     pub recipient: String,
     pub template_id: String,
     pub body: String,
-}
-
-/// Digits read one by one, so that a voice provider says "4 0 1" and not "four hundred one".
-fn spoken(number: &str) -> String {
-    number
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(String::from)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// What a message about a decision needs to say.
@@ -119,20 +115,23 @@ pub fn notices_for(d: &Decided<'_>) -> Vec<Notice> {
     let mut values = BTreeMap::new();
     values.insert("name", if english { name_en } else { name_hi }.to_owned());
     values.insert("number", number.unwrap_or_default().to_owned());
-    values.insert("number_spoken", spoken(number.unwrap_or_default()));
+    let language = if english { "en" } else { "hi" };
+    values.insert(
+        "number_spoken",
+        speech::number_for_listener(number.unwrap_or_default(), language),
+    );
     values.insert("reason", reason.unwrap_or_default().to_owned());
     values.insert("date", date.to_owned());
-    let pick = |t: &Texts| if english { t.en.clone() } else { t.hi.clone() };
     let kind_name = if approved { "approved" } else { "rejected" };
-    [("sms", pick(&kind.sms)), ("voice", pick(&kind.voice))]
+    [("sms", &kind.sms), ("voice", &kind.voice)]
         .into_iter()
-        .map(|(channel, text)| Notice {
+        .map(|(channel, template)| Notice {
             kind: kind_name,
             channel,
-            language: if english { "en" } else { "hi" }.into(),
+            language: language.into(),
             recipient: mobile.to_owned(),
-            template_id: kind.dlt_template_id.clone(),
-            body: fill(&text, &values),
+            template_id: template.dlt_template_id.clone(),
+            body: fill(if english { &template.en } else { &template.hi }, &values),
         })
         .collect()
 }
@@ -156,7 +155,7 @@ pub fn code_notice(mobile: &str, code: &str, minutes: i64, language: Lang) -> No
         }
         .into(),
         recipient: mobile.to_owned(),
-        template_id: t.dlt_template_id.clone(),
+        template_id: t.sms.dlt_template_id.clone(),
         body: fill(text, &values),
     }
 }
@@ -265,6 +264,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_template_has_its_own_dlt_id() {
+        let t = templates();
+        let ids = [
+            &t.approved.sms.dlt_template_id,
+            &t.approved.voice.dlt_template_id,
+            &t.rejected.sms.dlt_template_id,
+            &t.rejected.voice.dlt_template_id,
+            &t.code.sms.dlt_template_id,
+        ];
+        let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            ids.len(),
+            "a DLT template id is shared: {ids:?}"
+        );
+    }
+
+    #[test]
     fn approval_messages_carry_the_number_in_the_workers_language() {
         let d = Decided {
             approved: true,
@@ -284,11 +301,30 @@ mod tests {
             hi[0].body
         );
         assert!(
-            hi[1].body.contains("2 3 4 0 1 2 0 2 6 0 0 0 0 0 4 2"),
-            "the voice reads digits: {}",
+            hi[1]
+                .body
+                .contains("दो तीन, चार शून्य एक, दो शून्य दो छह, शून्य शून्य शून्य शून्य शून्य चार दो"),
+            "the voice says each digit as a word, group by group: {}",
+            hi[1].body
+        );
+        assert!(
+            !hi[1].body.chars().any(|c| c.is_ascii_digit()),
+            "no figures left for the speech engine to read as amounts: {}",
             hi[1].body
         );
         assert!(!hi[0].body.contains('{'), "every placeholder filled");
+        assert!(!hi[1].body.contains('{'), "every placeholder filled");
+        assert_ne!(
+            hi[0].template_id, hi[1].template_id,
+            "SMS and voice have their own DLT template ids"
+        );
+        assert_eq!(
+            (hi[0].template_id.as_str(), hi[1].template_id.as_str()),
+            (
+                templates().approved.sms.dlt_template_id.as_str(),
+                templates().approved.voice.dlt_template_id.as_str()
+            )
+        );
         let en = notices_for(&Decided {
             approved: false,
             language: "en",
@@ -297,6 +333,24 @@ mod tests {
             ..d
         });
         assert!(en[0].body.starts_with("Dear Laxmi") && en[0].body.contains("not_a_worker"));
+        assert_eq!(
+            (en[0].template_id.as_str(), en[1].template_id.as_str()),
+            (
+                templates().rejected.sms.dlt_template_id.as_str(),
+                templates().rejected.voice.dlt_template_id.as_str()
+            )
+        );
+        let en_approved = notices_for(&Decided {
+            language: "en",
+            ..d
+        });
+        assert!(
+            en_approved[1]
+                .body
+                .contains("two three, four zero one, two zero two six"),
+            "{}",
+            en_approved[1].body
+        );
         assert!(
             notices_for(&Decided { mobile: None, ..d }).is_empty(),
             "no mobile, no message"

@@ -1,8 +1,8 @@
 //! Server storage by concept: one file per concept (places, users, devices, packs, samagra,
-//! registrations, status changes, decisions, notifications, camps, progress, groups), each an
-//! `impl Db` (reads, from the pool) and an `impl Tx` (writes that share a transaction). The
-//! PostgreSQL and SQLite backends run the same queries, written once (see `on_pool!`); each
-//! backend has its own migrations folder.
+//! registrations, status changes, decisions, notifications, voice audio, camps, progress,
+//! groups), each an `impl Db` (reads, from the pool) and an `impl Tx` (writes that share a
+//! transaction). The PostgreSQL and SQLite backends run the same queries, written once (see
+//! `on_pool!`); each backend has its own migrations folder.
 //!
 //! Placeholders are `$1`-style, which PostgreSQL and SQLite both take; times are epoch
 //! milliseconds; no dialect-only SQL.
@@ -26,6 +26,7 @@ mod samagra;
 mod sqlite;
 mod status_changes;
 mod users;
+mod voice_audio;
 
 pub use backup::{BackupError, BackupSummary, restore_sqlite};
 pub use camps::{Camp, PackReadiness, UnplannedCamp};
