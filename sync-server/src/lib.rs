@@ -24,6 +24,7 @@
 //! | `rollup` | the progress rollup: counts per place, day, channel and state for the dashboards |
 //! | `notify` | SMS and voice messages to workers: templates, the outbox dispatcher, gateways |
 //! | `web` | server-rendered pages for officers and admins: sign-in, queue, decisions, audit |
+//! | `print` | PDFs: workers' registration cards (with a QR code) and a camp's pre-filled application forms |
 //! | `metrics`, `openapi`, `error` | /metrics, /api/openapi.json, the JSON error shape |
 
 pub mod api;
@@ -48,6 +49,7 @@ pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod packs;
+pub mod print;
 pub mod roles;
 pub mod rollup;
 pub mod self_service;
