@@ -8,7 +8,7 @@
 
 use panjiyan_core::india_time;
 use panjiyan_core::location::Level;
-use panjiyan_server::harness::{Backend, PASSWORD, TestServer};
+use panjiyan_server::harness::{Backend, PASSWORD, TestServer, pdf};
 use panjiyan_server::notify::{FileGateway, dispatch_once};
 use panjiyan_tests::browser::{Browser, screenshot_dir};
 use std::path::Path;
@@ -20,16 +20,15 @@ struct Ledger {
     sms_seen: usize,
 }
 
-/// Sends what the outbox holds through the file gateway, and answers the bodies of the SMS
-/// messages that arrived since the last call.
-fn new_sms(
-    handle: &tokio::runtime::Handle,
+/// Sends what the outbox holds through the file gateway, and answers the SMS messages that
+/// arrived since the last call.
+async fn arrived(
     app: &panjiyan_server::app::App,
     file: &Path,
     ledger: &mut Ledger,
 ) -> Vec<serde_json::Value> {
     let gateway = FileGateway::new(file);
-    handle.block_on(async { while dispatch_once(app, &gateway).await.unwrap() > 0 {} });
+    while dispatch_once(app, &gateway).await.unwrap() > 0 {}
     let all: Vec<serde_json::Value> = std::fs::read_to_string(file)
         .unwrap_or_default()
         .lines()
@@ -39,6 +38,16 @@ fn new_sms(
     let fresh = all[ledger.sms_seen..].to_vec();
     ledger.sms_seen = all.len();
     fresh
+}
+
+/// `arrived`, from the browser's blocking thread.
+fn new_sms(
+    handle: &tokio::runtime::Handle,
+    app: &panjiyan_server::app::App,
+    file: &Path,
+    ledger: &mut Ledger,
+) -> Vec<serde_json::Value> {
+    handle.block_on(arrived(app, file, ledger))
 }
 
 /// The six-digit code an SMS body carries.
@@ -80,7 +89,8 @@ async fn a_worker_registers_themselves(backend: Backend) {
     let handle = tokio::runtime::Handle::current();
     let name_en = worker.name_en.clone();
     let member = member_id.clone();
-    let (number_on_status, approval_sms) = tokio::task::spawn_blocking(move || {
+    let browser_sms = sms_file.clone();
+    let (number_on_status, approval_sms, mut ledger) = tokio::task::spawn_blocking(move || {
         let member_id = member;
         let mut ledger = Ledger::default();
         let mut b = Browser::start(shots);
@@ -249,15 +259,151 @@ async fn a_worker_registers_themselves(backend: Backend) {
             b.text("#said")
         );
         shot(&mut b, "10-self-duplicate-english");
-        (status, (number, approval))
+        (status, (number, approval), ledger)
     })
     .await
     .unwrap();
     let (number, _) = &approval_sms;
+    let number = number.clone();
     assert!(
         number_on_status.contains(number.as_str()),
         "the status page shows the number of the approval SMS: {number_on_status} / {number}"
     );
+
+    // The worker's own card: a code goes only to the number of the approved registration.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let ask = |mobile: &'static str| {
+        let (http, url, member_id) = (
+            http.clone(),
+            format!("{}/card/code", server.url),
+            member_id.clone(),
+        );
+        async move {
+            let r = http
+                .post(url)
+                .form(&[("member_id", member_id.as_str()), ("mobile", mobile)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+            let to = r.headers()["location"].to_str().unwrap().to_owned();
+            to.split("c=").nth(1).unwrap().to_owned()
+        }
+    };
+    ask("9876500003").await;
+    assert!(
+        arrived(&server.app, &browser_sms, &mut ledger)
+            .await
+            .is_empty(),
+        "no code to a number that is not the registration's"
+    );
+    let id = ask(mobile).await;
+    let sms = arrived(&server.app, &browser_sms, &mut ledger).await;
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    let code = code_in(sms[0]["body"].as_str().unwrap());
+    let r = http
+        .post(format!("{}/card/verify", server.url))
+        .form(&[("c", id.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let r = http
+        .get(format!("{}/card/download", server.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let pdf = r.bytes().await.unwrap();
+    let (file, pngs) = pdf::render(&format!("worker-card-{}", backend.label()), &pdf, 1);
+    let text = pdf::pdftotext(&file, None);
+    assert!(text.contains(&number), "the card shows the number: {text}");
+    assert!(
+        text.contains(&worker.name_hi),
+        "the card shows the Hindi name: {text}"
+    );
+    let codes = pdf::decode(&pngs[0]);
+    assert_eq!(codes.len(), 1, "one QR code on the card: {codes:?}");
+
+    // The status page says the card is genuine; one changed character makes it forged.
+    let check = |statement: String| {
+        let (http, url) = (http.clone(), format!("{}/status/verify", server.url));
+        async move {
+            let r = http
+                .get(url)
+                .query(&[("s", statement)])
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, page) = check(codes[0].clone()).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("यह कार्ड सही है") && page.contains(&number),
+        "{page}"
+    );
+    assert!(page.contains("आज भी स्वीकृत"), "{page}");
+    // A forger writes another name into the statement and keeps the signature.
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = codes[0].split('.').collect();
+    assert_eq!(parts.len(), 3, "PJ1.payload.signature: {}", codes[0]);
+    let said = String::from_utf8(b64.decode(parts[1]).unwrap()).unwrap();
+    assert!(said.contains(&worker.name_en), "{said}");
+    let altered = said.replace(&worker.name_en, "Someone Else");
+    let forged = format!("PJ1.{}.{}", b64.encode(altered), parts[2]);
+    let (status, page) = check(forged).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("यह कार्ड सही नहीं है"), "{page}");
+
+    // The officer prints the same card from the registration page.
+    let first = server
+        .app
+        .db
+        .registrations_of_member(&member_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.state == "approved")
+        .unwrap();
+    let token = server.login("officer").await;
+    let r = http
+        .get(format!(
+            "{}/officer/registrations/{}/card.pdf",
+            server.url, first.id
+        ))
+        .header("cookie", format!("panjiyan_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (file, _) = pdf::render(
+        &format!("officer-card-{}", backend.label()),
+        &r.bytes().await.unwrap(),
+        1,
+    );
+    assert!(pdf::pdftotext(&file, None).contains(&number));
+    // Another block's officer finds no such registration.
+    let other = server.login("officer-2").await;
+    let r = http
+        .get(format!(
+            "{}/officer/registrations/{}/card.pdf",
+            server.url, first.id
+        ))
+        .header("cookie", format!("panjiyan_session={other}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     let regs = server
         .app
         .db

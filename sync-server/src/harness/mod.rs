@@ -5,6 +5,7 @@
 //! (districts, users, enrolled phones).
 
 mod fixtures;
+pub mod pdf;
 mod phone;
 mod process;
 mod server;

@@ -3,110 +3,13 @@
 //! page sizes by pdftotext and pdfinfo (Debian's poppler-utils and zbar-tools).
 
 use super::*;
+use crate::harness::pdf::{decode, pdfinfo, pdftotext, render, samples};
 use base64::Engine;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 fn fonts() -> Fonts {
     Fonts::load(Path::new(DEFAULT_FONT_DIR))
         .unwrap_or_else(|e| panic!("{e}: apt-get install fonts-noto-core"))
-}
-
-/// Where the samples are kept: `$CARGO_TARGET_DIR/print-samples`, else the workspace's target.
-fn samples() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let dir = target.join("print-samples");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Runs a Debian tool and gives its standard output; a missing tool fails the test with the
-/// package to install.
-fn run(tool: &str, package: &str, args: &[&str]) -> String {
-    let output = Command::new(tool).args(args).output().unwrap_or_else(|e| {
-        panic!("{tool} cannot be run ({e}): install it with `apt-get install {package}`")
-    });
-    assert!(
-        output.status.success(),
-        "{tool} {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-fn pdfinfo(pdf: &Path) -> (usize, (f32, f32)) {
-    let info = run("pdfinfo", "poppler-utils", &[pdf.to_str().unwrap()]);
-    let field = |name: &str| {
-        info.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .unwrap_or_else(|| panic!("pdfinfo shows no {name}: {info}"))
-            .trim()
-            .to_owned()
-    };
-    let pages = field("Pages:").parse().unwrap();
-    // "242.646 x 153.071 pts"
-    let size = field("Page size:");
-    let mut numbers = size
-        .split_whitespace()
-        .filter_map(|w| w.parse::<f32>().ok());
-    (pages, (numbers.next().unwrap(), numbers.next().unwrap()))
-}
-
-fn pdftotext(pdf: &Path, page: Option<usize>) -> String {
-    let page = page.map(|p| p.to_string());
-    let mut args = Vec::new();
-    if let Some(page) = &page {
-        args.extend(["-f", page, "-l", page]);
-    }
-    args.extend([pdf.to_str().unwrap(), "-"]);
-    run("pdftotext", "poppler-utils", &args)
-}
-
-/// Writes `pdf` as `name.pdf` among the samples and renders every page at 150 dpi; the PNGs.
-fn render(name: &str, pdf: &[u8], pages: usize) -> (PathBuf, Vec<PathBuf>) {
-    let dir = samples();
-    let file = dir.join(format!("{name}.pdf"));
-    std::fs::write(&file, pdf).unwrap();
-    let prefix = dir.join(name);
-    run(
-        "pdftoppm",
-        "poppler-utils",
-        &[
-            "-r",
-            "150",
-            "-png",
-            file.to_str().unwrap(),
-            prefix.to_str().unwrap(),
-        ],
-    );
-    // pdftoppm numbers pages with as many digits as the last page needs.
-    let digits = pages.to_string().len();
-    let pngs: Vec<PathBuf> = (1..=pages)
-        .map(|p| dir.join(format!("{name}-{p:0digits$}.png")))
-        .collect();
-    for png in &pngs {
-        assert!(png.is_file(), "pdftoppm made no {}", png.display());
-        println!("sample for a person to look at: {}", png.display());
-    }
-    (file, pngs)
-}
-
-/// Every QR code zbarimg finds in `png`, one text each.
-fn decode(png: &Path) -> Vec<String> {
-    let out = run(
-        "zbarimg",
-        "zbar-tools",
-        &[
-            "--raw",
-            "-q",
-            "-Sdisable",
-            "-Sqrcode.enable",
-            png.to_str().unwrap(),
-        ],
-    );
-    out.lines().map(str::to_owned).collect()
 }
 
 /// A signed statement as the QR holds it: about 200 characters of base64.

@@ -600,3 +600,32 @@ pub async fn show(
     };
     Ok(render(&page)?.into_response())
 }
+
+/// The cards of the camp's approved registrations, eight to an A4 sheet, for the panchayat to
+/// print in one go.
+pub async fn cards(
+    State(app): State<App>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let camp = visible_camp(&app, &user, &id).await?;
+    match crate::cards::camp_cards_pdf(&app, &camp.id).await {
+        Ok(Some(bytes)) => Ok(super::pdf(&format!("cards-{}.pdf", camp.id), bytes)),
+        Ok(None) => Err(PageError::not_found()),
+        Err(e) => Ok(super::card_failed(e)),
+    }
+}
+
+/// The camp's application forms, pre-filled for every member of working age in its villages
+/// who is not yet registered, to print before the camp.
+pub async fn forms(
+    State(app): State<App>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let camp = visible_camp(&app, &user, &id).await?;
+    match crate::cards::camp_forms_pdf(&app, &camp).await {
+        Ok(bytes) => Ok(super::pdf(&format!("forms-{}.pdf", camp.id), bytes)),
+        Err(e) => Ok(super::card_failed(e)),
+    }
+}

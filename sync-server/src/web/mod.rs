@@ -71,6 +71,13 @@ pub fn routes() -> Router<App> {
             "/card/verify",
             get(worker::verify_card_page).post(worker::verify_card),
         )
+        .route("/card/download", get(worker::download_card))
+        .route(
+            "/officer/registrations/{id}/card.pdf",
+            get(registration::card),
+        )
+        .route("/admin/camps/{id}/cards.pdf", get(camps::cards))
+        .route("/admin/camps/{id}/forms.pdf", get(camps::forms))
         .route("/assets/officer.css", get(stylesheet))
         .route("/assets/officer.js", get(script))
 }
@@ -121,6 +128,33 @@ pub(crate) fn csv(
         out,
     )
         .into_response()
+}
+
+/// A PDF download named `filename`.
+pub(crate) fn pdf(filename: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// What a card that cannot be printed answers: the server's fault, never the worker's.
+pub(crate) fn card_failed(e: crate::cards::CardError) -> Response {
+    match e {
+        crate::cards::CardError::Storage(e) => PageError::from(e).into_response(),
+        crate::cards::CardError::Print(e) => {
+            tracing::error!(error = %e, "a card could not be printed");
+            PageError::server().into_response()
+        }
+    }
 }
 
 /// `n` with Indian digit grouping (12,34,567).

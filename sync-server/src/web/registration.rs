@@ -151,6 +151,8 @@ struct RegistrationPage {
     eligibility: EligibilityView,
     others: Vec<OtherApplication>,
     pending: bool,
+    /// An approved registration has a card to print.
+    approved: bool,
     reasons: Vec<(&'static str, String)>,
     audit: Vec<HistoryLine>,
 }
@@ -463,6 +465,7 @@ pub async fn page(
             })
             .collect(),
         pending: RegistrationState::parse(&reg.state) == Some(RegistrationState::PendingApproval),
+        approved: RegistrationState::parse(&reg.state) == Some(RegistrationState::Approved),
         reasons: reason_choices(lang),
         audit: audit
             .into_iter()
@@ -512,4 +515,19 @@ pub async fn decide(
         }
     };
     Ok(see_other(&format!("{here}?done={done}")))
+}
+
+/// The registration's card as a PDF for the officer to print (`crate::cards`); only an
+/// approved registration in the officer's area has one.
+pub async fn card(
+    State(app): State<App>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    crate::api::decisions::visible(&app, &user.user, &id).await?;
+    match crate::cards::card_pdf(&app, &id).await {
+        Ok(Some(bytes)) => Ok(super::pdf(&format!("card-{id}.pdf"), bytes)),
+        Ok(None) => Err(PageError::not_found()),
+        Err(e) => Ok(super::card_failed(e)),
+    }
 }

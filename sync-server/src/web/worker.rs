@@ -666,3 +666,33 @@ pub async fn verify_card_statement(
         },
     )
 }
+
+/// The worker's own card, after a right code for the number of their approved registration.
+pub async fn download_card(State(app): State<App>, headers: HeaderMap) -> Response {
+    let lang = chosen_lang(&headers);
+    let (proven, _) = match proven(&app, &headers, Purpose::Card).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let id = match app.db.registrations_of_member(&proven.member_id).await {
+        Ok(rows) => rows
+            .into_iter()
+            .find(|r| r.state == "approved")
+            .map(|r| r.id),
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let Some(id) = id else {
+        let mut page = code_page(Purpose::Card, lang);
+        page.problem = Some(t(lang, "page.card.none"));
+        return answer(StatusCode::NOT_FOUND, &page);
+    };
+    match crate::cards::card_pdf(&app, &id).await {
+        Ok(Some(bytes)) => super::pdf(&format!("card-{}.pdf", proven.member_id), bytes),
+        Ok(None) => {
+            let mut page = code_page(Purpose::Card, lang);
+            page.problem = Some(t(lang, "page.card.none"));
+            answer(StatusCode::NOT_FOUND, &page)
+        }
+        Err(e) => super::card_failed(e),
+    }
+}
