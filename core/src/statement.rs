@@ -13,20 +13,28 @@ use serde::{Deserialize, Serialize};
 
 const PREFIX: &str = "PJ1.";
 
-/// What a card says about its worker.
+/// What a card says about its worker. The JSON keys are one letter each: a QR code's modules
+/// stay large enough for a cheap phone's camera on a card eight to an A4 sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationStatement {
     /// The registration number.
+    #[serde(rename = "n")]
     pub number: String,
     /// The worker's 9-digit Samagra member ID.
+    #[serde(rename = "m")]
     pub member_id: String,
+    #[serde(rename = "e")]
     pub name_en: String,
+    #[serde(rename = "h")]
     pub name_hi: String,
     /// The occupation-list code.
+    #[serde(rename = "o")]
     pub occupation: String,
     /// The date of approval, `DD-MM-YYYY` in India.
+    #[serde(rename = "d")]
     pub approved_on: String,
     /// The key id of the key that signed it.
+    #[serde(rename = "k")]
     pub key_id: String,
 }
 

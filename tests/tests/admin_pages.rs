@@ -9,7 +9,7 @@ use panjiyan_core::location::Level;
 use panjiyan_core::validate::LgdCode;
 use panjiyan_core::wire::BacklogReport;
 use panjiyan_server::harness::{
-    Backend, PASSWORD, Setup, TestServer, User, add_users, fresh_database,
+    Backend, PASSWORD, Setup, TestServer, User, add_users, fresh_database, pdf,
 };
 use panjiyan_server::roles::Role;
 use panjiyan_server::storage::now_ms;
@@ -24,6 +24,24 @@ fn fetch_in_page(b: &mut Browser, path: &str) -> String {
     .as_str()
     .unwrap_or_default()
     .to_owned()
+}
+
+/// The bytes of `path` fetched inside the page (with its session), and the status.
+fn fetch_bytes_in_page(b: &mut Browser, path: &str) -> (u16, Vec<u8>) {
+    use base64::Engine;
+    let answer = b.run(&format!(
+        "var x = new XMLHttpRequest(); x.open('GET', '{path}', false); \
+         x.overrideMimeType('text/plain; charset=x-user-defined'); x.send(); var s = ''; \
+         for (var i = 0; i < x.responseText.length; i++) s += String.fromCharCode(x.responseText.charCodeAt(i) & 255); \
+         return x.status + ' ' + btoa(s);"
+    ));
+    let (status, body) = answer.as_str().unwrap().split_once(' ').unwrap();
+    (
+        status.parse().unwrap(),
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap(),
+    )
 }
 
 async fn admin_pages(backend: Backend) {
@@ -64,6 +82,13 @@ async fn admin_pages(backend: Backend) {
     let url = server.url.clone();
     let path = dir.path().to_owned();
     let (home_batch, other_batch) = (home_people[..6].to_vec(), other_people[..3].to_vec());
+    let home_batch_ids = |people: &[panjiyan_core::samagra::Member]| {
+        people[..6]
+            .iter()
+            .map(|m| m.member_id.to_string())
+            .collect::<Vec<_>>()
+            .into_iter()
+    };
     let (ids, walk_in) = tokio::task::spawn_blocking(move || {
         let (mut ids, walk_in) = register(
             &url,
@@ -113,6 +138,32 @@ async fn admin_pages(backend: Backend) {
     let (gp_code, villages_of_gp) = (gp.to_string(), gp_villages.clone());
     let (url, path) = (server.url.clone(), dir.path().to_owned());
     let camp_people = home_people[20..22].to_vec();
+    // The forms printed for the camp: every member of working age (the campaign's age rule on
+    // the camp's day) in the gram panchayat's villages who is not registered by then (the six
+    // of the first phone and the camp's two are).
+    let camp_day = today + time::Duration::days(1);
+    let (min, max) = panjiyan_core::eligibility::RuleSet::mp_2018()
+        .age_range()
+        .unwrap();
+    let registered: std::collections::HashSet<String> = home_batch_ids(&home_people)
+        .chain(camp_people.iter().map(|m| m.member_id.to_string()))
+        .collect();
+    let unit_of: std::collections::HashMap<_, _> = server
+        .district
+        .families
+        .iter()
+        .map(|f| (f.family_id.clone(), f.unit_code.clone()))
+        .collect();
+    let form_people: std::collections::BTreeSet<String> = server
+        .district
+        .members
+        .iter()
+        .filter(|m| gp_villages.contains(&unit_of[&m.family_id]))
+        .filter(|m| (min..=max).contains(&m.birth.age_on(camp_day)))
+        .map(|m| m.member_id.to_string())
+        .filter(|id| !registered.contains(id))
+        .collect();
+    let camp_names: Vec<String> = camp_people.iter().map(|m| m.name_hi.clone()).collect();
     let db2 = db.clone();
     tokio::task::spawn_blocking(move || {
         let rt = tokio::runtime::Handle::current();
@@ -195,6 +246,7 @@ async fn admin_pages(backend: Backend) {
         assert!(b.text("#readiness-summary").contains("2 में से 2"), "{}", b.text("#readiness-summary"));
         assert!(b.text("#results").contains("2"));
         shot(&mut b, "05-camp-ready");
+
         let results = fetch_in_page(&mut b, &format!("/admin/camps/{camp_id}?format=csv&table=results"));
         assert!(results.contains("pending_approval,2"), "{results}");
         let readiness = fetch_in_page(&mut b, &format!("/admin/camps/{camp_id}?format=csv"));
@@ -265,6 +317,46 @@ async fn admin_pages(backend: Backend) {
         b.follow("header a.lang");
         assert!(b.text("#headline").starts_with("11 registered of a target of 40 (27.5%)"), "{}", b.text("#headline"));
         shot(&mut b, "10-progress-english");
+
+        // The camp's forms, printed beforehand: one for each member of working age not yet
+        // registered, and no one else.
+        b.goto(&format!("{base}/admin/camps/{camp_id}"));
+        assert!(b.exists("#print-forms") && b.exists("#print-cards"));
+        let (status, forms) = fetch_bytes_in_page(&mut b, &format!("/admin/camps/{camp_id}/forms.pdf"));
+        assert_eq!(status, 200);
+        let (file, _) = pdf::render(&format!("camp-forms-{label}"), &forms);
+        let text = pdf::pdftotext(&file, None);
+        let printed: std::collections::BTreeSet<String> = text
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| w.len() == 9 && form_people.contains(*w) || registered.contains(*w))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(printed, form_people, "a form for each one not yet registered, and only them");
+        // Before any approval there is no card to print.
+        let (status, _) = fetch_bytes_in_page(&mut b, &format!("/admin/camps/{camp_id}/cards.pdf"));
+        assert_eq!(status, 404);
+
+        // The camp's two approved in bulk; their cards come on one A4 sheet, each QR checked.
+        b.goto(&format!("{base}/officer/queue?camp={camp_id}"));
+        b.click("#select-all");
+        b.follow("#bulk-approve");
+        b.wait_for("#bulk-result");
+        let (status, cards) = fetch_bytes_in_page(&mut b, &format!("/admin/camps/{camp_id}/cards.pdf"));
+        assert_eq!(status, 200);
+        let (file, pngs) = pdf::render(&format!("camp-cards-{label}"), &cards);
+        assert_eq!(pngs.len(), 1, "two cards on one A4 sheet");
+        let text = pdf::pdftotext(&file, None);
+        for name in &camp_names {
+            assert!(text.contains(name.as_str()), "{name} has a card: {text}");
+        }
+        let codes = pdf::decode(&pngs[0]);
+        assert_eq!(codes.len(), 2, "two cards, two QR codes");
+        for code in &codes {
+            b.goto(&format!("{base}/status/verify?s={code}"));
+            assert!(b.text("#verdict").contains("genuine"), "{}", b.text("#verdict"));
+        }
+        shot(&mut b, "11-card-verified");
+        b.goto(&format!("{base}/admin/progress"));
 
         // A block officer plans camps but does not see the district's dashboards.
         b.follow("header form button");

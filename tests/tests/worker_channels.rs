@@ -322,7 +322,8 @@ async fn a_worker_registers_themselves(backend: Backend) {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
     let pdf = r.bytes().await.unwrap();
-    let (file, pngs) = pdf::render(&format!("worker-card-{}", backend.label()), &pdf, 1);
+    let (file, pngs) = pdf::render(&format!("worker-card-{}", backend.label()), &pdf);
+    assert_eq!(pngs.len(), 1, "one card, one page");
     let text = pdf::pdftotext(&file, None);
     assert!(text.contains(&number), "the card shows the number: {text}");
     assert!(
@@ -389,7 +390,6 @@ async fn a_worker_registers_themselves(backend: Backend) {
     let (file, _) = pdf::render(
         &format!("officer-card-{}", backend.label()),
         &r.bytes().await.unwrap(),
-        1,
     );
     assert!(pdf::pdftotext(&file, None).contains(&number));
     // Another block's officer finds no such registration.

@@ -58,11 +58,13 @@ pub fn pdftotext(pdf: &Path, page: Option<usize>) -> String {
     run("pdftotext", "poppler-utils", &args)
 }
 
-/// Writes `pdf` as `name.pdf` among the samples and renders every page at 150 dpi; the PNGs.
-pub fn render(name: &str, pdf: &[u8], pages: usize) -> (PathBuf, Vec<PathBuf>) {
+/// Writes `pdf` as `name.pdf` among the samples and renders every page at 150 dpi; the PNGs,
+/// one per page.
+pub fn render(name: &str, pdf: &[u8]) -> (PathBuf, Vec<PathBuf>) {
     let dir = samples();
     let file = dir.join(format!("{name}.pdf"));
     std::fs::write(&file, pdf).unwrap();
+    let (pages, _) = pdfinfo(&file);
     let prefix = dir.join(name);
     run(
         "pdftoppm",

@@ -66,7 +66,8 @@ fn a_single_card_is_id_1_sized_its_qr_decodes_and_its_text_reads_back() {
     )
     .unwrap();
     println!("single card PDF: {} bytes", pdf.len());
-    let (file, pngs) = render("card-single", &pdf, 1);
+    let (file, pngs) = render("card-single", &pdf);
+    assert_eq!(pngs.len(), 1, "pages");
 
     let (pages, size) = pdfinfo(&file);
     assert_eq!(pages, 1);
@@ -99,7 +100,8 @@ fn nine_cards_fill_an_a4_sheet_of_eight_and_one_more_and_every_code_decodes() {
     )
     .unwrap();
     println!("A4 sheets of 9 cards PDF: {} bytes", pdf.len());
-    let (file, pngs) = render("cards-a4", &pdf, 2);
+    let (file, pngs) = render("cards-a4", &pdf);
+    assert_eq!(pngs.len(), 2, "pages");
 
     let (pages, size) = pdfinfo(&file);
     assert_eq!(pages, 2);
@@ -165,7 +167,8 @@ fn a_camps_forms_go_family_by_family_with_page_n_of_m() {
     let camp = camp(&[4, 5, 2]);
     let pdf = application_forms_pdf(&fonts(), &FormLabels::from_texts(), &camp).unwrap();
     println!("forms PDF, 3 families of 11: {} bytes", pdf.len());
-    let (file, _pngs) = render("forms", &pdf, 3);
+    let (file, pngs) = render("forms", &pdf);
+    assert_eq!(pngs.len(), 3, "pages");
 
     let (pages, size) = pdfinfo(&file);
     assert_eq!(pages, 3);
