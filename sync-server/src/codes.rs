@@ -153,7 +153,12 @@ pub async fn send(
         tries: 0,
         verified_at: None,
     };
-    app.db.add_code(&kept, sms.as_ref(), now).await?;
+    let mut tx = app.db.begin_write().await?;
+    tx.add_code(&kept, now).await?;
+    if let Some(sms) = sms {
+        tx.queue_notices(None, &[sms], now).await?;
+    }
+    tx.commit().await?;
     Ok(id)
 }
 

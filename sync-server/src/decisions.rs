@@ -128,7 +128,7 @@ pub async fn decide(
         reason: reason.as_deref(),
         date: &date,
     });
-    tx.queue_notices(id, &notices, now).await?;
+    tx.queue_notices(Some(id), &notices, now).await?;
     let (action, reason, note) = match decision {
         Decision::Approve => ("approve", None, None),
         Decision::Reject { reason, note } => ("reject", Some(reason.as_str()), note.as_deref()),

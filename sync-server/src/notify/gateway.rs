@@ -101,16 +101,6 @@ struct FileLine {
     audio: Option<String>,
 }
 
-/// A mobile number as the file keeps it: `XXXXXX3210`.
-fn masked(number: &str) -> String {
-    let digits = number.chars().count();
-    number
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < digits { 'X' } else { c })
-        .collect()
-}
-
 impl Gateway for FileGateway {
     fn send<'a>(&'a self, message: &'a Outgoing) -> Sending<'a> {
         Box::pin(async move {
@@ -142,7 +132,7 @@ impl Gateway for FileGateway {
             };
             let shown = FileLine {
                 message: Outgoing {
-                    recipient: masked(&message.recipient),
+                    recipient: crate::codes::masked(&message.recipient),
                     ..message.clone()
                 },
                 audio,
@@ -282,7 +272,7 @@ impl Gateway for HttpGateway {
 mod tests {
     #[test]
     fn the_file_keeps_only_the_last_four_digits() {
-        assert_eq!(super::masked("9876543210"), "XXXXXX3210");
-        assert_eq!(super::masked("321"), "321");
+        assert_eq!(crate::codes::masked("9876543210"), "XXXXXX3210");
+        assert_eq!(crate::codes::masked("321"), "321");
     }
 }

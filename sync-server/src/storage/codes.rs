@@ -2,7 +2,7 @@
 //! themselves, or downloading their card), and the short sessions a right code opens. Only
 //! hashes of codes and session tokens are kept.
 
-use super::{BeginWrite, Db, StorageError, on_pool};
+use super::{Db, StorageError, Tx, in_tx, on_pool};
 
 /// A code as the server keeps it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -24,50 +24,6 @@ const SELECT_CODE: &str =
     FROM verification_codes";
 
 impl Db {
-    /// Keeps a new code and queues its SMS (if one is to be sent) in one transaction: a code
-    /// is never kept without its message, nor sent without being kept.
-    pub async fn add_code(
-        &self,
-        code: &VerificationCode,
-        sms: Option<&crate::notify::Notice>,
-        now: i64,
-    ) -> Result<(), StorageError> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO verification_codes(id, purpose, member_id, mobile, code_hash, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&code.id)
-            .bind(&code.purpose)
-            .bind(&code.member_id)
-            .bind(&code.mobile)
-            .bind(&code.code_hash)
-            .bind(now)
-            .bind(code.expires_at)
-            .execute(&mut *tx)
-            .await?;
-            if let Some(n) = sms {
-                sqlx::query(
-                    "INSERT INTO notifications(registration_id, kind, channel, language, recipient, template_id, body,
-                        state, next_attempt_at, created_at)
-                     VALUES (NULL, $1, $2, $3, $4, $5, $6, 'pending', $7, $7)",
-                )
-                .bind(n.kind)
-                .bind(n.channel)
-                .bind(&n.language)
-                .bind(&n.recipient)
-                .bind(&n.template_id)
-                .bind(&n.body)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
     pub async fn code(&self, id: &str) -> Result<Option<VerificationCode>, StorageError> {
         on_pool!(self, |pool| {
             Ok(
@@ -168,6 +124,33 @@ impl Db {
             .execute(pool)
             .await?
             .rows_affected())
+        })
+    }
+}
+
+impl Tx {
+    /// Keeps a new code; its SMS goes into the outbox in the same transaction
+    /// (`queue_notices`), so a code is never kept without its message, nor sent unkept.
+    pub async fn add_code(
+        &mut self,
+        code: &VerificationCode,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        in_tx!(self, |c| {
+            sqlx::query(
+                "INSERT INTO verification_codes(id, purpose, member_id, mobile, code_hash, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&code.id)
+            .bind(&code.purpose)
+            .bind(&code.member_id)
+            .bind(&code.mobile)
+            .bind(&code.code_hash)
+            .bind(now)
+            .bind(code.expires_at)
+            .execute(&mut *c)
+            .await?;
+            Ok(())
         })
     }
 }

@@ -142,11 +142,11 @@ impl Db {
 }
 
 impl Tx {
-    /// Queues `notices` about registration `id`, due now; a notice already queued for the
-    /// same registration, kind and channel is left as it is.
+    /// Queues `notices` about registration `id` (none for a worker's code), due now; a notice
+    /// already queued for the same registration, kind and channel is left as it is.
     pub async fn queue_notices(
         &mut self,
-        id: &str,
+        id: Option<&str>,
         notices: &[crate::notify::Notice],
         now: i64,
     ) -> Result<(), StorageError> {

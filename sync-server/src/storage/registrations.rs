@@ -312,12 +312,13 @@ impl Db {
             .bind(member_id)
             .fetch_optional(pool)
             .await?;
-            Ok(payload
-                .and_then(|p| {
-                    serde_json::from_str::<panjiyan_core::wire::RegistrationPayload>(&p).ok()
-                })
-                .and_then(|p| p.mobile)
-                .map(|m| m.to_string()))
+            // A stored payload that does not read is ours to fix, never "no such number".
+            let Some(payload) = payload else {
+                return Ok(None);
+            };
+            let payload: panjiyan_core::wire::RegistrationPayload = serde_json::from_str(&payload)
+                .map_err(|_| StorageError::Corrupt("registration payload"))?;
+            Ok(payload.mobile.map(|m| m.to_string()))
         })
     }
 

@@ -202,6 +202,24 @@ pub(crate) fn tm(lang: Lang, message: Message) -> String {
     crate::texts::text(lang, &message)
 }
 
+/// A session cookie `name` holding `token` for `max_age_secs`: HttpOnly, SameSite=Strict, and
+/// Secure behind the HTTPS proxy a deployment runs, so that it never travels in clear.
+pub(crate) fn session_cookie(
+    headers: &HeaderMap,
+    name: &str,
+    token: &str,
+    max_age_secs: i64,
+) -> Option<HeaderValue> {
+    let secure = headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    HeaderValue::from_str(&format!(
+        "{name}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    ))
+    .ok()
+}
+
 /// The value of cookie `name`, if the request has it.
 pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -229,16 +229,13 @@ pub async fn sign_in(
     match crate::api::session::sign_in(&app, &client, username, password).await {
         Ok((user, token, _)) if user.role.decides() => {
             let mut r = see_other(&next);
-            // Behind the HTTPS proxy a deployment runs, the cookie never travels in clear.
-            let secure = headers
-                .get("x-forwarded-proto")
-                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-            let cookie = format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+            let cookie = super::session_cookie(
+                &headers,
+                SESSION_COOKIE,
+                &token,
                 app.settings.session_hours * 3600,
-                if secure { "; Secure" } else { "" }
             );
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
+            if let Some(v) = cookie {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             r

@@ -14,7 +14,7 @@ use crate::self_service::{FamilyRecord, Submitted};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use panjiyan_core::messages::{Lang, Message};
 use panjiyan_core::occupation::OccupationList;
@@ -234,15 +234,13 @@ async fn verify(app: App, purpose: Purpose, headers: HeaderMap, body: Bytes) -> 
     let problem = match crate::codes::verify(&app, purpose, &id, &code).await {
         Ok(token) => {
             let mut r = see_other(after_code(purpose));
-            let secure = headers
-                .get("x-forwarded-proto")
-                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-            let cookie = format!(
-                "{WORKER_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+            let cookie = super::session_cookie(
+                &headers,
+                WORKER_COOKIE,
+                &token,
                 crate::codes::SESSION_MS / 1000,
-                if secure { "; Secure" } else { "" }
             );
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
+            if let Some(v) = cookie {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             return r;
@@ -669,30 +667,29 @@ pub async fn verify_card_statement(
 
 /// The worker's own card, after a right code for the number of their approved registration.
 pub async fn download_card(State(app): State<App>, headers: HeaderMap) -> Response {
+    use panjiyan_core::registration::RegistrationState;
     let lang = chosen_lang(&headers);
     let (proven, _) = match proven(&app, &headers, Purpose::Card).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let id = match app.db.registrations_of_member(&proven.member_id).await {
-        Ok(rows) => rows
-            .into_iter()
-            .find(|r| r.state == "approved")
-            .map(|r| r.id),
-        Err(e) => return PageError::from(e).into_response(),
-    };
-    let Some(id) = id else {
+    let no_card = || {
         let mut page = code_page(Purpose::Card, lang);
         page.problem = Some(t(lang, "page.card.none"));
-        return answer(StatusCode::NOT_FOUND, &page);
+        answer(StatusCode::NOT_FOUND, &page)
     };
-    match crate::cards::card_pdf(&app, &id).await {
+    let approved = match app.db.registrations_of_member(&proven.member_id).await {
+        Ok(rows) => rows
+            .into_iter()
+            .find(|r| r.registration_state() == Some(RegistrationState::Approved)),
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    let Some(approved) = approved else {
+        return no_card();
+    };
+    match crate::cards::card_pdf(&app, &approved.id).await {
         Ok(Some(bytes)) => super::pdf(&format!("card-{}.pdf", proven.member_id), bytes),
-        Ok(None) => {
-            let mut page = code_page(Purpose::Card, lang);
-            page.problem = Some(t(lang, "page.card.none"));
-            answer(StatusCode::NOT_FOUND, &page)
-        }
+        Ok(None) => no_card(),
         Err(e) => super::card_failed(e),
     }
 }
