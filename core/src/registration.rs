@@ -58,6 +58,45 @@ pub struct MigrantDetails {
     pub skills: Vec<String>,
     pub experience_years: Option<u8>,
     pub expected_daily_wage_rupees: Option<u32>,
+    /// An ITI or other certificate the worker holds, as they name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// Where the worker is willing to work, for job matching; `None` when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub willing_to_work: Option<WorkArea>,
+    /// The worker agreed to be contacted about jobs (Rozgar Setu). The server records the
+    /// day and the channel; the worker or an officer may withdraw it later.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub job_consent: bool,
+}
+
+/// How far from home a returned migrant is willing to work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkArea {
+    /// Their own block (or town).
+    Block,
+    /// Anywhere in their own district.
+    District,
+    /// Anywhere in the state.
+    State,
+}
+
+impl WorkArea {
+    /// The stored and sent text: `block`, `district` or `state`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkArea::Block => "block",
+            WorkArea::District => "district",
+            WorkArea::State => "state",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WorkArea> {
+        [WorkArea::Block, WorkArea::District, WorkArea::State]
+            .into_iter()
+            .find(|w| w.as_str() == s)
+    }
 }
 
 /// The form as typed: raw text where the operator types, checked on finalise.
@@ -217,6 +256,9 @@ pub struct CheckedForm {
 /// Lowest and highest expected daily wage accepted on the migrant form, in rupees.
 const WAGE_RANGE: (u32, u32) = (50, 5_000);
 
+/// Longest certificate name accepted on the migrant form.
+pub const MOST_CERTIFICATE_CHARS: usize = 100;
+
 /// Most years of work experience accepted on the migrant form.
 const MOST_EXPERIENCE_YEARS: i32 = 60;
 
@@ -321,6 +363,22 @@ pub fn check_form(
                 field: FormField::Migrant,
                 message: Message::new("form.migrant_experience_implausible")
                     .with("max", most_experience),
+            });
+        }
+        if m.certificate
+            .as_deref()
+            .is_some_and(|c| c.chars().count() > MOST_CERTIFICATE_CHARS)
+        {
+            problems.push(FormProblem {
+                field: FormField::Migrant,
+                message: Message::new("form.migrant_certificate_too_long")
+                    .with("max", MOST_CERTIFICATE_CHARS),
+            });
+        }
+        if m.job_consent && m.trade_code.is_none() && form.occupation_code.is_none() {
+            problems.push(FormProblem {
+                field: FormField::Migrant,
+                message: Message::new("form.migrant_job_trade_required"),
             });
         }
         if m.expected_daily_wage_rupees
@@ -479,6 +537,9 @@ mod tests {
             experience_years: Some(70),
             expected_daily_wage_rupees: Some(10),
             district_or_city: None,
+            certificate: Some("ITI ".repeat(30)),
+            willing_to_work: Some(WorkArea::State),
+            job_consent: true,
         });
         let keys: Vec<_> = check(&form, &member(1985))
             .unwrap_err()
@@ -493,9 +554,32 @@ mod tests {
                 "form.migrant_trade_unknown",
                 "form.migrant_months_implausible",
                 "form.migrant_experience_implausible",
+                "form.migrant_certificate_too_long",
                 "form.migrant_wage_implausible"
             ]
         );
+    }
+
+    #[test]
+    fn consent_to_be_contacted_about_jobs_needs_a_trade() {
+        let mut form = good_form();
+        form.occupation_code = None;
+        form.migrant = Some(MigrantDetails {
+            state_worked_in: "24".into(),
+            job_consent: true,
+            ..MigrantDetails::default()
+        });
+        let keys: Vec<_> = check(&form, &member(1985))
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.message.key)
+            .collect();
+        assert!(
+            keys.contains(&"form.migrant_job_trade_required".to_string()),
+            "{keys:?}"
+        );
+        form.occupation_code = good_form().occupation_code;
+        assert!(check(&form, &member(1985)).is_ok());
     }
 
     #[test]
@@ -586,6 +670,7 @@ mod tests {
             district_or_city: Some("Surat".into()),
             trade_code: None,
             months_away: Some(30),
+            ..MigrantDetails::default()
         });
         assert!(check(&form, &member(1985)).is_ok());
     }

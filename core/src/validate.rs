@@ -45,6 +45,8 @@ pub enum Field {
     PinCode,
     EshramUan,
     LgdCode,
+    Gstin,
+    Udyam,
 }
 
 impl fmt::Display for Field {
@@ -58,6 +60,8 @@ impl fmt::Display for Field {
             Self::PinCode => "PIN code",
             Self::EshramUan => "e-Shram UAN",
             Self::LgdCode => "LGD code",
+            Self::Gstin => "GSTIN",
+            Self::Udyam => "Udyam registration number",
         })
     }
 }
@@ -265,6 +269,82 @@ impl LgdCode {
     }
 }
 
+text_id!(
+    /// A Goods and Services Tax Identification Number: 15 characters, the 2-digit state
+    /// code, the holder's 10-character PAN, the entity number, `Z`, and a check character
+    /// by the GSTIN mod-36 algorithm. Kept in capitals.
+    Gstin
+);
+impl Gstin {
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim().to_ascii_uppercase();
+        let field = Field::Gstin;
+        if s.len() != 15 || !s.is_ascii() {
+            return Err(ValidationError::WrongLength {
+                field,
+                expected: 15,
+            });
+        }
+        let b = s.as_bytes();
+        let shape = b[..2].iter().all(u8::is_ascii_digit)
+            && b[2..7].iter().all(u8::is_ascii_uppercase)
+            && b[7..11].iter().all(u8::is_ascii_digit)
+            && b[11].is_ascii_uppercase()
+            && (b[12].is_ascii_uppercase() || (b'1'..=b'9').contains(&b[12]))
+            && b[13] == b'Z'
+            && b[14].is_ascii_alphanumeric();
+        if !shape {
+            return Err(ValidationError::BadFormat { field });
+        }
+        if gstin_check_char(&s[..14]) != Some(b[14] as char) {
+            return Err(ValidationError::BadChecksum { field });
+        }
+        Ok(Self(s))
+    }
+
+    /// The 2-digit state code it begins with.
+    pub fn state_code(&self) -> &str {
+        &self.0[..2]
+    }
+}
+
+/// The GSTIN check character of its first 14 characters: each character's value (0-9, A-Z
+/// as 10-35) times 1 or 2 alternately from the left, the product's quotient and remainder by
+/// 36 summed, and the check is what brings the sum to a multiple of 36. `None` when a
+/// character is neither a digit nor a capital letter.
+pub fn gstin_check_char(first14: &str) -> Option<char> {
+    const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut sum = 0u32;
+    for (i, c) in first14.bytes().enumerate() {
+        let value = ALPHABET.iter().position(|a| *a == c)? as u32;
+        let product = value * if i % 2 == 0 { 1 } else { 2 };
+        sum += product / 36 + product % 36;
+    }
+    Some(ALPHABET[((36 - sum % 36) % 36) as usize] as char)
+}
+
+text_id!(
+    /// An Udyam (MSME) registration number: `UDYAM-`, the state's two letters, the 2-digit
+    /// district, and 7 digits, e.g. `UDYAM-MP-23-0001234`. Kept in capitals.
+    Udyam
+);
+impl Udyam {
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let s = s.trim().to_ascii_uppercase();
+        let parts: Vec<&str> = s.split('-').collect();
+        let ok = matches!(parts.as_slice(), ["UDYAM", state, district, number]
+            if state.len() == 2 && state.bytes().all(|b| b.is_ascii_uppercase())
+                && district.len() == 2 && district.bytes().all(|b| b.is_ascii_digit())
+                && number.len() == 7 && number.bytes().all(|b| b.is_ascii_digit()));
+        if !ok {
+            return Err(ValidationError::BadFormat {
+                field: Field::Udyam,
+            });
+        }
+        Ok(Self(s))
+    }
+}
+
 // Verhoeff: multiplication table of the dihedral group D5, the permutation table, and
 // the inverse table.
 const VERHOEFF_D: [[u8; 10]; 10] = [
@@ -316,6 +396,59 @@ pub fn verhoeff_check_digit(digits: &str) -> u8 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn gstin_is_checked_by_its_mod_36_check_character() {
+        // A GSTIN published as an example by the GST portal's validators.
+        let good = Gstin::parse(" 27aapfu0939f1zv ").unwrap();
+        assert_eq!(good.as_str(), "27AAPFU0939F1ZV");
+        assert_eq!(good.state_code(), "27");
+        assert_eq!(
+            Gstin::parse("27AAPFU0939F1ZW"),
+            Err(ValidationError::BadChecksum {
+                field: Field::Gstin
+            })
+        );
+        assert_eq!(
+            Gstin::parse("27AAPFU0939F1Z"),
+            Err(ValidationError::WrongLength {
+                field: Field::Gstin,
+                expected: 15
+            })
+        );
+        assert_eq!(
+            Gstin::parse("2AAAPFU0939F1ZV"),
+            Err(ValidationError::BadFormat {
+                field: Field::Gstin
+            })
+        );
+        // Every 14-character start has exactly one check character.
+        let start = "23ABCDE1234F1Z";
+        let check = gstin_check_char(start).unwrap();
+        assert!(Gstin::parse(&format!("{start}{check}")).is_ok());
+    }
+
+    #[test]
+    fn udyam_numbers_have_their_published_shape() {
+        assert_eq!(
+            Udyam::parse("udyam-mp-23-0001234").unwrap().as_str(),
+            "UDYAM-MP-23-0001234"
+        );
+        for bad in [
+            "UDYAM-MP-23-001234",
+            "UDYAM-M1-23-0001234",
+            "UDYOG-MP-23-0001234",
+            "",
+        ] {
+            assert_eq!(
+                Udyam::parse(bad),
+                Err(ValidationError::BadFormat {
+                    field: Field::Udyam
+                }),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn verhoeff_accepts_the_published_example_and_rejects_a_changed_digit() {

@@ -9,8 +9,8 @@ use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::messages::Lang;
 use panjiyan_core::occupation::OccupationList;
 use panjiyan_core::registration::{
-    ApplicantFacts, Channel, MigrantDetails, RegistrationForm, RegistrationState, check_form,
-    reject_reason_text,
+    ApplicantFacts, Channel, MigrantDetails, RegistrationForm, RegistrationState, WorkArea,
+    check_form, reject_reason_text,
 };
 use panjiyan_core::store::{DeviceCamp, DeviceStore, MemberView, StoreError};
 use panjiyan_core::sync::{SyncClient, SyncConfig};
@@ -128,15 +128,29 @@ fn form(f: Form) -> Result<RegistrationForm, PanjiyanError> {
         camp_id: f.camp_id,
         operator_id: f.operator_id,
         consent: f.consent,
-        migrant: f.migrant.map(|m| MigrantDetails {
-            state_worked_in: m.state_worked_in,
-            district_or_city: m.district_or_city,
-            trade_code: m.trade_code,
-            months_away: m.months_away,
-            returned_on: m.returned_on,
-            ..Default::default()
-        }),
+        migrant: f.migrant.map(migrant_details).transpose()?,
         language: lang(&f.language),
+    })
+}
+
+fn migrant_details(m: Migrant) -> Result<MigrantDetails, PanjiyanError> {
+    let willing_to_work = match m.willing_to_work.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(WorkArea::parse(text).ok_or_else(|| {
+            PanjiyanError::invalid("willing_to_work must be block, district or state")
+        })?),
+    };
+    Ok(MigrantDetails {
+        state_worked_in: m.state_worked_in,
+        district_or_city: m.district_or_city,
+        trade_code: m.trade_code,
+        months_away: m.months_away,
+        returned_on: m.returned_on,
+        experience_years: m.experience_years,
+        certificate: m.certificate,
+        willing_to_work,
+        job_consent: m.job_consent,
+        ..Default::default()
     })
 }
 
@@ -165,6 +179,10 @@ fn form_record(f: RegistrationForm) -> Form {
             trade_code: m.trade_code,
             months_away: m.months_away,
             returned_on: m.returned_on,
+            experience_years: m.experience_years,
+            certificate: m.certificate,
+            willing_to_work: m.willing_to_work.map(|w| w.as_str().to_owned()),
+            job_consent: m.job_consent,
         }),
         language: text_of(f.language),
     }

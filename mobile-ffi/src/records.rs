@@ -172,6 +172,17 @@ pub struct Migrant {
     /// YYYY-MM-DD.
     #[uniffi(default = None)]
     pub returned_on: Option<String>,
+    #[uniffi(default = None)]
+    pub experience_years: Option<u8>,
+    /// An ITI or other certificate, as the worker names it.
+    #[uniffi(default = None)]
+    pub certificate: Option<String>,
+    /// Where the worker will work: `block`, `district` or `state`.
+    #[uniffi(default = None)]
+    pub willing_to_work: Option<String>,
+    /// The worker agreed to be contacted about jobs (Rozgar Setu).
+    #[uniffi(default = false)]
+    pub job_consent: bool,
 }
 
 #[derive(Debug, Clone, uniffi::Record)]

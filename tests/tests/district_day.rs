@@ -251,6 +251,10 @@ fn phone_day(
                 trade_code: Some("construction".into()),
                 months_away: Some(30),
                 returned_on: Some("2026-03-15".into()),
+                experience_years: None,
+                certificate: None,
+                willing_to_work: None,
+                job_consent: false,
             });
         }
         let migrant = f.migrant.is_some();

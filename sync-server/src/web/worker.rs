@@ -503,6 +503,7 @@ pub async fn submit(State(app): State<App>, headers: HeaderMap, body: Bytes) -> 
         skills: Vec::new(),
         experience_years: experience.map(|y| y.min(u8::MAX.into()) as u8),
         expected_daily_wage_rupees: None,
+        ..MigrantDetails::default()
     });
     let Ok(member_id) = SamagraMemberId::parse(&proven.member_id) else {
         return PageError::server().into_response();
