@@ -1,6 +1,7 @@
 //! An officer's decision on a registration, as one transaction: the state check (deciding the
 //! same way twice changes nothing), the registration number on approval, the messages to the
-//! worker (`notify::notices_for`) and the audit row. The messages exist if and only if the
+//! worker (`notify::notices_for`), an approved returned migrant's entry in Rozgar Setu's skill
+//! register (`rozgar::register`) and the audit row. The messages exist if and only if the
 //! decision does.
 
 use crate::notify::{Decided, notices_for};
@@ -129,6 +130,11 @@ pub async fn decide(
         date: &date,
     });
     tx.queue_notices(Some(id), &notices, now).await?;
+    if matches!(decision, Decision::Approve) {
+        // An approved returned migrant enters Rozgar Setu's skill register with the decision.
+        crate::rozgar::register::enter_approved(&mut tx, id, &decided.unit_code, &payload, now)
+            .await?;
+    }
     let (action, reason, note) = match decision {
         Decision::Approve => ("approve", None, None),
         Decision::Reject { reason, note } => ("reject", Some(reason.as_str()), note.as_deref()),

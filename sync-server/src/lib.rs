@@ -52,6 +52,7 @@ pub mod packs;
 pub mod print;
 pub mod roles;
 pub mod rollup;
+pub mod rozgar;
 pub mod self_service;
 pub mod storage;
 pub mod texts;

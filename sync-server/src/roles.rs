@@ -13,6 +13,11 @@ pub enum Role {
     DesignatedOfficer,
     DistrictAdmin,
     StateAdmin,
+    /// A district's technical cell for Rozgar Setu (informatics, labour, industry, employment
+    /// and rural development offices): verifies employers, follows offers, reads the funnel.
+    DistrictCell,
+    /// An employer's own sign-in (Rozgar Setu): its requirements, shortlists and offers only.
+    Employer,
 }
 
 impl Role {
@@ -23,6 +28,8 @@ impl Role {
             Role::DesignatedOfficer => "designated-officer",
             Role::DistrictAdmin => "district-admin",
             Role::StateAdmin => "state-admin",
+            Role::DistrictCell => "district-cell",
+            Role::Employer => "employer",
         }
     }
 
@@ -33,6 +40,8 @@ impl Role {
             Role::DesignatedOfficer,
             Role::DistrictAdmin,
             Role::StateAdmin,
+            Role::DistrictCell,
+            Role::Employer,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -48,6 +57,22 @@ impl Role {
         matches!(
             self,
             Role::DesignatedOfficer | Role::DistrictAdmin | Role::StateAdmin
+        )
+    }
+
+    /// Roles that may verify employers of their area and send offers for them (Rozgar Setu).
+    pub fn verifies_employers(self) -> bool {
+        matches!(
+            self,
+            Role::DesignatedOfficer | Role::DistrictAdmin | Role::StateAdmin | Role::DistrictCell
+        )
+    }
+
+    /// Roles that read the district cell's page: the funnel, unmatched requirements, stale offers.
+    pub fn reads_job_cell(self) -> bool {
+        matches!(
+            self,
+            Role::DistrictAdmin | Role::StateAdmin | Role::DistrictCell
         )
     }
 
@@ -82,6 +107,8 @@ mod tests {
             Role::DesignatedOfficer,
             Role::DistrictAdmin,
             Role::StateAdmin,
+            Role::DistrictCell,
+            Role::Employer,
         ] {
             assert_eq!(Role::try_from(role.as_str().to_owned()).ok(), Some(role));
         }

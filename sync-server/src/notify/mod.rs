@@ -47,6 +47,7 @@ struct Templates {
     approved: KindTemplates,
     rejected: KindTemplates,
     code: CodeTemplate,
+    offer: KindTemplates,
 }
 
 fn templates() -> &'static Templates {
@@ -130,6 +131,50 @@ pub fn notices_for(d: &Decided<'_>) -> Vec<Notice> {
             channel,
             language: language.into(),
             recipient: mobile.to_owned(),
+            template_id: template.dlt_template_id.clone(),
+            body: fill(if english { &template.en } else { &template.hi }, &values),
+        })
+        .collect()
+}
+
+/// What an offer of work says to the worker (Rozgar Setu), every value already in the
+/// worker's language.
+#[derive(Debug, Clone, Copy)]
+pub struct Offered<'a> {
+    pub mobile: &'a str,
+    pub language: Lang,
+    pub name: &'a str,
+    pub employer: &'a str,
+    pub work: &'a str,
+    pub place: &'a str,
+    pub wage: &'a str,
+    /// DD-MM-YYYY
+    pub start: &'a str,
+    /// What the worker replies with after HAAN or NA.
+    pub code: &'a str,
+}
+
+/// The SMS and voice message of an offer of work, with how to answer it.
+pub fn offer_notices(o: &Offered<'_>) -> Vec<Notice> {
+    let english = o.language == Lang::En;
+    let language = if english { "en" } else { "hi" };
+    let mut values = BTreeMap::new();
+    values.insert("name", o.name.to_owned());
+    values.insert("employer", o.employer.to_owned());
+    values.insert("work", o.work.to_owned());
+    values.insert("place", o.place.to_owned());
+    values.insert("wage", o.wage.to_owned());
+    values.insert("start", o.start.to_owned());
+    values.insert("code", o.code.to_owned());
+    values.insert("code_spoken", speech::number_for_listener(o.code, language));
+    let t = &templates().offer;
+    [("sms", &t.sms), ("voice", &t.voice)]
+        .into_iter()
+        .map(|(channel, template)| Notice {
+            kind: "offer",
+            channel,
+            language: language.into(),
+            recipient: o.mobile.to_owned(),
             template_id: template.dlt_template_id.clone(),
             body: fill(if english { &template.en } else { &template.hi }, &values),
         })

@@ -1,6 +1,6 @@
 //! Server storage by concept: one file per concept (places, users, devices, packs, samagra,
 //! registrations, status changes, decisions, notifications, voice audio, camps, progress,
-//! groups), each an `impl Db` (reads, from the pool) and an `impl Tx` (writes that share a
+//! groups, and Rozgar Setu's job seekers, employers, requirements and offers), each an `impl Db` (reads, from the pool) and an `impl Tx` (writes that share a
 //! transaction). The PostgreSQL and SQLite backends run the same queries, written once (see
 //! `on_pool!`); each backend has its own migrations folder.
 //!
@@ -12,15 +12,19 @@ mod camps;
 mod codes;
 mod decisions;
 mod devices;
+mod employers;
 mod groups;
+mod job_seekers;
 mod leader;
 mod notifications;
+mod offers;
 mod packs;
 mod places;
 mod postgres;
 mod progress;
 mod registrations;
 mod replica;
+mod requirements;
 mod rule_sets;
 mod samagra;
 mod sqlite;
@@ -33,10 +37,17 @@ pub use camps::{Camp, PackReadiness, UnplannedCamp};
 pub use codes::VerificationCode;
 pub use decisions::{AuditEntry, AuditRow, Decision, Outcome, format_number};
 pub use devices::{Device, DeviceBacklog};
+pub use employers::{Employer, NewEmployer};
 pub use groups::{GroupCoverage, TargetGroup, Unregistered};
+pub use job_seekers::{
+    Candidate, FUNNEL_STAGES, FunnelBy, FunnelCount, FunnelPlace, JOIN_DAYS, JobSeeker,
+    NewJobSeeker, Wanted,
+};
 pub use leader::Leadership;
 pub use notifications::NotificationRow;
+pub use offers::{Offer, OfferLine};
 pub use packs::{PackRow, UnitSummary};
+pub use places::PlaceLine;
 pub(crate) use places::{level_text, parse_level};
 pub use postgres::create_scratch_database;
 pub use progress::{OfficerBacklog, ProgressRow};
@@ -44,6 +55,7 @@ pub use registrations::{
     HeldRegistration, IncomingRegistration, QueueFilter, QueueRow, RegistrationRow, WorkerStatus,
 };
 pub use replica::ReplicaLag;
+pub use requirements::{MinWage, NewRequirement, Requirement, RequirementLine};
 pub use samagra::SamagraUpsert;
 pub use status_changes::StatusScope;
 pub use users::User;

@@ -157,6 +157,14 @@ impl Db {
     }
 }
 
+/// The state, district and block (or urban body) of a place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlaceLine {
+    pub state: String,
+    pub district: String,
+    pub block: String,
+}
+
 impl Tx {
     /// Stores places, parents first, and rebuilds the closure of the hierarchy; says whether
     /// a place that was already stored moved to another parent.
@@ -210,6 +218,31 @@ impl Tx {
         &mut self,
         unit: &str,
     ) -> Result<(String, String), StorageError> {
+        let line = self.place_line(unit).await?;
+        Ok((line.state, line.district))
+    }
+
+    /// A place's name in `lang`, if the place is known.
+    pub async fn place_name(
+        &mut self,
+        code: &str,
+        lang: panjiyan_core::messages::Lang,
+    ) -> Result<Option<String>, StorageError> {
+        let names: Option<(String, String)> = in_tx!(self, |c| {
+            sqlx::query_as("SELECT name_hi, name_en FROM places WHERE code = $1")
+                .bind(code)
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        Ok(names.map(|(hi, en)| match lang {
+            panjiyan_core::messages::Lang::Hi => hi,
+            panjiyan_core::messages::Lang::En => en,
+        }))
+    }
+
+    /// The state, district and block (or urban body) a place lies in, itself included; a
+    /// level the place is above is empty.
+    pub async fn place_line(&mut self, place: &str) -> Result<PlaceLine, StorageError> {
         let ancestors: Vec<(String, String)> = in_tx!(self, |c| {
             sqlx::query_as(
                 "WITH RECURSIVE up(code, level, parent) AS (
@@ -217,19 +250,19 @@ impl Tx {
                     UNION ALL SELECT p.code, p.level, p.parent FROM places p JOIN up ON p.code = up.parent)
                  SELECT code, level FROM up",
             )
-            .bind(unit)
+            .bind(place)
             .fetch_all(&mut *c)
             .await?
         });
-        let mut state = String::new();
-        let mut district = String::new();
+        let mut line = PlaceLine::default();
         for (code, level) in ancestors {
             match parse_level(&level) {
-                Some(Level::District) => district = code,
-                Some(Level::State) => state = code,
+                Some(Level::District) => line.district = code,
+                Some(Level::State) => line.state = code,
+                Some(Level::Block | Level::UrbanBody) => line.block = code,
                 _ => {}
             }
         }
-        Ok((state, district))
+        Ok(line)
     }
 }

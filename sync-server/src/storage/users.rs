@@ -1,6 +1,6 @@
 //! Users (officers, operators, admins), their sessions and failed sign-ins.
 
-use super::{BeginWrite, Db, StorageError, on_pool};
+use super::{BeginWrite, Db, StorageError, Tx, in_tx, on_pool};
 use crate::roles::Role;
 use serde::Serialize;
 
@@ -30,35 +30,18 @@ impl Db {
         role: Role,
         jurisdiction: &str,
     ) -> Result<i64, StorageError> {
-        on_pool!(self, |pool| {
-            let result = sqlx::query_scalar(
-                "INSERT INTO users(username, password_hash, role, jurisdiction, created_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        let mut tx = self.begin_write().await?;
+        let id = tx
+            .add_user(
+                username,
+                password_hash,
+                role,
+                jurisdiction,
+                crate::storage::now_ms(),
             )
-            .bind(username)
-            .bind(password_hash)
-            .bind(role.as_str())
-            .bind(jurisdiction)
-            .bind(crate::storage::now_ms())
-            .fetch_one(pool)
-            .await;
-            match result {
-                Ok(id) => Ok(id),
-                Err(e)
-                    if e.as_database_error()
-                        .is_some_and(|d| d.is_unique_violation()) =>
-                {
-                    Err(StorageError::AlreadyExists("user"))
-                }
-                Err(e)
-                    if e.as_database_error()
-                        .is_some_and(|d| d.is_foreign_key_violation()) =>
-                {
-                    Err(StorageError::NotFound("jurisdiction"))
-                }
-                Err(e) => Err(e.into()),
-            }
-        })
+            .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     pub async fn user_with_hash(
@@ -250,5 +233,47 @@ impl Db {
                 .await?;
             Ok(())
         })
+    }
+}
+
+impl Tx {
+    /// Adds a user; a taken username is `AlreadyExists`, an unknown jurisdiction `NotFound`.
+    pub async fn add_user(
+        &mut self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        jurisdiction: &str,
+        now: i64,
+    ) -> Result<i64, StorageError> {
+        let result = in_tx!(self, |c| {
+            sqlx::query_scalar(
+                "INSERT INTO users(username, password_hash, role, jurisdiction, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(username)
+            .bind(password_hash)
+            .bind(role.as_str())
+            .bind(jurisdiction)
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await
+        });
+        match result {
+            Ok(id) => Ok(id),
+            Err(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) =>
+            {
+                Err(StorageError::AlreadyExists("user"))
+            }
+            Err(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_foreign_key_violation()) =>
+            {
+                Err(StorageError::NotFound("jurisdiction"))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }

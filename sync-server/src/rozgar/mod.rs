@@ -1,0 +1,90 @@
+//! Rozgar Setu: registered returned migrants matched with employers near home, and offers
+//! followed to the day the worker joins. Each step is one transaction of storage steps:
+//! `register` (skill register from an approved registration, consent), `employers`
+//! (registration, GSTIN/Udyam check, verification), `requirements` (checked against the
+//! state's minimum wage and the employer's district), `matching` (the ranked, explained
+//! shortlist), `offers` (sent by SMS and voice, answered by SMS reply, the worker's page, a
+//! camp phone or staff; joining), `funnel` (what the district cell reads).
+
+pub mod employers;
+pub mod funnel;
+pub mod matching;
+pub mod offers;
+pub mod register;
+pub mod requirements;
+
+use crate::storage::StorageError;
+use panjiyan_core::messages::{Lang, Message};
+use panjiyan_core::occupation::OccupationList;
+use std::sync::OnceLock;
+
+/// Why a Rozgar Setu step was refused: the field (a form's name, or "" for the whole
+/// request) and what to tell the person, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: &'static str,
+    pub message: Message,
+}
+
+impl Problem {
+    pub fn new(field: &'static str, key: &str) -> Self {
+        Self {
+            field,
+            message: Message::new(key),
+        }
+    }
+
+    pub fn with(mut self, name: &str, value: impl ToString) -> Self {
+        self.message = self.message.with(name, value);
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RozgarError {
+    /// The person's input or request cannot be taken; nothing was stored.
+    #[error("refused: {}", .0.iter().map(|p| p.message.key.as_str()).collect::<Vec<_>>().join(", "))]
+    Refused(Vec<Problem>),
+    /// A fault of ours.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl RozgarError {
+    pub fn refused(field: &'static str, key: &str) -> Self {
+        RozgarError::Refused(vec![Problem::new(field, key)])
+    }
+
+    /// The message keys refused, for tests and logs (no personal data).
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            RozgarError::Refused(p) => p.iter().map(|p| p.message.key.clone()).collect(),
+            RozgarError::Storage(_) => Vec::new(),
+        }
+    }
+}
+
+/// What an employer may be: the kinds the state's portal registered.
+pub const EMPLOYER_KINDS: [&str; 7] = [
+    "large_industry",
+    "msme",
+    "contractor",
+    "builder",
+    "placement_agency",
+    "shop",
+    "government",
+];
+
+/// Days an offer may wait for an answer, and an accepted one for joining, before the
+/// district cell is told.
+pub const STALE_DAYS: i64 = 7;
+
+/// A trade's name in `lang` (its code when it is not on the occupation list).
+pub fn trade_name(code: &str, lang: Lang) -> String {
+    static LIST: OnceLock<OccupationList> = OnceLock::new();
+    LIST.get_or_init(OccupationList::builtin)
+        .categories
+        .iter()
+        .find(|o| o.code == code)
+        .map_or_else(|| code.to_owned(), |o| o.name(lang).to_owned())
+}
