@@ -4,6 +4,7 @@
 //! `panjiyan_server::harness`.
 
 pub mod browser;
+pub mod laptop;
 pub mod link;
 pub mod loopback;
 pub mod nginx;

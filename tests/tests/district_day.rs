@@ -22,10 +22,10 @@ use panjiyan_server::harness::{
 use panjiyan_server::notify::{FileGateway, dispatch_once};
 use panjiyan_server::roles::Role;
 use panjiyan_tests::browser::{Browser, screenshot_dir};
+use panjiyan_tests::laptop::laptop;
 use panjiyan_tests::proxy::{FaultProxy, Faults, LinkProfile};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::{Arc, Mutex, Once};
 
 /// Registrations each phone makes at its camp.
@@ -278,58 +278,6 @@ fn phone_day(
         phone.discard_draft(draft).unwrap();
     }
     phone
-}
-
-/// The laptop client of this build, built if it is not there yet.
-fn panjiyan_camp() -> PathBuf {
-    static BUILT: Once = Once::new();
-    BUILT.call_once(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "panjiyan-core",
-                "--features",
-                "cli",
-                "--bin",
-                "panjiyan-camp",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building panjiyan-camp failed");
-    });
-    // This test runs from target/<profile>/deps; the client is built beside it.
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("panjiyan-camp")
-}
-
-/// Runs the laptop client on its own database; its output, or a panic saying what failed.
-fn laptop(dir: &Path, args: &[&str]) -> String {
-    let at = india_time::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let out = Command::new(panjiyan_camp())
-        .arg("--db")
-        .arg(dir.join("laptop.db"))
-        .args(["--lang", "en"])
-        .args(args)
-        .env("PANJIYAN_CLOCK_AT", at)
-        .env("LAPTOP_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "panjiyan-camp {args:?}: {text}");
-    text
 }
 
 async fn district_day(backend: Backend) {

@@ -3,7 +3,9 @@
 
 use clap::{Parser, Subcommand};
 use panjiyan_core::messages::{Lang, Message, format_indian_number};
-use panjiyan_core::registration::{ApplicantFacts, Channel, MigrantDetails, RegistrationForm};
+use panjiyan_core::registration::{
+    ApplicantFacts, Channel, MigrantDetails, RegistrationForm, WorkArea,
+};
 use panjiyan_core::store::{DeviceStore, StoreError};
 use panjiyan_core::sync::{SyncClient, SyncConfig};
 use panjiyan_core::validate::{LgdCode, SamagraMemberId};
@@ -108,6 +110,18 @@ enum Command {
         /// Date of return, YYYY-MM-DD.
         #[arg(long, requires = "migrant_state")]
         migrant_returned_on: Option<String>,
+        /// Years of experience in the trade.
+        #[arg(long, requires = "migrant_state")]
+        migrant_experience: Option<u8>,
+        /// An ITI or other certificate, as the worker names it.
+        #[arg(long, requires = "migrant_state")]
+        migrant_certificate: Option<String>,
+        /// Where the worker will work, for job matching (Rozgar Setu): block, district or state.
+        #[arg(long, requires = "migrant_state", value_parser = ["block", "district", "state"])]
+        willing_to_work: Option<String>,
+        /// The worker agreed to be contacted about jobs (Rozgar Setu).
+        #[arg(long, requires = "migrant_state")]
+        job_consent: bool,
         /// A registration form as JSON (a file, or - for standard input).
         #[arg(long)]
         json: Option<PathBuf>,
@@ -342,6 +356,10 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
             migrant_trade,
             migrant_months,
             migrant_returned_on,
+            migrant_experience,
+            migrant_certificate,
+            willing_to_work,
+            job_consent,
             json,
             confirm,
             interactive,
@@ -399,6 +417,10 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Error> {
                         trade_code: migrant_trade,
                         months_away: migrant_months,
                         returned_on: migrant_returned_on,
+                        experience_years: migrant_experience,
+                        certificate: migrant_certificate,
+                        willing_to_work: willing_to_work.as_deref().and_then(WorkArea::parse),
+                        job_consent,
                         ..Default::default()
                     }),
                     language: lang,
@@ -585,6 +607,18 @@ fn prompt_form(store: &DeviceStore, lang: Lang, operator: &str) -> Result<Regist
             district_or_city: answer("camp.prompt_migrant_district")?,
             months_away: answer("camp.prompt_migrant_months")?.and_then(|m| m.parse().ok()),
             returned_on: answer("camp.prompt_migrant_returned_on")?,
+            experience_years: answer("camp.prompt_migrant_experience")?
+                .and_then(|y| y.parse().ok()),
+            certificate: answer("camp.prompt_migrant_certificate")?,
+            willing_to_work: answer("camp.prompt_willing_to_work")?.and_then(|w| {
+                match w.as_str() {
+                    "1" => Some(WorkArea::Block),
+                    "2" => Some(WorkArea::District),
+                    "3" => Some(WorkArea::State),
+                    _ => None,
+                }
+            }),
+            job_consent: yes(&ask(lang, "camp.prompt_job_consent")?),
             ..Default::default()
         }),
     };
