@@ -91,7 +91,10 @@ class CampFlowStateTest {
             model.register.edit("migrant") { it.copy(returnedMigrant = true) }
             assertTrue(model.register.ui.value.problemsOf("migrant").any { it.key == "form.migrant_state_required" })
             model.register.edit("migrant") {
-                it.copy(migrantState = "Maharashtra", migrantDistrict = "Pune", migrantMonths = "30", migrantReturnedOn = "2026-03-15")
+                it.copy(
+                    migrantState = "Maharashtra", migrantDistrict = "Pune", migrantMonths = "30", migrantReturnedOn = "2026-03-15",
+                    migrantExperience = "6", migrantCertificate = "ITI mason", willingToWork = "district", jobConsent = true,
+                )
             }
             assertTrue(model.register.ui.value.problemsOf("migrant").isEmpty())
             assertTrue(model.register.ui.value.eligibility!!.eligible)
@@ -113,6 +116,11 @@ class CampFlowStateTest {
             assertEquals(camp.id, kept.campId)
             assertEquals("Pune", kept.migrant!!.districtOrCity)
             assertEquals(30.toUShort(), kept.migrant!!.monthsAway)
+            // Rozgar Setu: where the worker will work and their consent to job offers, as asked.
+            assertEquals(6.toUByte(), kept.migrant!!.experienceYears)
+            assertEquals("ITI mason", kept.migrant!!.certificate)
+            assertEquals("district", kept.migrant!!.willingToWork)
+            assertTrue(kept.migrant!!.jobConsent)
             assertEquals(1, phone.syncRequests, "saving asks the platform for a background sync")
 
             // The family now marks the worker as registered on this phone; home says data waits.

@@ -156,6 +156,27 @@ private fun EditForm(ui: RegisterUi, strings: Strings, act: RegisterActions) {
             Modifier.fillMaxWidth(), label = { Text(strings.migrantReturnedOnLabel) },
             supportingText = { Text(strings.migrantReturnedOnHint) }, singleLine = true,
         )
+        OutlinedTextField(
+            f.migrantExperience, { v -> act.edit("migrant") { it.copy(migrantExperience = v.filter(Char::isDigit).take(2)) } },
+            Modifier.fillMaxWidth(), label = { Text(strings.migrantExperienceLabel) }, singleLine = true,
+            keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+        )
+        OutlinedTextField(
+            f.migrantCertificate, { v -> act.edit("migrant") { it.copy(migrantCertificate = v.take(100)) } },
+            Modifier.fillMaxWidth(), label = { Text(strings.migrantCertificateLabel) }, singleLine = true,
+        )
+        Text(strings.willingToWorkLabel, style = MaterialTheme.typography.bodyLarge)
+        for ((code, name) in listOf("block" to strings.willingBlock, "district" to strings.willingDistrict, "state" to strings.willingState)) {
+            Row(
+                Modifier.fillMaxWidth().heightIn(min = TouchTarget)
+                    .clickable { act.edit("migrant") { it.copy(willingToWork = code) } },
+                verticalAlignment = Alignment.CenterVertically,
+            ) {
+                RadioButton(selected = f.willingToWork == code, onClick = null)
+                Text(name, style = MaterialTheme.typography.bodyLarge)
+            }
+        }
+        Check(strings.jobConsent, f.jobConsent) { v -> act.edit("migrant") { it.copy(jobConsent = v) } }
         Problems(ui.problemsOf("migrant"), strings)
     }
 

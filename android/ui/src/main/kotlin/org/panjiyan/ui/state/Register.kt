@@ -37,6 +37,12 @@ data class FormFields(
     val migrantDistrict: String = "",
     val migrantMonths: String = "",
     val migrantReturnedOn: String = "",
+    val migrantExperience: String = "",
+    val migrantCertificate: String = "",
+    /** Where the worker will work, for job offers (Rozgar Setu): "", block, district or state. */
+    val willingToWork: String = "",
+    /** The worker agreed to be told of offers of work by SMS and calls. */
+    val jobConsent: Boolean = false,
 )
 
 data class RegisterUi(
@@ -103,6 +109,10 @@ class RegisterModel(private val app: AppContext) {
                 tradeCode = null,
                 monthsAway = f.migrantMonths.trim().toUShortOrNull(),
                 returnedOn = f.migrantReturnedOn.trim().ifBlank { null },
+                experienceYears = f.migrantExperience.trim().toUByteOrNull(),
+                certificate = f.migrantCertificate.trim().ifBlank { null },
+                willingToWork = f.willingToWork.ifBlank { null },
+                jobConsent = f.jobConsent,
             ),
         )
     }
@@ -132,6 +142,10 @@ class RegisterModel(private val app: AppContext) {
         migrantDistrict = form.migrant?.districtOrCity ?: "",
         migrantMonths = form.migrant?.monthsAway?.toString() ?: "",
         migrantReturnedOn = form.migrant?.returnedOn ?: "",
+        migrantExperience = form.migrant?.experienceYears?.toString() ?: "",
+        migrantCertificate = form.migrant?.certificate ?: "",
+        willingToWork = form.migrant?.willingToWork ?: "",
+        jobConsent = form.migrant?.jobConsent ?: false,
     )
 
     /** Starts a new registration of a member: a draft is saved at once. */
