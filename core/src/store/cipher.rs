@@ -79,11 +79,14 @@ impl FieldCipher {
         let (nonce, rest) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| StoreError::Corrupt)?;
         let mut buf = rest.to_vec();
-        let plain = self
+        let plain_len = self
             .seal
             .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf)
-            .map_err(|_| StoreError::Corrupt)?;
-        Ok(plain.to_vec())
+            .map_err(|_| StoreError::Corrupt)?
+            .len();
+        // The plaintext is the head of `buf`: keep it there rather than copy it out.
+        buf.truncate(plain_len);
+        Ok(buf)
     }
 
     pub fn seal_json<T: serde::Serialize>(&self, context: &str, value: &T) -> Vec<u8> {

@@ -137,42 +137,53 @@ impl DeviceStore {
         })
     }
 
+    /// One statement, so one read transaction: each statement outside a transaction takes the
+    /// WAL read lock again, and that, not decryption, was most of a look-up's time (issue 17).
     fn member_view(&self, c: &Connection, id: &str) -> Result<Option<MemberView>, StoreError> {
-        let row: Option<(String, Vec<u8>)> = c
-            .prepare_cached("SELECT unit_code, sealed FROM members WHERE member_id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        let mut stmt = c.prepare_cached(
+            "SELECT m.unit_code, m.sealed, p.state, p.registration_number, r.id, r.state
+             FROM members m
+             LEFT JOIN pack_registered p ON p.member_id = m.member_id
+             LEFT JOIN registrations r ON r.id = (
+                 SELECT id FROM registrations WHERE member_id = m.member_id
+                 ORDER BY created_at DESC LIMIT 1)
+             WHERE m.member_id = ?1",
+        )?;
+        let row = stmt
+            .query_row([id], |r| {
+                // Opened from SQLite's own buffer: the sealed bytes are copied once, to decrypt.
+                let sealed = r.get_ref(1)?.as_blob()?;
+                let member = self
+                    .cipher
+                    .open_json::<Member>(&format!("members:{id}"), sealed);
+                Ok((
+                    member,
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })
             .optional()?;
-        let Some((unit, sealed)) = row else {
+        let Some((member, unit, registered_state, registration_number, device_id, device_state)) =
+            row
+        else {
             return Ok(None);
         };
-        let member: Member = self.cipher.open_json(&format!("members:{id}"), &sealed)?;
-        let registered: Option<(String, Option<String>)> = c
-            .prepare_cached(
-                "SELECT state, registration_number FROM pack_registered WHERE member_id = ?1",
-            )?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let device: Option<(String, String)> = c
-            .prepare_cached(
-                "SELECT id, state FROM registrations WHERE member_id = ?1 ORDER BY created_at DESC LIMIT 1",
-            )?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let (registered_state, registration_number) = match registered {
-            Some((s, n)) => (RegistrationState::parse(&s), n),
-            None => (None, None),
-        };
-        let device_registration = match device {
-            Some((rid, s)) => Some((
+        let device_registration = match (device_id, device_state) {
+            (Some(rid), Some(s)) => Some((
                 Uuid::parse_str(&rid).map_err(|_| StoreError::Corrupt)?,
                 RegistrationState::parse(&s).ok_or(StoreError::Corrupt)?,
             )),
-            None => None,
+            _ => None,
         };
         Ok(Some(MemberView {
-            member,
+            member: member?,
             unit_code: LgdCode::parse(&unit).map_err(|_| StoreError::Corrupt)?,
-            registered_state,
+            registered_state: registered_state
+                .as_deref()
+                .and_then(RegistrationState::parse),
             registration_number,
             device_registration,
         }))
