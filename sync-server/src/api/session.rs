@@ -46,6 +46,34 @@ fn too_many() -> ApiError {
     )
 }
 
+/// Sign-in attempts counted before the check and not yet settled. Dropped unsettled (the
+/// client cut the connection while its password was being checked, so it learnt nothing), they
+/// are forgotten: an abandoned attempt must not count as a wrong password, or a flaky link
+/// locks a user out. A wrong password clears the list first, so it stays counted.
+struct Counted {
+    db: std::sync::Arc<crate::storage::Db>,
+    attempts: Vec<String>,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let attempts = std::mem::take(&mut self.attempts);
+        if attempts.is_empty() {
+            return;
+        }
+        let db = self.db.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                for a in attempts {
+                    if let Err(e) = db.end_login_attempt(&a).await {
+                        tracing::warn!(error = %e, "an abandoned sign-in attempt could not be forgotten");
+                    }
+                }
+            });
+        }
+    }
+}
+
 /// Checks a username and password and opens a session. Shared by the JSON sign-in and the
 /// officer pages. Attempts are counted before the check, per username and client (behind the
 /// trusted proxy, the real client; IPv6 by /64) and per username from everywhere; failures of
@@ -67,7 +95,12 @@ pub(crate) async fn sign_in(
         return Err(too_many());
     }
     let (mine, by_client) = app.db.count_login_attempt(&per_client, now, since).await?;
+    let mut counted = Counted {
+        db: app.db.clone(),
+        attempts: vec![by_client.clone()],
+    };
     let (theirs, by_user) = app.db.count_login_attempt(&per_user, now, since).await?;
+    counted.attempts.push(by_user.clone());
     let forget = || async {
         app.db.end_login_attempt(&by_client).await?;
         app.db.end_login_attempt(&by_user).await
@@ -93,6 +126,8 @@ pub(crate) async fn sign_in(
             .map_err(|_| ApiError::internal())?
     };
     let Some(user) = user.filter(|_| matches) else {
+        // A wrong password stays counted.
+        counted.attempts.clear();
         app.db.record_login_failure(ALL_CLIENTS, now).await?;
         return Err(ApiError::unauthorized(
             "bad_credentials",
@@ -100,6 +135,7 @@ pub(crate) async fn sign_in(
         ));
     };
     forget().await?;
+    counted.attempts.clear();
     app.db.clear_login_failures(&per_client).await?;
     let (token, hash) = new_token();
     let expires_at = now + app.settings.session_hours * 3_600_000;
