@@ -135,7 +135,93 @@ fn form(m: &panjiyan_core::samagra::Member) -> RegistrationForm {
     }
 }
 
+/// Set in the child process that `device_peak_rss_mb` measures: the folder with its pack and
+/// its plan.
+const RSS_CHILD: &str = "PANJIYAN_BENCH_RSS_CHILD";
+
+/// The phone's day in one process of its own, as the app library does it: a downloaded pack
+/// (read from a file) imported into a fresh encrypted store, names searched, workers
+/// registered. Prints the process's peak resident memory in kB (`VmHWM`).
+fn phone_day(dir: &std::path::Path) {
+    let trusted: [panjiyan_core::keys::PublicKey; 1] =
+        [serde_json::from_slice(&std::fs::read(dir.join("key")).unwrap()).unwrap()];
+    let bytes = std::fs::read(dir.join("village.pack")).unwrap();
+    let store = DeviceStore::open(dir.join("phone.db"), &[5; 32]).unwrap();
+    store.import_pack(&bytes, &trusted).unwrap();
+    drop(bytes);
+    let plan = std::fs::read_to_string(dir.join("plan")).unwrap();
+    let today = panjiyan_core::india_time::now();
+    for line in plan.lines() {
+        match line.split_once('\t') {
+            Some(("search", query)) => {
+                std::hint::black_box(store.search_names(query, None, 20).unwrap());
+            }
+            Some(("register", id)) => {
+                let id = panjiyan_core::validate::SamagraMemberId::parse(id).unwrap();
+                let member = store.member(&id).unwrap().unwrap().member;
+                let draft = store.create_draft(&form(&member)).unwrap();
+                store.finalise(draft, today, true).unwrap();
+            }
+            _ => panic!("plan line {line:?}"),
+        }
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .expect("VmHWM in /proc/self/status");
+    println!("{}", hwm.trim().trim_end_matches("kB").trim());
+}
+
+/// Peak resident memory of `phone_day` for a 10,000-member village: a few dozen searches and
+/// 100 registrations. Measured in a child process so that the bench's own data does not count.
+fn device_peak_rss_mb(
+    dir: &std::path::Path,
+    village_pack: &[u8],
+    contents: &PackContents,
+    key: &SigningKey,
+) -> f64 {
+    let child_dir = dir.join("phone");
+    std::fs::create_dir_all(&child_dir).unwrap();
+    std::fs::write(child_dir.join("village.pack"), village_pack).unwrap();
+    std::fs::write(
+        child_dir.join("key"),
+        serde_json::to_vec(&key.public_key()).unwrap(),
+    )
+    .unwrap();
+    let today = panjiyan_core::india_time::now();
+    let mut plan = String::new();
+    for m in contents.members.iter().step_by(250) {
+        plan.push_str(&format!("search\t{}\n", m.name_en));
+    }
+    for m in contents
+        .members
+        .iter()
+        .filter(|m| (19..=59).contains(&m.birth.age_on(today.date())))
+        .take(100)
+    {
+        plan.push_str(&format!("register\t{}\n", m.member_id));
+    }
+    std::fs::write(child_dir.join("plan"), plan).unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .env(RSS_CHILD, &child_dir)
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the phone-day child failed");
+    let kb: f64 = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    kb / 1024.0
+}
+
 fn main() {
+    if let Some(dir) = std::env::var_os(RSS_CHILD) {
+        phone_day(std::path::Path::new(&dir));
+        return;
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let key = SigningKey::generate().expect("key");
     let trusted = [key.public_key()];
@@ -230,4 +316,7 @@ fn main() {
         std::hint::black_box(store.search_names(query, Some(&village), 20).unwrap());
     });
     emit("name_search", search.as_secs_f64() * 1e3, "ms", None);
+
+    let rss = device_peak_rss_mb(dir.path(), &village_pack, &village_contents, &key);
+    emit("device_peak_rss_mb", rss, "MB", None);
 }

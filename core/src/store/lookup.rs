@@ -137,8 +137,8 @@ impl DeviceStore {
         })
     }
 
-    /// One statement, so one read transaction: each statement outside a transaction takes the
-    /// WAL read lock again, and that, not decryption, was most of a look-up's time (issue 17).
+    /// One statement for the member, its pack entry and this device's newest registration:
+    /// the three point queries it replaced were most of a look-up's time (issue 17).
     fn member_view(&self, c: &Connection, id: &str) -> Result<Option<MemberView>, StoreError> {
         let mut stmt = c.prepare_cached(
             "SELECT m.unit_code, m.sealed, p.state, p.registration_number, r.id, r.state
