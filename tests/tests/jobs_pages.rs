@@ -325,8 +325,8 @@ async fn employer_story(backend: Backend) {
         );
         assert!(reasons.contains(&same_trade), "{reasons}");
         let html = b.run("return document.documentElement.outerHTML").as_str().unwrap().to_owned();
-        for i in 0..4 {
-            assert!(!html.contains(&members[i]) && !html.contains(&mobile(i)), "worker {i} shown");
+        for (i, member) in members.iter().enumerate() {
+            assert!(!html.contains(member) && !html.contains(&mobile(i)), "worker {i} shown");
         }
         both(&mut b, "09-employer-shortlist");
 
