@@ -33,6 +33,11 @@ pub enum Purpose {
     SelfRegistration,
     /// Download their registration card.
     Card,
+    /// See and answer their job offers, give or withdraw consent (Rozgar Setu, `/jobs/mine`).
+    Jobs,
+    /// An employer registering itself: proves the contact's mobile; the code row's member ID
+    /// column holds that mobile number.
+    EmployerRegistration,
 }
 
 impl Purpose {
@@ -40,6 +45,8 @@ impl Purpose {
         match self {
             Purpose::SelfRegistration => "self_registration",
             Purpose::Card => "card",
+            Purpose::Jobs => "jobs",
+            Purpose::EmployerRegistration => "employer_registration",
         }
     }
 }
@@ -112,7 +119,10 @@ async fn deserves_code(
 ) -> Result<bool, StorageError> {
     Ok(match purpose {
         Purpose::SelfRegistration => app.db.member_record(member_id).await?.is_some(),
-        Purpose::Card => app.db.approved_mobile(member_id).await?.as_deref() == Some(mobile),
+        Purpose::Card | Purpose::Jobs => {
+            app.db.approved_mobile(member_id).await?.as_deref() == Some(mobile)
+        }
+        Purpose::EmployerRegistration => true,
     })
 }
 
@@ -126,11 +136,34 @@ pub async fn send(
     client: &ClientAddr,
     lang: Lang,
 ) -> Result<String, CodeError> {
+    send_for(app, purpose, member_id.as_str(), mobile, client, lang).await
+}
+
+/// Asks for a code proving `mobile` alone (an employer registering itself): the same limits,
+/// the number standing for the member ID.
+pub async fn send_to_mobile(
+    app: &App,
+    purpose: Purpose,
+    mobile: &Mobile,
+    client: &ClientAddr,
+    lang: Lang,
+) -> Result<String, CodeError> {
+    send_for(app, purpose, mobile.as_str(), mobile, client, lang).await
+}
+
+async fn send_for(
+    app: &App,
+    purpose: Purpose,
+    member_id: &str,
+    mobile: &Mobile,
+    client: &ClientAddr,
+    lang: Lang,
+) -> Result<String, CodeError> {
     let now = now_ms();
     let since = now - WINDOW_MS;
     for (key, most) in [
         (limit_key("number", mobile.as_str()), PER_NUMBER),
-        (limit_key("member", member_id.as_str()), PER_MEMBER),
+        (limit_key("member", member_id), PER_MEMBER),
         (format!("code:client:{}", client.limit_key()), PER_CLIENT),
         ("code:*".to_owned(), PER_SERVER),
     ] {
@@ -140,14 +173,14 @@ pub async fn send(
     }
     let id = uuid::Uuid::now_v7().to_string();
     let code = random_code();
-    let sms = deserves_code(app, purpose, member_id.as_str(), mobile.as_str())
+    let sms = deserves_code(app, purpose, member_id, mobile.as_str())
         .await?
         .then(|| crate::notify::code_notice(mobile.as_str(), &code, LIFETIME_MS / 60_000, lang));
     let kept = VerificationCode {
         code_hash: code_hash(app, &id, &code),
         id: id.clone(),
         purpose: purpose.as_str().to_owned(),
-        member_id: member_id.to_string(),
+        member_id: member_id.to_owned(),
         mobile: mobile.to_string(),
         expires_at: now + LIFETIME_MS,
         tries: 0,

@@ -98,13 +98,12 @@ fn reasons(c: &Candidate, lang: Lang, place_name: &dyn Fn(&str) -> String) -> Ve
     out
 }
 
-/// The ranked shortlist of `requirement`, explained in `lang` (place names through
-/// `place_name`), recorded as shown.
-pub async fn shortlist(
+/// Who would be shortlisted for `requirement` now, in rank order, without recording that
+/// anyone was shown (the district cell's "no match" and mapping an employer's choice back).
+pub async fn candidates(
     db: &Db,
     requirement: &Requirement,
-    lang: Lang,
-) -> Result<Vec<Ranked>, RozgarError> {
+) -> Result<Vec<Candidate>, crate::storage::StorageError> {
     let related = related_trades(&requirement.trade_code);
     let neighbours = db.neighbours(&requirement.district_code).await?;
     let wanted = Wanted {
@@ -117,7 +116,17 @@ pub async fn shortlist(
         state_code: &requirement.state_code,
         limit: SHORTLIST,
     };
-    let candidates = db.shortlist(&wanted).await?;
+    db.shortlist(&wanted).await
+}
+
+/// The ranked shortlist of `requirement`, explained in `lang` (place names through
+/// `place_name`), recorded as shown.
+pub async fn shortlist(
+    db: &Db,
+    requirement: &Requirement,
+    lang: Lang,
+) -> Result<Vec<Ranked>, RozgarError> {
+    let candidates = candidates(db, requirement).await?;
     let mut names = std::collections::BTreeMap::new();
     for c in &candidates {
         if !names.contains_key(&c.district_code) {

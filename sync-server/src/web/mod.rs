@@ -9,7 +9,9 @@ mod audit;
 mod backlog;
 mod camps;
 mod chart;
+mod employer;
 mod groups;
+mod jobs;
 mod payout;
 mod progress;
 mod queue;
@@ -28,7 +30,7 @@ use axum::routing::{get, post};
 use panjiyan_core::messages::{Lang, Message};
 
 pub use backlog::is_silent;
-pub use session::{PageUser, PostedForm, csrf_token};
+pub use session::{AnyForm, AnyUser, PageUser, PostedForm, csrf_token};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -80,6 +82,8 @@ pub fn routes() -> Router<App> {
         .route("/admin/camps/{id}/forms.pdf", get(camps::forms))
         .route("/assets/officer.css", get(stylesheet))
         .route("/assets/officer.js", get(script))
+        .merge(employer::routes())
+        .merge(jobs::routes())
 }
 
 async fn stylesheet() -> Response {
@@ -357,6 +361,14 @@ pub(crate) struct Frame {
 /// The signed-in part of the frame.
 pub(crate) struct Nav {
     pub admin: bool,
+    /// Officers and admins: the queue and the camps.
+    pub decides: bool,
+    /// An employer's own pages.
+    pub employer: bool,
+    /// Verifying employers; the district cell's page; the state's minimum wages.
+    pub verifies: bool,
+    pub cell: bool,
+    pub wages: bool,
     pub who: String,
     pub csrf: String,
 }
@@ -368,6 +380,11 @@ impl Frame {
             title: title.into(),
             nav: user.map(|u| Nav {
                 admin: u.user.role.administers(),
+                decides: u.user.role.decides(),
+                employer: u.user.role == crate::roles::Role::Employer,
+                verifies: u.user.role.verifies_employers(),
+                cell: u.user.role.reads_job_cell(),
+                wages: u.user.role == crate::roles::Role::StateAdmin,
                 who: tm(
                     lang,
                     Message::new("page.signed_in_as").with("user", &u.user.username),

@@ -155,6 +155,8 @@ struct RegistrationPage {
     approved: bool,
     reasons: Vec<(&'static str, String)>,
     audit: Vec<HistoryLine>,
+    /// A worker in the skill register (Rozgar Setu): whether consent is given, in words.
+    consent: Option<(bool, String)>,
 }
 
 fn birth_text(lang: Lang, birth: &BirthDate) -> String {
@@ -446,7 +448,13 @@ pub async fn page(
     );
     let others = app.db.registrations_of_member(&reg.member_id).await?;
     let audit = app.db.audit_for(&reg.id).await?;
+    let consent = app
+        .db
+        .job_seeker(&reg.member_id)
+        .await?
+        .map(|s| (s.consent_at.is_some(), super::jobs::consent_text(lang, &s)));
     let page = RegistrationPage {
+        consent,
         heading: tm(lang, Message::new("page.detail.title").with("name", &name)),
         frame: Frame::new(lang, Some(&user), name),
         done: done(lang, q.done.as_deref(), reg.registration_number.as_deref()),

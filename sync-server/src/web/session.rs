@@ -45,6 +45,52 @@ impl FromRequestParts<App> for PageUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let user = signed_in(parts, app).await?;
+        if !user.user.role.decides() {
+            return Err(PageError::forbidden().into_response());
+        }
+        Ok(user)
+    }
+}
+
+/// A signed-in user of any role (employers, the district cell): the page itself says which
+/// roles it serves. `PageUser` stays the officers' and admins' own.
+pub struct AnyUser(pub PageUser);
+
+impl FromRequestParts<App> for AnyUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        signed_in(parts, app).await.map(AnyUser)
+    }
+}
+
+/// A form posted by a signed-in user of any role, refused unless it carries the session's
+/// form token.
+pub struct AnyForm {
+    pub user: PageUser,
+    pub pairs: Vec<(String, String)>,
+}
+
+impl FromRequest<App> for AnyForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let user = signed_in(&mut parts, app).await?;
+        let body = Bytes::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let pairs = form_pairs(&body);
+        user.check_form(&pairs)
+            .map_err(IntoResponse::into_response)?;
+        Ok(AnyForm { user, pairs })
+    }
+}
+
+/// The session's user whatever the role; signed out goes to sign in and back.
+async fn signed_in(parts: &mut Parts, app: &App) -> Result<PageUser, Response> {
+    {
         let lang = chosen_lang(&parts.headers);
         let token = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned);
         let user = match &token {
@@ -68,14 +114,30 @@ impl FromRequestParts<App> for PageUser {
                 .finish();
             return Err(see_other(&format!("/officer/sign-in?{to}")));
         };
-        if !user.role.decides() {
-            return Err(PageError::forbidden().into_response());
-        }
         Ok(PageUser {
             csrf: csrf_token(&token),
             user,
             lang,
         })
+    }
+}
+
+/// Where a user of `role` goes after signing in: officers and admins where they were going,
+/// an employer to its own pages, the district cell to its page.
+fn landing(role: crate::roles::Role, next: &str) -> Option<String> {
+    use crate::roles::Role;
+    let within = |section: &str, default: &str| {
+        if next == section || next.starts_with(&format!("{section}/")) {
+            next.to_owned()
+        } else {
+            default.to_owned()
+        }
+    };
+    match role {
+        r if r.decides() => Some(next.to_owned()),
+        Role::Employer => Some(within("/employer", "/employer")),
+        Role::DistrictCell => Some(within("/jobs", "/jobs/cell")),
+        _ => None,
     }
 }
 
@@ -111,14 +173,22 @@ pub struct SignInQuery {
 /// Where sign-in may send back to: a path of the officer or admin pages, in plain characters
 /// only (a tab, a backslash or a second slash can make a browser leave the site).
 fn local_path(next: Option<&str>) -> &str {
-    path_within(next, &["/officer", "/admin"])
+    path_within(next, &["/officer", "/admin", "/employer", "/jobs"])
 }
 
 /// Where the language link goes back to: the officers' pages, or the worker's own.
 fn language_back(referer: Option<&str>) -> &str {
     path_within(
         referer,
-        &["/officer", "/admin", "/self", "/card", "/status"],
+        &[
+            "/officer",
+            "/admin",
+            "/self",
+            "/card",
+            "/status",
+            "/employer",
+            "/jobs",
+        ],
     )
 }
 
@@ -227,8 +297,8 @@ pub async fn sign_in(
         (status, sign_in_form(lang, &next, username, Some(key))).into_response()
     };
     match crate::api::session::sign_in(&app, &client, username, password).await {
-        Ok((user, token, _)) if user.role.decides() => {
-            let mut r = see_other(&next);
+        Ok((user, token, _)) if landing(user.role, &next).is_some() => {
+            let mut r = see_other(&landing(user.role, &next).unwrap_or_default());
             let cookie = super::session_cookie(
                 &headers,
                 SESSION_COOKIE,
@@ -255,7 +325,7 @@ pub async fn sign_in(
 
 pub async fn sign_out(
     State(app): State<App>,
-    user: PageUser,
+    AnyUser(user): AnyUser,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {

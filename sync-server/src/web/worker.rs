@@ -23,13 +23,15 @@ use panjiyan_core::samagra::Gender;
 use panjiyan_core::validate::{Mobile, SamagraMemberId};
 
 /// The cookie a right code sets: the session's token.
-const WORKER_COOKIE: &str = "panjiyan_worker";
+pub(crate) const WORKER_COOKIE: &str = "panjiyan_worker";
 
 /// Where each purpose's pages live.
 fn base(purpose: Purpose) -> &'static str {
     match purpose {
         Purpose::SelfRegistration => "/self",
         Purpose::Card => "/card",
+        Purpose::Jobs => "/jobs/mine",
+        Purpose::EmployerRegistration => "/employer/register",
     }
 }
 
@@ -38,15 +40,19 @@ fn after_code(purpose: Purpose) -> &'static str {
     match purpose {
         Purpose::SelfRegistration => "/self/form",
         Purpose::Card => "/card/download",
+        Purpose::Jobs => "/jobs/mine",
+        Purpose::EmployerRegistration => "/employer/register/form",
     }
 }
 
 /// The asking and the code steps of either purpose: one template.
 #[derive(Template)]
 #[template(path = "worker_code.html")]
-struct CodePage {
+pub(crate) struct CodePage {
     frame: Frame,
     base: &'static str,
+    /// Whether the Samagra member ID is asked for (not for an employer).
+    asks_member: bool,
     intro: String,
     /// The code's id once one was asked for: the page then asks for the code.
     code_id: Option<String>,
@@ -57,14 +63,20 @@ struct CodePage {
     problem: Option<String>,
 }
 
-fn code_page(purpose: Purpose, lang: Lang) -> CodePage {
+pub(crate) fn code_page(purpose: Purpose, lang: Lang) -> CodePage {
     let (title, intro) = match purpose {
         Purpose::SelfRegistration => ("page.self.title", "page.self.intro"),
         Purpose::Card => ("page.card.ask_title", "page.card.ask_intro"),
+        Purpose::Jobs => ("page.jobs.mine.title", "page.jobs.mine.intro"),
+        Purpose::EmployerRegistration => (
+            "page.employer.register.title",
+            "page.employer.register.intro",
+        ),
     };
     CodePage {
         frame: Frame::new(lang, None, t(lang, title)),
         base: base(purpose),
+        asks_member: purpose != Purpose::EmployerRegistration,
         intro: t(lang, intro),
         code_id: None,
         sent: String::new(),
@@ -74,7 +86,7 @@ fn code_page(purpose: Purpose, lang: Lang) -> CodePage {
     }
 }
 
-fn answer(status: StatusCode, page: &impl Template) -> Response {
+pub(crate) fn answer(status: StatusCode, page: &impl Template) -> Response {
     match render(page) {
         Ok(html) => (status, html).into_response(),
         Err(e) => e.into_response(),
@@ -114,7 +126,7 @@ pub async fn send_card(
 }
 
 /// Asks for a code; the same answer whether or not the member ID is known.
-async fn send(
+pub(crate) async fn send(
     app: App,
     purpose: Purpose,
     client: ClientAddr,
@@ -132,10 +144,19 @@ async fn send(
         .unwrap_or_default()
         .trim()
         .to_owned();
+    if purpose == Purpose::EmployerRegistration {
+        page.member_id.clear();
+    }
     let member = SamagraMemberId::parse(&page.member_id);
     let mobile = Mobile::parse(&page.mobile);
+    if let (Purpose::EmployerRegistration, Ok(mobile)) = (purpose, &mobile) {
+        let sent = crate::codes::send_to_mobile(&app, purpose, mobile, &client, lang).await;
+        return sent_answer(purpose, lang, page, sent);
+    }
     let (Ok(member), Ok(mobile)) = (member, mobile) else {
-        let key = if SamagraMemberId::parse(&page.member_id).is_err() {
+        let key = if purpose != Purpose::EmployerRegistration
+            && SamagraMemberId::parse(&page.member_id).is_err()
+        {
             "page.self.bad_member_id"
         } else {
             "page.self.bad_mobile"
@@ -143,7 +164,18 @@ async fn send(
         page.problem = Some(t(lang, key));
         return answer(StatusCode::BAD_REQUEST, &page);
     };
-    match crate::codes::send(&app, purpose, &member, &mobile, &client, lang).await {
+    let sent = crate::codes::send(&app, purpose, &member, &mobile, &client, lang).await;
+    sent_answer(purpose, lang, page, sent)
+}
+
+/// Where asking for a code leads: the page asking for it, or the reason in words.
+fn sent_answer(
+    purpose: Purpose,
+    lang: Lang,
+    mut page: CodePage,
+    sent: Result<String, CodeError>,
+) -> Response {
+    match sent {
         Ok(id) => see_other(&format!("{}/verify?c={id}", base(purpose))),
         Err(CodeError::TooMany) => {
             page.problem = Some(t(lang, "page.self.too_many"));
@@ -156,7 +188,7 @@ async fn send(
 
 #[derive(serde::Deserialize)]
 pub struct CodeQuery {
-    c: String,
+    pub(crate) c: String,
 }
 
 pub async fn verify_self_page(
@@ -192,7 +224,7 @@ pub async fn verify_card_page(
 }
 
 /// The page asking for the code `id` went out with.
-async fn verify_page(
+pub(crate) async fn verify_page(
     app: App,
     purpose: Purpose,
     lang: Lang,
@@ -226,7 +258,12 @@ pub async fn verify_card(State(app): State<App>, headers: HeaderMap, body: Bytes
 
 /// Tries a code: a right one sets the session cookie and goes on; a wrong, expired or spent
 /// one says so in words, with the tries left.
-async fn verify(app: App, purpose: Purpose, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn verify(
+    app: App,
+    purpose: Purpose,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let lang = chosen_lang(&headers);
     let pairs = form_pairs(&body);
     let id = form_value(&pairs, "c").unwrap_or_default().to_owned();
