@@ -8,6 +8,7 @@ mod fixtures;
 pub mod pdf;
 mod phone;
 mod process;
+mod rozgar;
 mod server;
 
 pub use fixtures::{
@@ -15,6 +16,7 @@ pub use fixtures::{
     small_district,
 };
 pub use phone::{Phone, PushFailed};
+pub use rozgar::migrant_form;
 pub use process::{ServerProcess, free_port, server_binary};
 pub use server::{Serving, Setup, TestServer};
 
