@@ -90,7 +90,10 @@ async fn replies_by_sms(backend: Backend) {
 
     // A forged signature, and none at all: 401, the offer as it was.
     let reply = json!({"from": MOBILES[0], "text": format!("HAAN {first}"), "id": "p-1"});
-    let forged = Some(signature("not-the-secret", &serde_json::to_vec(&reply).unwrap()));
+    let forged = Some(signature(
+        "not-the-secret",
+        &serde_json::to_vec(&reply).unwrap(),
+    ));
     let (status, body) = deliver(&s, &reply, forged).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"]["code"], "bad_signature");
@@ -143,7 +146,8 @@ async fn replies_by_sms(backend: Backend) {
     assert_eq!(accepted.answered_via.as_deref(), Some("sms"));
 
     // The other worker declines in Hindi, with +91 before the number.
-    let decline = json!({"from": format!("+91{}", MOBILES[1]), "text": format!("ना {second}"), "id": "p-5"});
+    let decline =
+        json!({"from": format!("+91{}", MOBILES[1]), "text": format!("ना {second}"), "id": "p-5"});
     let (status, body) = deliver(&s, &decline, signed(&decline)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["outcome"], "declined");

@@ -133,7 +133,10 @@ pub async fn inbound(
     }
     let sms: InboundSms = serde_json::from_slice(&body).map_err(|e| {
         // serde's message names the field and the expected type, never the value.
-        ApiError::bad_request("bad_request", format!("the body is not an inbound SMS: {e}"))
+        ApiError::bad_request(
+            "bad_request",
+            format!("the body is not an inbound SMS: {e}"),
+        )
     })?;
     match offers::answer_by_sms(&app.db, &sms.from, &sms.text).await {
         Ok(offer) => {
@@ -188,7 +191,9 @@ mod tests {
         assert!(!signed("s3cret", &headers, b"{}"), "another body");
         headers.insert(SIGNATURE_HEADER, "sha256=zz".parse().unwrap());
         assert!(!signed("s3cret", &headers, body), "not hex");
-        let upper = signature("s3cret", body).to_uppercase().replace("SHA256=", "sha256=");
+        let upper = signature("s3cret", body)
+            .to_uppercase()
+            .replace("SHA256=", "sha256=");
         headers.insert(SIGNATURE_HEADER, upper.parse().unwrap());
         assert!(signed("s3cret", &headers, body), "hex in capitals");
     }

@@ -16,8 +16,8 @@ pub use fixtures::{
     small_district,
 };
 pub use phone::{Phone, PushFailed};
-pub use rozgar::migrant_form;
 pub use process::{ServerProcess, free_port, server_binary};
+pub use rozgar::migrant_form;
 pub use server::{Serving, Setup, TestServer};
 
 /// Every harness user's password.
