@@ -83,7 +83,7 @@ async fn accepted_offline_synced_once(backend: Backend) {
     // Work offered to them; both phones' next sync brings it, for that member only.
     let place = store.units().unwrap()[0].code.to_string();
     let (_, requirement, sent) = s.offer_work(&place, std::slice::from_ref(&member)).await;
-    assert_eq!(sent.sent, [member.clone()]);
+    assert_eq!(sent.sent, std::slice::from_ref(&member));
     let report = sync(&store, &s.url).await.unwrap();
     assert_eq!(report.offers_received, 1);
     assert_eq!(sync(&other, &s.url).await.unwrap().offers_received, 1);
