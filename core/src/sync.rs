@@ -7,7 +7,9 @@
 use crate::keys::PublicKey;
 use crate::messages::Message;
 use crate::store::{DeviceStore, Enrolment, ImportSummary, StoreError};
-use crate::wire::{PROTOCOL_VERSION, PushOutcome, PushRequest, PushResponse, StatusPage};
+use crate::wire::{
+    OfferAnswerOutcome, PROTOCOL_VERSION, PushOutcome, PushRequest, PushResponse, StatusPage,
+};
 use base64::Engine;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
@@ -141,6 +143,13 @@ pub struct SyncReport {
     pub statuses_received: u64,
     /// Camps on the calendar the server sent (planned camps of the device's area not ended).
     pub camps_received: u64,
+    /// Open offers of work to the workers of the device's units the server sent.
+    pub offers_received: u64,
+    /// Workers' answers to offers the server recorded (now or before).
+    pub answers_taken: u64,
+    /// Answers the server refused (answered otherwise before, the worker holds other work),
+    /// by offer id, with its reasons.
+    pub answers_refused: Vec<(String, Vec<Message>)>,
     /// How far the server's clock (its `Date` header) was ahead of this device's, in seconds,
     /// at the last answer; the app warns when a phone's date is wrong.
     pub clock_skew_seconds: Option<i64>,
@@ -533,6 +542,8 @@ impl SyncClient {
                 protocol: PROTOCOL_VERSION,
                 registrations: batch.iter().map(|i| i.signed.clone()).collect(),
                 backlog: store.backlog_report(&self.config.app_version, None)?,
+                // Answers to offers are small: every queued one rides along until settled.
+                offer_answers: store.offer_answers_queued(self.config.batch_size)?,
             };
             let json = serde_json::to_vec(&request).expect("requests serialise");
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -557,6 +568,18 @@ impl SyncClient {
             report.sent += batch.len() as u64;
             report.acknowledged += applied.acknowledged;
             report.duplicates += applied.duplicates;
+            report.answers_taken += applied.answers_taken;
+            for a in &answer.offer_answers {
+                match &a.outcome {
+                    OfferAnswerOutcome::Refused { reasons } => report
+                        .answers_refused
+                        .push((a.offer_id.clone(), reasons.clone())),
+                    OfferAnswerOutcome::BadSignature => report
+                        .answers_refused
+                        .push((a.offer_id.clone(), vec![Message::new("push.bad_signature")])),
+                    _ => {}
+                }
+            }
             for r in &answer.results {
                 match &r.outcome {
                     PushOutcome::Invalid { reasons } => {
@@ -598,6 +621,10 @@ impl SyncClient {
             if let Some(camps) = &page.camps {
                 store.replace_camps(camps)?;
                 report.camps_received = camps.len() as u64;
+            }
+            if let Some(offers) = &page.offers {
+                store.replace_offers(offers)?;
+                report.offers_received = offers.len() as u64;
             }
             if !page.more {
                 break;

@@ -113,12 +113,15 @@ pub struct BacklogReport {
 }
 
 /// One batch pushed by a device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub protocol: u32,
     pub registrations: Vec<SignedRegistration>,
     pub backlog: BacklogReport,
+    /// Workers' answers to offers of work, given on this device (absent from older phones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offer_answers: Vec<SignedOfferAnswer>,
 }
 
 /// The server's answer for one record of a push.
@@ -158,10 +161,13 @@ pub struct PushResult {
     pub outcome: PushOutcome,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<PushResult>,
+    /// One answer per offer answer pushed (absent when none were).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offer_answers: Vec<OfferAnswerResult>,
 }
 
 /// A change in the status of a registration, pulled by devices.
@@ -191,6 +197,10 @@ pub struct StatusPage {
     /// last page of a sync; absent on the pages before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub camps: Option<Vec<CampInfo>>,
+    /// The open offers of work to workers of the device's units (sent, not yet answered), on
+    /// the last page of a sync; absent on the pages before it and from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offers: Option<Vec<OfferInfo>>,
 }
 
 /// A planned camp as a phone sees it: where, when, and which villages and wards it serves.
@@ -207,4 +217,102 @@ pub struct CampInfo {
     pub venue: String,
     /// The village and ward codes it serves.
     pub units: Vec<String>,
+}
+
+/// An offer of work as a camp phone carries it to the worker: enough to read it out, nothing
+/// about other workers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfferInfo {
+    /// The server's id of the offer, which the answer carries.
+    pub id: String,
+    /// The Samagra member offered the work.
+    pub member_id: String,
+    /// The member's village or ward.
+    pub unit_code: String,
+    /// The employer's name.
+    pub employer: String,
+    /// The trade, a code of the occupation list.
+    pub trade_code: String,
+    /// The trade's name in Hindi and English.
+    pub trade_hi: String,
+    pub trade_en: String,
+    pub daily_rupees: i64,
+    /// Where the work is: its LGD code and name in Hindi and English.
+    pub place_code: String,
+    pub place_hi: String,
+    pub place_en: String,
+    /// The first day of work, `DD-MM-YYYY` (India).
+    pub starts_on: String,
+    /// When the offer was sent, epoch milliseconds.
+    pub sent_at: i64,
+}
+
+/// A worker's answer to an offer, as the camp phone signed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferAnswerPayload {
+    pub offer_id: String,
+    pub member_id: String,
+    /// Key id of the device key that signs it.
+    pub device_id: String,
+    pub accept: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub answered_at: OffsetDateTime,
+}
+
+/// An offer answer's signed bytes and its Ed25519 signature (base64), like a registration's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedOfferAnswer {
+    pub payload: String,
+    pub signature: String,
+}
+
+impl SignedOfferAnswer {
+    pub fn sign(payload: &OfferAnswerPayload, key: &SigningKey) -> Self {
+        let payload = serde_json::to_string(payload).expect("an answer always serialises");
+        let signature = STANDARD.encode(key.sign(payload.as_bytes()));
+        Self { payload, signature }
+    }
+
+    /// Checks the signature over the exact bytes, then parses them.
+    pub fn verify(&self, device_key: &PublicKey) -> Result<OfferAnswerPayload, WireError> {
+        let sig = STANDARD
+            .decode(&self.signature)
+            .map_err(|_| WireError::SignatureEncoding)?;
+        device_key
+            .verify(self.payload.as_bytes(), &sig)
+            .map_err(|_| WireError::BadSignature)?;
+        self.parse_unverified()
+    }
+
+    /// Parses without checking the signature: for naming the offer of a refused answer.
+    pub fn parse_unverified(&self) -> Result<OfferAnswerPayload, WireError> {
+        serde_json::from_str(&self.payload).map_err(|_| WireError::BadPayload)
+    }
+}
+
+/// The server's answer for one offer answer of a push. Every outcome is final: the answer
+/// leaves the phone's outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum OfferAnswerOutcome {
+    /// Recorded now.
+    Taken,
+    /// The offer was already answered this way: nothing changed.
+    AlreadyHad,
+    /// Not taken; the reasons are message keys (answered otherwise before, the worker holds
+    /// other work, no such offer for this member on this device's area).
+    Refused { reasons: Vec<Message> },
+    /// The signature does not match the device's enrolled key.
+    BadSignature,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfferAnswerResult {
+    pub offer_id: String,
+    #[serde(flatten)]
+    pub outcome: OfferAnswerOutcome,
 }

@@ -467,6 +467,7 @@ fn the_outbox_sends_in_order_and_keeps_everything_not_acknowledged() {
                 outcome: PushOutcome::Accepted,
             },
         ],
+        ..PushResponse::default()
     };
     let summary = c.store.apply_push_response(&response).unwrap();
     assert_eq!(
@@ -521,6 +522,7 @@ fn status_changes_reach_the_registration_and_the_camp_view() {
                 id,
                 outcome: PushOutcome::Accepted,
             }],
+            ..PushResponse::default()
         })
         .unwrap();
     let change = StatusChange {

@@ -227,6 +227,7 @@ fn a_reopened_registration_gets_a_new_sequence_number_never_a_used_one() {
                     },
                 },
             ],
+            ..PushResponse::default()
         })
         .unwrap();
     let reopened = c.store.reopen_refused(last).unwrap();

@@ -50,7 +50,7 @@ fn version_one_snapshot(path: &std::path::Path) -> (LgdCode, usize, String) {
     let device = store.device_id().to_owned();
     drop(store);
     let c = Connection::open(path).unwrap();
-    c.execute_batch("DROP TABLE registrations; DROP TABLE camps; DROP TABLE download_chunks; DROP TABLE rule_sets; PRAGMA user_version = 1;")
+    c.execute_batch("DROP TABLE registrations; DROP TABLE camps; DROP TABLE download_chunks; DROP TABLE rule_sets; DROP TABLE offers; DROP TABLE offer_answers; PRAGMA user_version = 1;")
         .unwrap();
     let v1 = {
         let fresh = tempfile::NamedTempFile::new().unwrap();

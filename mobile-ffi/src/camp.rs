@@ -6,7 +6,7 @@
 use crate::error::{PanjiyanError, lang};
 use crate::records::*;
 use panjiyan_core::eligibility::RuleSet;
-use panjiyan_core::messages::Lang;
+use panjiyan_core::messages::{Lang, Message};
 use panjiyan_core::occupation::OccupationList;
 use panjiyan_core::registration::{
     ApplicantFacts, Channel, MigrantDetails, RegistrationForm, RegistrationState, WorkArea,
@@ -324,6 +324,25 @@ impl CampStore {
         Ok(camp_day(camp, panjiyan_core::india_time::now_ms()))
     }
 
+    /// The offers of work to member `member_id` this phone holds (from the last sync), newest
+    /// first, each with the answer given here.
+    pub fn offers(&self, member_id: String) -> Result<Vec<JobOffer>, PanjiyanError> {
+        Ok(self
+            .store()?
+            .offers_for_member(member_id.trim())?
+            .into_iter()
+            .map(job_offer)
+            .collect())
+    }
+
+    /// Records the worker's answer to offer `offer_id` (accept or decline) on this phone; the
+    /// next sync carries it. An offer answered here once cannot be answered again.
+    pub fn answer_offer(&self, offer_id: String, accept: bool) -> Result<(), PanjiyanError> {
+        self.store()?
+            .answer_offer(&offer_id, accept, panjiyan_core::india_time::now_utc())?;
+        Ok(())
+    }
+
     pub fn local_units(&self) -> Result<Vec<LocalUnit>, PanjiyanError> {
         Ok(self
             .store()?
@@ -554,8 +573,57 @@ impl CampStore {
             refused: r.refused.len() as u64,
             statuses_received: r.statuses_received,
             camps_received: r.camps_received,
+            offers_received: r.offers_received,
+            answers_taken: r.answers_taken,
+            answers_refused: r.answers_refused.len() as u64,
             clock_skew_seconds: r.clock_skew_seconds.unwrap_or(0),
             round_trips: r.round_trips,
         })
+    }
+}
+
+fn job_offer(o: panjiyan_core::store::StoredOffer) -> JobOffer {
+    let i = o.info;
+    let wage = panjiyan_core::messages::format_indian_number(i.daily_rupees.unsigned_abs());
+    let text = Message::new("offer.read_out")
+        .with("employer", &i.employer)
+        .with("wage", &wage)
+        .with("date", &i.starts_on);
+    let hi = text
+        .clone()
+        .with("work", &i.trade_hi)
+        .with("place", &i.place_hi)
+        .text(Lang::Hi);
+    let en = text
+        .with("work", &i.trade_en)
+        .with("place", &i.place_en)
+        .text(Lang::En);
+    let (answer, answer_state, refusal) = match &o.answer {
+        None => ("none", "none".to_owned(), Vec::new()),
+        Some(a) => (
+            if a.accept { "accepted" } else { "declined" },
+            a.state.clone(),
+            a.refusal.iter().map(Text::from).collect(),
+        ),
+    };
+    JobOffer {
+        text: Text {
+            key: "offer.read_out".into(),
+            hi,
+            en,
+        },
+        id: i.id,
+        member_id: i.member_id,
+        employer: i.employer,
+        trade_code: i.trade_code,
+        trade_hi: i.trade_hi,
+        trade_en: i.trade_en,
+        daily_wage: wage,
+        place_hi: i.place_hi,
+        place_en: i.place_en,
+        starts_on: i.starts_on,
+        answer: answer.into(),
+        answer_state,
+        refusal,
     }
 }

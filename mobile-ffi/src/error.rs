@@ -76,7 +76,8 @@ impl From<StoreError> for PanjiyanError {
             },
             StoreError::MemberNotFound
             | StoreError::RegistrationNotFound
-            | StoreError::UnitNotOnDevice => Self::NotFound { code },
+            | StoreError::UnitNotOnDevice
+            | StoreError::OfferNotFound => Self::NotFound { code },
             StoreError::AlreadyRegisteredOnDevice
             | StoreError::NotADraft
             | StoreError::NotRefused
@@ -85,7 +86,8 @@ impl From<StoreError> for PanjiyanError {
             | StoreError::Pack(_)
             | StoreError::NewerSchema { .. }
             | StoreError::UnknownRules(_)
-            | StoreError::UnknownCamp => Self::Refused {
+            | StoreError::UnknownCamp
+            | StoreError::OfferAlreadyAnswered => Self::Refused {
                 code,
                 detail: e.to_string(),
             },

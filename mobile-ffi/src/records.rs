@@ -225,6 +225,14 @@ pub struct SyncReport {
     /// Camps on the calendar the server sent with this sync.
     #[uniffi(default = 0)]
     pub camps_received: u64,
+    /// Open offers of work to the workers of the phone's units the server sent.
+    #[uniffi(default = 0)]
+    pub offers_received: u64,
+    /// Workers' answers to offers the server recorded, and refused (see `offers`).
+    #[uniffi(default = 0)]
+    pub answers_taken: u64,
+    #[uniffi(default = 0)]
+    pub answers_refused: u64,
     /// How far the server's clock was ahead of the phone's at this sync, in seconds (0 when
     /// the server did not say); the app warns when it is more than a few minutes.
     #[uniffi(default = 0)]
@@ -248,4 +256,30 @@ pub struct CampDay {
     /// The village and ward codes it serves.
     pub units: Vec<String>,
     pub unplanned: bool,
+}
+
+/// An offer of work to a worker, as the phone reads it out: who, what, the wage, where, from
+/// when; with the answer given on this phone, if any.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct JobOffer {
+    pub id: String,
+    pub member_id: String,
+    pub employer: String,
+    pub trade_code: String,
+    pub trade_hi: String,
+    pub trade_en: String,
+    /// Rupees a day, in Indian digit grouping (`1,200`).
+    pub daily_wage: String,
+    pub place_hi: String,
+    pub place_en: String,
+    /// The first day of work, `DD-MM-YYYY`.
+    pub starts_on: String,
+    /// The offer in one sentence each in Hindi and English, to read to the worker.
+    pub text: Text,
+    /// `none` (not answered here), `accepted` or `declined`.
+    pub answer: String,
+    /// `none`, `queued` (waiting for a sync), `taken` (the server recorded it) or `refused`.
+    pub answer_state: String,
+    /// Why the server refused the answer; empty otherwise.
+    pub refusal: Vec<Text>,
 }

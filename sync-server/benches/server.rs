@@ -123,6 +123,7 @@ async fn push_all(s: &TestServer, devices: &[Device], batch: usize) -> f64 {
                     protocol: 1,
                     registrations: chunk,
                     backlog: BacklogReport::default(),
+                    ..PushRequest::default()
                 };
                 let r = http
                     .post(format!("{url}/api/v1/push"))

@@ -53,6 +53,9 @@ pub struct Settings {
     pub trusted_proxies: Vec<crate::client_addr::Cidr>,
     /// The bearer token `/metrics` asks for; without one, it answers this computer only.
     pub metrics_token: Option<String>,
+    /// The secret shared with the SMS provider: its inbound webhook (`/api/v1/sms/inbound`)
+    /// signs each body with HMAC-SHA256 under it; without one, the webhook answers 404.
+    pub sms_inbound_secret: Option<String>,
     /// Longest a request may take to arrive and be answered (a stalled upload is cut with
     /// 408, which phones retry): long enough for a 500-record push over GPRS.
     pub request_timeout: std::time::Duration,
@@ -90,6 +93,7 @@ impl Default for Settings {
             max_login_failures_global: 2_000,
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            sms_inbound_secret: None,
             request_timeout: std::time::Duration::from_secs(300),
             max_in_flight: 1_024,
             pack_key_pkcs8: None,

@@ -341,6 +341,7 @@ metrics-token = "from-file"
     #[test]
     fn secrets_are_masked() {
         assert_eq!(masked("metrics-token", "abc"), "(set, not shown)");
+        assert_eq!(masked("sms-inbound-secret", "abc"), "(set, not shown)");
         assert_eq!(masked("metrics-token", ""), "");
         assert_eq!(
             masked("sms-gateway-url", "https://u:p@sms.example/send"),

@@ -97,6 +97,11 @@ struct ServeArgs {
     /// only requests from this computer.
     #[arg(long, env = "PANJIYAN_METRICS_TOKEN")]
     metrics_token: Option<String>,
+    /// The secret shared with the SMS provider for workers' replies: it POSTs each to
+    /// /api/v1/sms/inbound with X-Panjiyan-Signature: sha256=<hex HMAC-SHA256 of the body>.
+    /// Without it the webhook answers 404.
+    #[arg(long, env = "PANJIYAN_SMS_INBOUND_SECRET")]
+    sms_inbound_secret: Option<String>,
     /// Longest a request may take to arrive and be answered, in seconds (a stalled upload
     /// is answered 408, which phones retry).
     #[arg(long, default_value_t = 300)]
@@ -354,6 +359,7 @@ fn serve_settings(args: &ServeArgs, base: Settings) -> Result<Settings, Error> {
         rules,
         trusted_proxies,
         metrics_token: args.metrics_token.clone(),
+        sms_inbound_secret: args.sms_inbound_secret.clone().filter(|s| !s.is_empty()),
         request_timeout: std::time::Duration::from_secs(args.request_timeout_secs.max(1)),
         max_in_flight: args.max_in_flight.max(1),
         idle_timeout: std::time::Duration::from_secs(args.idle_timeout_secs.max(1)),

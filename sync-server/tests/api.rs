@@ -46,6 +46,7 @@ async fn push_raw(
             app_version: "test".into(),
             ..Default::default()
         },
+        ..PushRequest::default()
     };
     s.http
         .post(format!("{}/api/v1/push", s.url))
@@ -326,6 +327,7 @@ async fn revoked_devices_and_limits(backend: Backend) {
         protocol: 1,
         registrations: batch,
         backlog: BacklogReport::default(),
+        ..PushRequest::default()
     })
     .unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -93,6 +93,7 @@ async fn pushed_registration(s: &TestServer, phone: &Phone) -> uuid::Uuid {
             .map(|i| i.signed)
             .collect(),
         backlog: BacklogReport::default(),
+        ..PushRequest::default()
     };
     let r = s
         .http

@@ -42,6 +42,10 @@ pub enum StoreError {
     FormProblems(Vec<FormProblem>),
     #[error("{0}: update the app to use this camp pack")]
     UnknownRules(#[from] crate::eligibility::RulesError),
+    #[error("no offer of work with that id on this device")]
+    OfferNotFound,
+    #[error("this offer was already answered on this device")]
+    OfferAlreadyAnswered,
     #[error("the stored data is damaged or was not written by this store")]
     Corrupt,
     #[error("the device database failed: {0}")]
@@ -54,6 +58,8 @@ impl StoreError {
         match self {
             Self::BadKeyLength(_) => "bad_key_length",
             Self::WrongKey => "wrong_key",
+            Self::OfferNotFound => "offer_not_found",
+            Self::OfferAlreadyAnswered => "offer_already_answered",
             Self::NewerSchema { .. } => "newer_schema",
             Self::Pack(_) => "pack_refused",
             Self::WrongBaseVersion { .. } => "wrong_base_version",

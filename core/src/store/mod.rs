@@ -10,6 +10,7 @@ mod downloads;
 mod error;
 mod import;
 mod lookup;
+mod offers;
 mod outbox;
 mod registrations;
 pub mod schema;
@@ -18,6 +19,7 @@ pub use camps::DeviceCamp;
 pub use error::StoreError;
 pub use import::{ImportSummary, UnitInfo};
 pub use lookup::{FamilyView, MemberView, SearchHit};
+pub use offers::{OfferAnswer, StoredOffer};
 pub use outbox::{ApplySummary, OutboxItem, OutboxStats};
 pub use registrations::{Finalised, RegistrationView};
 

@@ -38,6 +38,10 @@ pub struct ApplySummary {
     pub refused: u64,
     /// Answers for ids this device is not waiting on (already applied, or not ours).
     pub ignored: u64,
+    /// Offer answers the server recorded (now or before).
+    pub answers_taken: u64,
+    /// Offer answers the server refused.
+    pub answers_refused: u64,
 }
 
 impl DeviceStore {
@@ -119,6 +123,8 @@ impl DeviceStore {
                     }
                 }
             }
+            (summary.answers_taken, summary.answers_refused) =
+                DeviceStore::settle_offer_answers(tx, &response.offer_answers)?;
             Ok(summary)
         })
     }

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0003_camps.sql"),
     include_str!("../../../migrations/device/0004_downloads.sql"),
     include_str!("../../../migrations/device/0005_rule_sets.sql"),
+    include_str!("../../../migrations/device/0006_offers.sql"),
 ];
 
 /// The schema version this build writes.
@@ -43,6 +44,7 @@ pub fn upgrade_from(conn: &mut Connection, version: u32) -> Result<(), StoreErro
         2 => tx.execute_batch(MIGRATIONS[2])?,
         3 => tx.execute_batch(MIGRATIONS[3])?,
         4 => tx.execute_batch(MIGRATIONS[4])?,
+        5 => tx.execute_batch(MIGRATIONS[5])?,
         found => {
             return Err(StoreError::NewerSchema {
                 found,

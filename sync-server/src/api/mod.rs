@@ -6,6 +6,7 @@ mod devices;
 mod ops;
 mod packs;
 pub(crate) mod session;
+pub mod sms;
 pub(crate) mod sync;
 mod voice;
 pub(crate) mod worker;
@@ -36,6 +37,7 @@ pub(crate) fn documented() -> OpenApiRouter<App> {
         .routes(routes!(decisions::history))
         .routes(routes!(worker::status_page))
         .routes(routes!(voice::audio))
+        .routes(routes!(sms::inbound))
         .routes(routes!(ops::openapi))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))

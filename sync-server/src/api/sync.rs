@@ -12,7 +12,7 @@ use panjiyan_core::wire::{PROTOCOL_VERSION, PushRequest, PushResponse, StatusPag
 use serde::Deserialize;
 
 #[utoipa::path(post, path = "/api/v1/push", tag = "sync",
-    summary = "Push a batch of signed registrations; one answer per record",
+    summary = "Push a batch of signed registrations, and workers' answers to offers of work given on the device; one answer per record",
     security(("device" = [])),
     request_body = PushRequest,
     responses(
@@ -62,11 +62,26 @@ pub async fn push(
             ));
         }
     }
+    if request.offer_answers.len() > app.settings.max_batch {
+        return Err(ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            format!(
+                "send at most {} offer answers per push",
+                app.settings.max_batch
+            ),
+        ));
+    }
     let results = crate::intake::receive(&app, &device, &request.registrations).await?;
+    let offer_answers =
+        crate::rozgar::offers::take_camp_answers(&app.db, &device, &request.offer_answers).await?;
     app.db
         .record_backlog(&device.device_id, &request.backlog, now_ms())
         .await?;
-    Ok(Json(PushResponse { results }))
+    Ok(Json(PushResponse {
+        results,
+        offer_answers,
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -81,7 +96,7 @@ pub struct StatusQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/status", tag = "sync",
-    summary = "Status changes after a cursor, for what the device sent and its units",
+    summary = "Status changes after a cursor, for what the device sent and its units; the last page carries the camp calendar and the open offers of work to the workers of its units",
     security(("device" = [])),
     params(StatusQuery),
     responses(
@@ -111,17 +126,23 @@ pub async fn status(
     let rows = app.db.status_changes(&scope, after, limit).await?;
     let cursor = rows.last().map_or(after, |(seq, _)| *seq).to_string();
     let more = rows.len() as i64 == limit;
-    // The camp calendar rides on the last page, so a sync needs no trip of its own for it.
-    let camps = if more {
-        None
+    // The camp calendar and the open offers of work ride on the last page, so a sync needs
+    // no trip of its own for them.
+    let (camps, offers) = if more {
+        (None, None)
     } else {
         let camps = app.db.camps_for(&device.jurisdiction, now_ms()).await?;
-        Some(camps.into_iter().map(Camp::into_info).collect())
+        let offers = crate::rozgar::offers::for_camp(&app.db, &device.jurisdiction).await?;
+        (
+            Some(camps.into_iter().map(Camp::into_info).collect()),
+            Some(offers),
+        )
     };
     Ok(Json(StatusPage {
         changes: rows.into_iter().map(|(_, c)| c).collect(),
         cursor,
         more,
         camps,
+        offers,
     }))
 }

@@ -8,6 +8,7 @@ mod fixtures;
 pub mod pdf;
 mod phone;
 mod process;
+mod rozgar;
 mod server;
 
 pub use fixtures::{
@@ -16,6 +17,7 @@ pub use fixtures::{
 };
 pub use phone::{Phone, PushFailed};
 pub use process::{ServerProcess, free_port, server_binary};
+pub use rozgar::migrant_form;
 pub use server::{Serving, Setup, TestServer};
 
 /// Every harness user's password.

@@ -9,8 +9,11 @@ use crate::storage::{
     Db, Employer, FunnelPlace, JOIN_DAYS, Offer, Requirement, StorageError, now_ms,
 };
 use panjiyan_core::india_time;
-use panjiyan_core::messages::Lang;
-use panjiyan_core::wire::RegistrationPayload;
+use panjiyan_core::keys::PublicKey;
+use panjiyan_core::messages::{Lang, Message};
+use panjiyan_core::wire::{
+    OfferAnswerOutcome, OfferAnswerResult, OfferInfo, RegistrationPayload, SignedOfferAnswer,
+};
 use ring::rand::{SecureRandom, SystemRandom};
 
 /// How an answer or a joining reached the server.
@@ -282,6 +285,113 @@ pub async fn contact_for(db: &Db, offer: &Offer) -> Result<Option<String>, Stora
     } else {
         Ok(None)
     }
+}
+
+/// The open offers to workers of `area` (a device's jurisdiction) as a camp phone carries
+/// them: who offers what, the wage, where and from when, in Hindi and English.
+pub async fn for_camp(db: &Db, area: &str) -> Result<Vec<OfferInfo>, StorageError> {
+    Ok(db
+        .open_offers_within(area)
+        .await?
+        .into_iter()
+        .map(|o| {
+            let l = o.line;
+            OfferInfo {
+                trade_hi: super::trade_name(&l.trade_code, Lang::Hi),
+                trade_en: super::trade_name(&l.trade_code, Lang::En),
+                place_hi: o.place_hi.unwrap_or_else(|| l.work_place.clone()),
+                place_en: o.place_en.unwrap_or_else(|| l.work_place.clone()),
+                starts_on: india_time::date(india_time::india_day_start(l.starts_on)),
+                id: l.offer.id,
+                member_id: l.offer.member_id,
+                unit_code: l.unit_code,
+                employer: l.employer_name,
+                trade_code: l.trade_code,
+                daily_rupees: l.daily_rupees,
+                place_code: l.work_place,
+                sent_at: l.offer.sent_at,
+            }
+        })
+        .collect())
+}
+
+/// The phone's words for a refusal of the services (core's catalogue, which phones carry).
+fn camp_reason(key: &str) -> Message {
+    Message::new(match key {
+        "page.jobs.offer_already_answered" => "offer.already_answered",
+        "page.jobs.already_holding" => "offer.already_holding",
+        _ => "offer.unknown",
+    })
+}
+
+/// Takes the answers a camp phone (`device`) pushed, each on its own: signed by the device's
+/// key, to an offer made to that member, who lives within the device's area; then answered
+/// through `answer` (`Via::Camp`). The same answer again is `AlreadyHad`; an offer answered
+/// otherwise is refused in words. A storage fault fails the whole push (the phone retries).
+pub async fn take_camp_answers(
+    db: &Db,
+    device: &crate::storage::Device,
+    answers: &[SignedOfferAnswer],
+) -> Result<Vec<OfferAnswerResult>, StorageError> {
+    let key = PublicKey::from_bytes(&device.public_key).ok();
+    let mut out = Vec::with_capacity(answers.len());
+    for signed in answers {
+        let unverified = signed.parse_unverified().ok();
+        let offer_id = unverified
+            .as_ref()
+            .map(|p| p.offer_id.clone())
+            .unwrap_or_default();
+        let result = |outcome| OfferAnswerResult {
+            offer_id: offer_id.clone(),
+            outcome,
+        };
+        let payload = match key.as_ref().map(|k| signed.verify(k)) {
+            Some(Ok(p)) if p.device_id == device.device_id => p,
+            _ => {
+                out.push(result(OfferAnswerOutcome::BadSignature));
+                continue;
+            }
+        };
+        let unknown = || {
+            result(OfferAnswerOutcome::Refused {
+                reasons: vec![Message::new("offer.unknown")],
+            })
+        };
+        let Some(offer) = db.offer(&payload.offer_id).await? else {
+            out.push(unknown());
+            continue;
+        };
+        let inside = match db.job_seeker(&offer.member_id).await? {
+            Some(s) => db.is_within(&s.unit_code, &device.jurisdiction).await?,
+            None => false,
+        };
+        if offer.member_id != payload.member_id || !inside {
+            out.push(unknown());
+            continue;
+        }
+        let wanted = if payload.accept {
+            "accepted"
+        } else {
+            "declined"
+        };
+        if offer.state == wanted {
+            out.push(result(OfferAnswerOutcome::AlreadyHad));
+            continue;
+        }
+        out.push(
+            match answer(db, &offer.id, payload.accept, Via::Camp).await {
+                Ok(_) => result(OfferAnswerOutcome::Taken),
+                Err(RozgarError::Refused(problems)) => result(OfferAnswerOutcome::Refused {
+                    reasons: problems
+                        .iter()
+                        .map(|p| camp_reason(&p.message.key))
+                        .collect(),
+                }),
+                Err(RozgarError::Storage(e)) => return Err(e),
+            },
+        );
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub use job_seekers::{
 };
 pub use leader::Leadership;
 pub use notifications::NotificationRow;
-pub use offers::{Offer, OfferLine};
+pub use offers::{Offer, OfferLine, OpenOffer};
 pub use packs::{PackRow, UnitSummary};
 pub use places::PlaceLine;
 pub(crate) use places::{level_text, parse_level};

@@ -38,6 +38,15 @@ pub struct OfferLine {
     pub district_code: String,
 }
 
+/// An open offer with the work place's names, for a camp phone.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OpenOffer {
+    #[sqlx(flatten)]
+    pub line: OfferLine,
+    pub place_hi: Option<String>,
+    pub place_en: Option<String>,
+}
+
 const LINE: &str = "SELECT o.id, o.reply_code, o.requirement_id, o.member_id, o.state, o.sent_at, o.answered_at,
         o.answered_via, o.joined_on, r.employer_id, e.name AS employer_name, r.trade_code, r.daily_rupees,
         r.place_code AS work_place, r.starts_on, r.posted_at, s.unit_code, s.block_code, s.district_code
@@ -97,6 +106,23 @@ impl Db {
                 .bind(area)
                 .bind(sent_before)
                 .bind(accepted_before)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Open offers (sent, not answered) to workers of every village and ward within `area`,
+    /// with the work place's names: what a camp phone of that area carries. Oldest first.
+    pub async fn open_offers_within(&self, area: &str) -> Result<Vec<OpenOffer>, StorageError> {
+        let sql = format!(
+            "{DESCENDANTS} SELECT l.*, p.name_hi AS place_hi, p.name_en AS place_en
+             FROM ({LINE} WHERE o.state = 'sent' AND s.unit_code IN (SELECT code FROM sub)) l
+             LEFT JOIN places p ON p.code = l.work_place
+             ORDER BY l.sent_at, l.id"
+        );
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(area)
                 .fetch_all(pool)
                 .await?)
         })
