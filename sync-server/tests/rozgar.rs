@@ -15,9 +15,10 @@ use panjiyan_core::registration::{
 };
 use panjiyan_core::validate::LgdCode;
 use panjiyan_server::harness::{Backend, TestServer};
+use panjiyan_server::harness::{construction_work, narmada_builders};
 use panjiyan_server::notify::{FileGateway, dispatch_once};
 use panjiyan_server::on_both_backends;
-use panjiyan_server::rozgar::employers::{self, EmployerForm};
+use panjiyan_server::rozgar::employers;
 use panjiyan_server::rozgar::offers::{self, Via};
 use panjiyan_server::rozgar::requirements::{self, RequirementForm};
 use panjiyan_server::rozgar::{funnel, matching, register};
@@ -197,16 +198,10 @@ async fn employers_offers_and_joining(backend: Backend) {
     let users = db.users().await.unwrap();
     let user = |name: &str| users.iter().find(|u| u.username == name).unwrap().clone();
     let collector = user("collector");
-    let mut typed = EmployerForm {
-        kind: "builder".into(),
-        name: "Narmada Builders".into(),
-        gstin: "23ABCDE1234F1Z0".into(),
-        udyam: String::new(),
-        place_code: work_place.clone(),
-        address: "Station Road".into(),
-        contact_name: "R. K. Verma".into(),
-        contact_mobile: "9425012345".into(),
-    };
+    // A wrong GSTIN check character is refused first.
+    let mut typed = narmada_builders(&work_place);
+    let good_gstin = std::mem::replace(&mut typed.gstin, "23ABCDE1234F1Z0".into());
+    assert_ne!(good_gstin, typed.gstin);
     let refused = employers::check(db, &typed, &district).await.unwrap_err();
     assert!(
         refused
@@ -214,8 +209,7 @@ async fn employers_offers_and_joining(backend: Backend) {
             .contains(&"page.jobs.gstin_check_failed".to_owned()),
         "{refused:?}"
     );
-    let check = panjiyan_core::validate::gstin_check_char("23ABCDE1234F1Z").unwrap();
-    typed.gstin = format!("23ABCDE1234F1Z{check}");
+    typed.gstin = good_gstin;
     let checked = employers::check(db, &typed, &district).await.unwrap();
     let hash = panjiyan_server::auth::hash_password("builder-password");
     let employer_id = employers::register(db, &checked, "narmada", &hash, Some(collector.id))
@@ -235,17 +229,7 @@ async fn employers_offers_and_joining(backend: Backend) {
         .unwrap_err();
     assert_eq!(unverified.keys(), ["page.jobs.employer_not_verified"]);
     let employer = db.employer(employer_id).await.unwrap().unwrap();
-    let wanted = RequirementForm {
-        trade_code: "construction".into(),
-        workers: "3".into(),
-        daily_rupees: "450".into(),
-        place_code: work_place.clone(),
-        starts_on: india_time::india_date(today + 10).unwrap().to_string(),
-        duration_days: "90".into(),
-        closes_on: india_time::india_date(today + 5).unwrap().to_string(),
-        food: true,
-        stay: false,
-    };
+    let wanted = construction_work(&work_place);
     let e = requirements::post(db, &employer, &wanted, employer_user.id)
         .await
         .unwrap_err();

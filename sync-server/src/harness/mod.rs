@@ -17,7 +17,7 @@ pub use fixtures::{
 };
 pub use phone::{Phone, PushFailed};
 pub use process::{ServerProcess, free_port, server_binary};
-pub use rozgar::migrant_form;
+pub use rozgar::{construction_work, migrant_form, narmada_builders};
 pub use server::{Serving, Setup, TestServer};
 
 /// Every harness user's password.

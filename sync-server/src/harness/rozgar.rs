@@ -36,6 +36,38 @@ pub fn migrant_form(member: &panjiyan_core::samagra::Member, mobile: &str) -> Re
     }
 }
 
+/// "Narmada Builders", a builder at `place` with a GSTIN whose check character is right.
+pub fn narmada_builders(place: &str) -> EmployerForm {
+    let check = panjiyan_core::validate::gstin_check_char("23ABCDE1234F1Z").unwrap();
+    EmployerForm {
+        kind: "builder".into(),
+        name: "Narmada Builders".into(),
+        gstin: format!("23ABCDE1234F1Z{check}"),
+        udyam: String::new(),
+        place_code: place.into(),
+        address: "Station Road".into(),
+        contact_name: "R. K. Verma".into(),
+        contact_mobile: "9425012345".into(),
+    }
+}
+
+/// 3 construction workers at ₹450 a day in `place`, from 10 days on for 90 days, closing in
+/// 5 days, food given.
+pub fn construction_work(place: &str) -> RequirementForm {
+    let today = india_time::india_day(india_time::now_ms());
+    RequirementForm {
+        trade_code: "construction".into(),
+        workers: "3".into(),
+        daily_rupees: "450".into(),
+        place_code: place.into(),
+        starts_on: india_time::india_date(today + 10).unwrap().to_string(),
+        duration_days: "90".into(),
+        closes_on: india_time::india_date(today + 5).unwrap().to_string(),
+        food: true,
+        stay: false,
+    }
+}
+
 impl TestServer {
     /// `members` of `phone`'s packs registered as returned migrants (mobiles in order),
     /// pushed and approved: in the skill register.
@@ -88,17 +120,7 @@ impl TestServer {
         .unwrap();
         let users = db.users().await.unwrap();
         let collector = users.iter().find(|u| u.username == "collector").unwrap();
-        let check = panjiyan_core::validate::gstin_check_char("23ABCDE1234F1Z").unwrap();
-        let form = EmployerForm {
-            kind: "builder".into(),
-            name: "Narmada Builders".into(),
-            gstin: format!("23ABCDE1234F1Z{check}"),
-            udyam: String::new(),
-            place_code: place.into(),
-            address: "Station Road".into(),
-            contact_name: "R. K. Verma".into(),
-            contact_mobile: "9425012345".into(),
-        };
+        let form = narmada_builders(place);
         let checked = employers::check(db, &form, &district).await.unwrap();
         let hash = crate::auth::hash_password("builder-password");
         let id = employers::register(db, &checked, "narmada", &hash, Some(collector.id))
@@ -112,17 +134,7 @@ impl TestServer {
             .into_iter()
             .find(|u| u.username == "narmada")
             .unwrap();
-        let wanted = RequirementForm {
-            trade_code: "construction".into(),
-            workers: "3".into(),
-            daily_rupees: "450".into(),
-            place_code: place.into(),
-            starts_on: india_time::india_date(today + 10).unwrap().to_string(),
-            duration_days: "90".into(),
-            closes_on: india_time::india_date(today + 5).unwrap().to_string(),
-            food: true,
-            stay: false,
-        };
+        let wanted = construction_work(place);
         let rid = requirements::post(db, &employer, &wanted, user.id)
             .await
             .unwrap();
