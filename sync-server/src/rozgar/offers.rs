@@ -333,7 +333,9 @@ pub async fn take_camp_answers(
     device: &crate::storage::Device,
     answers: &[SignedOfferAnswer],
 ) -> Result<Vec<OfferAnswerResult>, StorageError> {
-    let key = PublicKey::from_bytes(&device.public_key).ok();
+    // A stored key that does not read is ours to fix, never the phone's bad signature.
+    let key = PublicKey::from_bytes(&device.public_key)
+        .map_err(|_| StorageError::Corrupt("device key"))?;
     let mut out = Vec::with_capacity(answers.len());
     for signed in answers {
         let unverified = signed.parse_unverified().ok();
@@ -345,8 +347,8 @@ pub async fn take_camp_answers(
             offer_id: offer_id.clone(),
             outcome,
         };
-        let payload = match key.as_ref().map(|k| signed.verify(k)) {
-            Some(Ok(p)) if p.device_id == device.device_id => p,
+        let payload = match signed.verify(&key) {
+            Ok(p) if p.device_id == device.device_id => p,
             _ => {
                 out.push(result(OfferAnswerOutcome::BadSignature));
                 continue;
