@@ -78,48 +78,41 @@ impl FromRequest<App> for AnyForm {
     async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let user = signed_in(&mut parts, app).await?;
-        let body = Bytes::from_request(Request::from_parts(parts, body), app)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let pairs = form_pairs(&body);
-        user.check_form(&pairs)
-            .map_err(IntoResponse::into_response)?;
+        let pairs = checked_form(&user, parts, body, app).await?;
         Ok(AnyForm { user, pairs })
     }
 }
 
 /// The session's user whatever the role; signed out goes to sign in and back.
 async fn signed_in(parts: &mut Parts, app: &App) -> Result<PageUser, Response> {
-    {
-        let lang = chosen_lang(&parts.headers);
-        let token = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned);
-        let user = match &token {
-            Some(token) => app
-                .db
-                .session_user(&token_hash(token), now_ms())
-                .await
-                .map_err(|e| PageError::from(e).into_response())?,
-            None => None,
-        };
-        let (Some(user), Some(token)) = (user, token) else {
-            // Back to where they were going, once signed in; only pages of this site.
-            let next = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .filter(|p| parts.method == axum::http::Method::GET && p.starts_with('/'))
-                .unwrap_or("/officer/queue");
-            let to: String = form_urlencoded::Serializer::new(String::new())
-                .append_pair("next", next)
-                .finish();
-            return Err(see_other(&format!("/officer/sign-in?{to}")));
-        };
-        Ok(PageUser {
-            csrf: csrf_token(&token),
-            user,
-            lang,
-        })
-    }
+    let lang = chosen_lang(&parts.headers);
+    let token = cookie(&parts.headers, SESSION_COOKIE).map(str::to_owned);
+    let user = match &token {
+        Some(token) => app
+            .db
+            .session_user(&token_hash(token), now_ms())
+            .await
+            .map_err(|e| PageError::from(e).into_response())?,
+        None => None,
+    };
+    let (Some(user), Some(token)) = (user, token) else {
+        // Back to where they were going, once signed in; only pages of this site.
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .filter(|p| parts.method == axum::http::Method::GET && p.starts_with('/'))
+            .unwrap_or("/officer/queue");
+        let to: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", next)
+            .finish();
+        return Err(see_other(&format!("/officer/sign-in?{to}")));
+    };
+    Ok(PageUser {
+        csrf: csrf_token(&token),
+        user,
+        lang,
+    })
 }
 
 /// Where a user of `role` goes after signing in: officers and admins where they were going,
@@ -154,14 +147,26 @@ impl FromRequest<App> for PostedForm {
     async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let user = PageUser::from_request_parts(&mut parts, app).await?;
-        let body = Bytes::from_request(Request::from_parts(parts, body), app)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let pairs = form_pairs(&body);
-        user.check_form(&pairs)
-            .map_err(IntoResponse::into_response)?;
+        let pairs = checked_form(&user, parts, body, app).await?;
         Ok(PostedForm { user, pairs })
     }
+}
+
+/// The fields of a form posted by `user`, once its body is read and its token is this
+/// session's (`AnyForm` and `PostedForm` alike).
+async fn checked_form(
+    user: &PageUser,
+    parts: Parts,
+    body: axum::body::Body,
+    app: &App,
+) -> Result<Vec<(String, String)>, Response> {
+    let body = Bytes::from_request(Request::from_parts(parts, body), app)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let pairs = form_pairs(&body);
+    user.check_form(&pairs)
+        .map_err(IntoResponse::into_response)?;
+    Ok(pairs)
 }
 
 #[derive(serde::Deserialize)]
@@ -169,7 +174,6 @@ pub struct SignInQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site: never an open redirect.
 /// Where sign-in may send back to: a path of the officer or admin pages, in plain characters
 /// only (a tab, a backslash or a second slash can make a browser leave the site).
 fn local_path(next: Option<&str>) -> &str {
