@@ -89,9 +89,7 @@ pub async fn check(
         .map_err(|_| problems.push(Problem::new("contact_mobile", "page.jobs.mobile_invalid")))
         .ok();
     let place = form.place_code.trim();
-    let mut tx = db.begin_write().await?;
-    let line = tx.place_line(place).await?;
-    drop(tx);
+    let line = db.place_line(place).await?;
     if place.is_empty() || line.district.is_empty() {
         problems.push(Problem::new("place_code", "page.jobs.place_unknown"));
     } else if line.district != district {

@@ -210,9 +210,7 @@ pub async fn answer_by_sms(db: &Db, from: &str, text: &str) -> Result<Offer, Roz
     };
     let from = panjiyan_core::validate::Mobile::parse(from)
         .map_err(|_| RozgarError::refused("from", "page.jobs.reply_not_matched"))?;
-    let mut tx = db.begin_write().await?;
-    let id = tx.offer_by_reply_code(&code).await?;
-    drop(tx);
+    let id = db.offer_by_reply_code(&code).await?;
     let Some(id) = id else {
         return Err(RozgarError::refused("text", "page.jobs.reply_not_matched"));
     };

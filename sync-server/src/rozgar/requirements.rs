@@ -77,9 +77,7 @@ pub async fn post(
         _ => problems.push(Problem::new("closes_on", "page.jobs.closing_invalid")),
     }
     let place = form.place_code.trim();
-    let mut tx = db.begin_write().await?;
-    let line = tx.place_line(place).await?;
-    drop(tx);
+    let line = db.place_line(place).await?;
     if place.is_empty() || line.district.is_empty() {
         problems.push(Problem::new("place_code", "page.jobs.place_unknown"));
     } else if line.district != employer.district_code {

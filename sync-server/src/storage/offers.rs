@@ -56,6 +56,18 @@ const LINE: &str = "SELECT o.id, o.reply_code, o.requirement_id, o.member_id, o.
 const OFFER: &str = "id, reply_code, requirement_id, member_id, state, sent_at, answered_at, answered_via, joined_on";
 
 impl Db {
+    /// The offer with reply code `code`.
+    pub async fn offer_by_reply_code(&self, code: &str) -> Result<Option<String>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT id FROM offers WHERE reply_code = $1")
+                    .bind(code)
+                    .fetch_optional(pool)
+                    .await?,
+            )
+        })
+    }
+
     pub async fn offer(&self, id: &str) -> Result<Option<Offer>, StorageError> {
         let sql = format!("SELECT {OFFER} FROM offers WHERE id = $1");
         on_pool!(self, |pool| {

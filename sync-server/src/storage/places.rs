@@ -165,6 +165,42 @@ pub struct PlaceLine {
     pub block: String,
 }
 
+/// A place and its ancestors, with their levels.
+const LINEAGE_LEVELS: &str = "WITH RECURSIVE up(code, level, parent) AS (
+        SELECT code, level, parent FROM places WHERE code = $1
+        UNION ALL SELECT p.code, p.level, p.parent FROM places p JOIN up ON p.code = up.parent)
+     SELECT code, level FROM up";
+
+impl PlaceLine {
+    /// From a place's lineage (`LINEAGE_LEVELS`); a level the place is above stays empty.
+    fn of(ancestors: Vec<(String, String)>) -> Self {
+        let mut line = PlaceLine::default();
+        for (code, level) in ancestors {
+            match parse_level(&level) {
+                Some(Level::District) => line.district = code,
+                Some(Level::State) => line.state = code,
+                Some(Level::Block | Level::UrbanBody) => line.block = code,
+                _ => {}
+            }
+        }
+        line
+    }
+}
+
+impl Db {
+    /// The state, district and block (or urban body) a place lies in, itself included; a
+    /// level the place is above is empty.
+    pub async fn place_line(&self, place: &str) -> Result<PlaceLine, StorageError> {
+        let ancestors: Vec<(String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(LINEAGE_LEVELS)
+                .bind(place)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(PlaceLine::of(ancestors))
+    }
+}
+
 impl Tx {
     /// Stores places, parents first, and rebuilds the closure of the hierarchy; says whether
     /// a place that was already stored moved to another parent.
@@ -240,29 +276,15 @@ impl Tx {
         }))
     }
 
-    /// The state, district and block (or urban body) a place lies in, itself included; a
-    /// level the place is above is empty.
+    /// The state, district and block (or urban body) a place lies in (`PlaceLine`), inside
+    /// the transaction.
     pub async fn place_line(&mut self, place: &str) -> Result<PlaceLine, StorageError> {
         let ancestors: Vec<(String, String)> = in_tx!(self, |c| {
-            sqlx::query_as(
-                "WITH RECURSIVE up(code, level, parent) AS (
-                    SELECT code, level, parent FROM places WHERE code = $1
-                    UNION ALL SELECT p.code, p.level, p.parent FROM places p JOIN up ON p.code = up.parent)
-                 SELECT code, level FROM up",
-            )
-            .bind(place)
-            .fetch_all(&mut *c)
-            .await?
+            sqlx::query_as(LINEAGE_LEVELS)
+                .bind(place)
+                .fetch_all(&mut *c)
+                .await?
         });
-        let mut line = PlaceLine::default();
-        for (code, level) in ancestors {
-            match parse_level(&level) {
-                Some(Level::District) => line.district = code,
-                Some(Level::State) => line.state = code,
-                Some(Level::Block | Level::UrbanBody) => line.block = code,
-                _ => {}
-            }
-        }
-        Ok(line)
+        Ok(PlaceLine::of(ancestors))
     }
 }
