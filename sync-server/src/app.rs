@@ -298,8 +298,13 @@ async fn strict_transport(
     response
 }
 
-/// Serves `app` on `listener` until `shutdown` completes; then stops accepting, lets every
-/// connection finish the request it is on, and returns when all have closed.
+/// How long, after the signal to stop, an open connection is still read before it is closed
+/// when idle: long enough for a request already sent to arrive.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Serves `app` on `listener` until `shutdown` completes; then stops accepting (serving the
+/// connections already waiting in the listen queue), lets every connection finish the request
+/// it is on, and returns when all have closed.
 ///
 /// HTTP/1.1 through hyper, with a timer, so that a connection waiting for its next request
 /// (an idle keep-alive) or for the headers of one is closed after `idle_timeout`: otherwise
@@ -317,19 +322,7 @@ pub async fn launch(
     let (all_closed, closed) = tokio::sync::watch::channel(());
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait, do not spin.
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
+    let serve = |stream: tokio::net::TcpStream, peer: std::net::SocketAddr| {
         let _ = stream.set_nodelay(true);
         let service = router.clone().map_request(
             move |request: axum::http::Request<hyper::body::Incoming>| {
@@ -352,13 +345,45 @@ pub async fn launch(
             let mut connection = std::pin::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}
-                () = async { let _ = stopping.wait_for(|s| *s).await; } => {
+                () = async {
+                    let _ = stopping.wait_for(|s| *s).await;
+                    // A request its client had sent when the signal came may still be on its
+                    // way in: hyper closes a connection it has not read a request from yet.
+                    tokio::time::sleep(LINGER).await;
+                } => {
                     connection.as_mut().graceful_shutdown();
                     let _ = connection.await;
                 }
             }
             drop(closed);
         });
+    };
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        serve(stream, peer);
+    }
+    // Connections the kernel completed before the signal wait in the listen queue: their
+    // clients were let in and have sent their requests, so they are served, not reset.
+    let listener = listener.into_std()?;
+    while let Ok((stream, peer)) = listener.accept() {
+        match stream
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::TcpStream::from_std(stream))
+        {
+            Ok(stream) => serve(stream, peer),
+            Err(e) => tracing::warn!(error = %e, "a connection waiting at shutdown was lost"),
+        }
     }
     drop(listener);
     let _ = stop.send(true);

@@ -1,5 +1,6 @@
 //! `serve --demo`: the demo district comes with users of every role and a first camp's
-//! registrations waiting in the right officer's queue; seeding twice changes nothing.
+//! registrations waiting in the right officer's queue, yesterday's returned migrants in Rozgar
+//! Setu with employers, requirements and offers in every state; seeding twice changes nothing.
 
 use panjiyan_server::app::{App, Settings};
 use panjiyan_server::roles::Role;
@@ -15,7 +16,25 @@ async fn the_demo_has_a_queue_for_its_officer() {
     .await
     .unwrap();
     let users = panjiyan_server::demo::seed(&app).await.unwrap();
-    assert_eq!(users.len(), 7);
+    let roles: Vec<(&str, Role)> = users
+        .iter()
+        .map(|u| (u.username.as_str(), u.role))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("operator", Role::Operator),
+            ("secretary", Role::Secretary),
+            ("ward-incharge", Role::Secretary),
+            ("ceo-janpad", Role::DesignatedOfficer),
+            ("cmo", Role::DesignatedOfficer),
+            ("collector", Role::DistrictAdmin),
+            ("district-cell", Role::DistrictCell),
+            ("state-admin", Role::StateAdmin),
+            ("employer", Role::Employer),
+            ("employer-waiting", Role::Employer),
+        ]
+    );
     let ceo = users.iter().find(|u| u.username == "ceo-janpad").unwrap();
     assert_eq!(ceo.role, Role::DesignatedOfficer);
     let (total, rows) = app
@@ -62,10 +81,79 @@ async fn the_demo_has_a_queue_for_its_officer() {
         .unwrap();
     assert_eq!(others, 0);
 
+    let registrations = app.db.count_registrations().await.unwrap();
+    assert_eq!(registrations, 240 + 80, "and yesterday's returned migrants");
+    rozgar_setu(&app, &users).await;
+
     assert!(panjiyan_server::demo::seed(&app).await.unwrap().is_empty());
     assert_eq!(
         app.db.count_registrations().await.unwrap(),
-        240,
+        registrations,
         "seeding twice adds nothing"
+    );
+}
+
+/// Rozgar Setu as the district cell and the employers find it.
+async fn rozgar_setu(app: &App, users: &[panjiyan_server::demo::DemoUser]) {
+    use panjiyan_server::rozgar;
+    use panjiyan_server::storage::FunnelBy;
+    let cell = users
+        .iter()
+        .find(|u| u.username == "district-cell")
+        .unwrap();
+    let district = &cell.jurisdiction;
+    // Yesterday's 80 returned migrants were approved: all in the register, seven in eight
+    // (the demo's ledger: every eighth said no) consenting to be contacted about jobs.
+    let (_, total) = rozgar::funnel::funnel(&app.db, district, FunnelBy::Trade)
+        .await
+        .unwrap();
+    assert_eq!(total.stage("registered"), 80);
+    assert_eq!(total.stage("consent"), 70);
+    let shortlisted = total.stage("shortlisted");
+    let offered = total.stage("offered");
+    let accepted = total.stage("accepted");
+    let joined = total.stage("joined");
+    assert!(
+        shortlisted >= offered && offered > accepted && accepted > joined && joined > 0,
+        "a funnel that narrows: {shortlisted} shortlisted, {offered} offered, {accepted} accepted, {joined} joined"
+    );
+    // A dozen employers, three still waiting for the labour officer, listed first.
+    let employers = app.db.employers_within(district).await.unwrap();
+    let standings: Vec<&str> = employers.iter().map(|e| e.standing.as_str()).collect();
+    assert_eq!(employers.len(), 12);
+    assert_eq!(standings[..3], ["awaiting"; 3]);
+    assert!(standings[3..].iter().all(|s| *s == "verified"));
+    // The printed employer sign-ins are the first (verified) and a waiting one.
+    let named = |username: &str| {
+        let u = users.iter().find(|u| u.username == username).unwrap();
+        employers
+            .iter()
+            .find(|e| e.name == u.jurisdiction_name)
+            .unwrap()
+    };
+    assert!(named("employer").is_verified());
+    assert_eq!(named("employer-waiting").standing, "awaiting");
+    // Ten requirements; offers in every state a worker's answer can leave them in.
+    let today = panjiyan_core::india_time::india_day(panjiyan_core::india_time::now_ms());
+    let requirements = app.db.requirements_within(district, today).await.unwrap();
+    assert_eq!(requirements.len(), 10);
+    let mut states = std::collections::BTreeMap::new();
+    for r in &requirements {
+        for line in app.db.offers_for(r.requirement.id).await.unwrap() {
+            *states.entry(line.offer.state).or_insert(0) += 1;
+        }
+    }
+    let states: Vec<&str> = states.keys().map(String::as_str).collect();
+    assert_eq!(states, ["accepted", "declined", "joined", "sent"]);
+    // Pottery is wanted, and nobody in the register has the trade: the cell sees a shortage.
+    let pottery = requirements
+        .iter()
+        .find(|r| r.requirement.trade_code == "pottery")
+        .unwrap();
+    assert!(
+        rozgar::matching::candidates(&app.db, &pottery.requirement)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

@@ -1,8 +1,11 @@
 //! `serve --demo`: fills an empty database with a synthetic district (blocks, gram panchayats,
 //! villages, an urban body with wards, tens of thousands of people), builds its camp packs and
-//! makes a demo user of every role, whose credentials are printed once; and holds a first camp
-//! (a demo phone's registrations, pushed through the ordinary checks) so the officer's queue
-//! has work in it.
+//! makes a demo user of every role, whose credentials are printed once; and holds camps (a demo
+//! phone's registrations, pushed through the ordinary checks): yesterday's, of returned migrants
+//! the block officer has approved into Rozgar Setu's skill register, and today's, waiting in the
+//! officer's queue. Rozgar Setu's employers, requirements and offers come from `rozgar`.
+
+pub mod rozgar;
 
 use crate::app::App;
 use crate::auth::{hash_password, new_token};
@@ -78,6 +81,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
         ("ceo-janpad", Role::DesignatedOfficer, first(Level::Block)),
         ("cmo", Role::DesignatedOfficer, first(Level::UrbanBody)),
         ("collector", Role::DistrictAdmin, first(Level::District)),
+        ("district-cell", Role::DistrictCell, first(Level::District)),
         ("state-admin", Role::StateAdmin, first(Level::State)),
     ];
     let mut users = Vec::new();
@@ -120,42 +124,139 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
         .await?
         .map(|(u, _)| u)
         .ok_or(StorageError::NotFound("demo operator"))?;
-    let camp_id = plan_camps(app, &district, &operator).await?;
-    let held = camp(app, &district, &operator, &camp_id, CAMP_REGISTRATIONS).await?;
+    let [yesterday, today] = plan_camps(app, &district, &operator).await?;
+    let phone = DemoPhone::enrol(app, &operator).await?;
+    // Yesterday's camp: returned migrants, approved by the block officer since.
+    let migrants = DemoCamp {
+        id: yesterday,
+        skip: CAMP_REGISTRATIONS,
+        count: MIGRANT_REGISTRATIONS,
+        returned_migrants: true,
+    };
+    let approved = camp(app, &district, &phone, &operator, &migrants).await?;
+    let officer = app
+        .db
+        .user_with_hash("ceo-janpad")
+        .await?
+        .map(|(u, _)| u)
+        .ok_or(StorageError::NotFound("demo officer"))?;
+    for id in &approved {
+        crate::decisions::decide(
+            &app.db,
+            id,
+            &crate::storage::Decision::Approve,
+            officer.id,
+            &app.settings.number_format,
+            now_ms(),
+        )
+        .await?;
+    }
+    let queue = DemoCamp {
+        id: today,
+        skip: 0,
+        count: CAMP_REGISTRATIONS,
+        returned_migrants: false,
+    };
+    let held = camp(app, &district, &phone, &operator, &queue).await?.len();
     department_list(app, &district).await?;
+    let collector = app
+        .db
+        .user_with_hash("collector")
+        .await?
+        .map(|(u, _)| u)
+        .ok_or(StorageError::NotFound("demo collector"))?;
+    let jobs = rozgar::seed(app, &district, &collector, &mut users).await?;
     tracing::info!(
         members = district.members.len(),
         units = changed,
-        registrations = held,
+        registrations = held + approved.len(),
+        employers = jobs.employers,
+        requirements = jobs.requirements,
+        offers = jobs.offers,
         "demo district seeded"
     );
     Ok(users)
 }
 
-/// Registrations the demo's camp brings in: enough for a queue worth filtering.
+/// Registrations today's camp brings in: enough for a queue worth filtering.
 const CAMP_REGISTRATIONS: usize = 240;
 
-/// A camp in the first gram panchayat: a demo phone, enrolled by the operator, registers
-/// working-age members of its villages and pushes them through the same checks as any phone,
-/// so the officer pages and reports have something to show.
+/// Returned migrants registered at yesterday's camp.
+const MIGRANT_REGISTRATIONS: usize = 80;
+
+/// The demo's phone, enrolled by the operator.
+struct DemoPhone {
+    key: SigningKey,
+    device: Device,
+    /// The device sequence number of its last registration.
+    seq: std::sync::atomic::AtomicU64,
+}
+
+impl DemoPhone {
+    async fn enrol(
+        app: &App,
+        operator: &crate::storage::User,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let key = SigningKey::generate().map_err(|_| StorageError::Corrupt("demo device key"))?;
+        let device = Device {
+            device_id: key.key_id().to_owned(),
+            public_key: key.public_key().bytes,
+            jurisdiction: operator.jurisdiction.clone(),
+            enrolled_by: operator.id,
+            revoked: false,
+        };
+        app.db
+            .enrol_device(&device, &new_token().1, now_ms())
+            .await?;
+        Ok(DemoPhone {
+            key,
+            device,
+            seq: 0.into(),
+        })
+    }
+}
+
+/// A camp the demo phone holds: which of the gram panchayat's working-age members it
+/// registers (`count` of them after the first `skip`), and whether as returned migrants.
+struct DemoCamp {
+    id: String,
+    skip: usize,
+    count: usize,
+    returned_migrants: bool,
+}
+
+/// Where the demo's returned migrants had worked.
+const WORKED_IN: [&str; 5] = ["Gujarat", "Maharashtra", "Delhi", "Punjab", "Kerala"];
+
+/// What the `i`-th returned migrant of a demo camp tells: the state and trade worked in,
+/// years of it, sometimes an ITI certificate, how far from home they would work, and (seven in
+/// eight) consent to be contacted about jobs.
+fn migrant_details(i: usize) -> panjiyan_core::registration::MigrantDetails {
+    use panjiyan_core::registration::{MigrantDetails, WorkArea};
+    MigrantDetails {
+        state_worked_in: WORKED_IN[i % WORKED_IN.len()].to_owned(),
+        trade_code: Some(rozgar::TRADES[i % rozgar::TRADES.len()].0.to_owned()),
+        months_away: Some(6 + (i % 30) as u16),
+        returned_on: Some(format!("2020-{:02}-{:02}", 4 + i % 3, 1 + i % 28)),
+        experience_years: Some(1 + (i % 12) as u8),
+        certificate: (i % 5 == 0).then(|| "ITI".to_owned()),
+        willing_to_work: Some([WorkArea::Block, WorkArea::District, WorkArea::State][i % 3]),
+        job_consent: i % 8 != 7,
+        ..MigrantDetails::default()
+    }
+}
+
+/// A camp in the operator's gram panchayat: the demo phone registers working-age members of
+/// its villages and pushes them through the same checks as any phone, so the officer pages
+/// and reports have something to show. Returns the ids of the registrations accepted.
 async fn camp(
     app: &App,
     district: &panjiyan_core::generator::SyntheticDistrict,
+    phone: &DemoPhone,
     operator: &crate::storage::User,
-    camp_id: &str,
-    count: usize,
-) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
-    let key = SigningKey::generate().map_err(|_| StorageError::Corrupt("demo device key"))?;
-    let device = Device {
-        device_id: key.key_id().to_owned(),
-        public_key: key.public_key().bytes,
-        jurisdiction: operator.jurisdiction.clone(),
-        enrolled_by: operator.id,
-        revoked: false,
-    };
-    app.db
-        .enrol_device(&device, &new_token().1, now_ms())
-        .await?;
+    camp: &DemoCamp,
+) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
+    let (key, device) = (&phone.key, &phone.device);
     let area: LgdCode = operator.jurisdiction.parse()?;
     let occupations = OccupationList::builtin();
     let rules = RuleSet::mp_2018();
@@ -171,58 +272,67 @@ async fn camp(
         .iter()
         .filter(|m| (19..=59).contains(&m.birth.age_on(panjiyan_core::india_time::date_of(now))))
         .filter_map(|m| units.get(&m.family_id).map(|unit| (m, unit)))
-        .take(count)
+        .skip(camp.skip)
+        .take(camp.count)
         .enumerate()
         .map(|(i, (m, unit))| {
+            let migrant = camp.returned_migrants.then(|| migrant_details(i));
+            let occupation = match &migrant {
+                Some(m) => m.trade_code.clone().unwrap_or_default(),
+                None => occupations.categories[i % occupations.categories.len()]
+                    .code
+                    .clone(),
+            };
             let payload = RegistrationPayload {
                 id: uuid::Uuid::now_v7(),
                 device_id: device.device_id.clone(),
-                device_seq: i as u64 + 1,
+                device_seq: phone.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
                 member_id: m.member_id.clone(),
                 family_id: m.family_id.clone(),
                 unit_code: unit.clone(),
-                occupation_code: occupations.categories[i % occupations.categories.len()]
-                    .code
-                    .clone(),
+                occupation_code: occupation,
                 occupations_version: occupations.version,
                 rules_id: rules.id.clone(),
                 rules_version: rules.version,
-                mobile: Mobile::parse(&format!("98{:08}", 26_000_000 + i)).ok(),
+                mobile: Mobile::parse(&format!("98{:08}", 26_000_000 + camp.skip + i)).ok(),
                 aadhaar_last4: None,
                 bank_ifsc: None,
                 facts: ApplicantFacts::no_land(),
                 channel: Channel::Camp,
-                camp_id: Some(camp_id.to_owned()),
+                camp_id: Some(camp.id.clone()),
                 operator_id: operator.username.clone(),
                 consent: true,
-                migrant: None,
+                migrant,
                 language: if i % 5 == 4 { Lang::En } else { Lang::Hi },
                 created_at: now,
                 finalised_at: now,
             };
-            SignedRegistration::sign(&payload, &key)
+            SignedRegistration::sign(&payload, key)
         })
         .collect();
-    let mut held = 0;
+    let mut held = Vec::new();
     for batch in signed.chunks(app.settings.max_batch) {
-        let answers = crate::intake::receive(app, &device, batch)
+        let answers = crate::intake::receive(app, device, batch)
             .await
             .map_err(|e| format!("the demo camp's push was refused: {e}"))?;
-        held += answers
-            .iter()
-            .filter(|a| matches!(a.outcome, PushOutcome::Accepted))
-            .count();
+        held.extend(
+            answers
+                .iter()
+                .filter(|a| matches!(a.outcome, PushOutcome::Accepted))
+                .map(|a| a.id.to_string()),
+        );
     }
     Ok(held)
 }
 
-/// Today's camp for the operator's gram panchayat (where the demo phone registers) and
-/// tomorrow's for the next one, both staffed by the operator and the secretary.
+/// Yesterday's and today's camps for the operator's gram panchayat (where the demo phone
+/// registers) and tomorrow's for the next one, all staffed by the operator and the secretary.
+/// Returns the ids of yesterday's and today's.
 async fn plan_camps(
     app: &App,
     district: &panjiyan_core::generator::SyntheticDistrict,
     operator: &crate::storage::User,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<[String; 2], Box<dyn std::error::Error + Send + Sync>> {
     let gp: LgdCode = operator.jurisdiction.parse()?;
     let block = district
         .hierarchy
@@ -242,9 +352,9 @@ async fn plan_camps(
         .map(|u| u.id)
         .collect();
     let today = panjiyan_core::india_time::india_day(now_ms());
-    let mut first = String::new();
-    for (offset, gp) in gps.iter().take(2).enumerate() {
-        let day = today + offset as i64;
+    let mut held = Vec::new();
+    for (offset, gp) in [(-1, gps[0]), (0, gps[0]), (1, gps[1])] {
+        let day = today + offset;
         // 10:00 to 17:00 IST.
         let start = panjiyan_core::india_time::india_day_start(day) + 10 * 3_600_000;
         let date =
@@ -263,11 +373,13 @@ async fn plan_camps(
             staff: staff.clone(),
         };
         let id = app.db.plan_camp(&camp, date, operator.id, now_ms()).await?;
-        if first.is_empty() {
-            first = id;
+        if offset <= 0 {
+            held.push(id);
         }
     }
-    Ok(first)
+    let [yesterday, today] =
+        <[String; 2]>::try_from(held).map_err(|_| StorageError::Corrupt("the demo's camps"))?;
+    Ok([yesterday, today])
 }
 
 /// A department's list: the district's ASHA workers (women of working age in the first
