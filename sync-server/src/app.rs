@@ -276,18 +276,22 @@ impl App {
 
 /// Behind a trusted proxy that says the request came over HTTPS, every answer tells browsers
 /// to use nothing else for a year (HSTS). Plain HTTP without such a proxy gets no such header:
-/// it would lock browsers out of a server that has no TLS.
+/// it would lock browsers out of a server that has no TLS. An `X-Forwarded-Proto` from anyone
+/// but a trusted proxy is removed here, so that nothing after (the session cookie's `Secure`)
+/// believes it.
 async fn strict_transport(
     axum::extract::State(app): axum::extract::State<App>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let https = crate::client_addr::is_trusted(peer.ip(), &app.settings.trusted_proxies)
-        && request
-            .headers()
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    if !crate::client_addr::is_trusted(peer.ip(), &app.settings.trusted_proxies) {
+        request.headers_mut().remove("x-forwarded-proto");
+    }
+    let https = request
+        .headers()
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     let mut response = next.run(request).await;
     if https {
         response.headers_mut().insert(

@@ -183,11 +183,14 @@ impl Nginx {
     /// An HTTP client that trusts the test's certificate, sending from `local` (a loopback
     /// address of its own, so that the server sees a client of its own).
     pub fn client(&self, local: Option<std::net::IpAddr>) -> reqwest::Client {
+        self.client_builder(local).build().unwrap()
+    }
+
+    /// `client`'s builder, for a test that sets more (redirects, say).
+    pub fn client_builder(&self, local: Option<std::net::IpAddr>) -> reqwest::ClientBuilder {
         reqwest::Client::builder()
             .add_root_certificate(reqwest::Certificate::from_pem(&self.certificate).unwrap())
             .local_address(local)
-            .build()
-            .unwrap()
     }
 
     /// nginx's error log so far.

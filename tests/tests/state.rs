@@ -300,5 +300,34 @@ async fn behind_nginx_each_client_has_its_own_budget_and_forged_addresses_change
         429,
         "a forged X-Forwarded-For from an untrusted address is ignored"
     );
+    // The officer's session cookie is Secure when nginx says HTTPS, and not when a client
+    // straight at an instance claims it.
+    let cookie_of = |r: &reqwest::Response| {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("panjiyan_session="))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("signed in: {:?}", r.headers()))
+    };
+    let sign_in = |http: &reqwest::Client, url: String, forged: bool| {
+        let mut r = http
+            .post(format!("{url}/officer/sign-in"))
+            .form(&[("username", "collector"), ("password", PASSWORD)]);
+        if forged {
+            r = r.header("x-forwarded-proto", "https");
+        }
+        r.send()
+    };
+    let quiet = |b: reqwest::ClientBuilder| b.redirect(reqwest::redirect::Policy::none());
+    let through = quiet(nginx.client_builder(ip("127.0.0.5"))).build().unwrap();
+    let r = sign_in(&through, url.clone(), false).await.unwrap();
+    assert!(cookie_of(&r).contains("; Secure"), "{}", cookie_of(&r));
+    let straight = quiet(reqwest::Client::builder().local_address(ip("127.0.0.6")))
+        .build()
+        .unwrap();
+    let r = sign_in(&straight, instances[0].url(), true).await.unwrap();
+    assert!(!cookie_of(&r).contains("Secure"), "{}", cookie_of(&r));
     let _ = nginx.config_file();
 }

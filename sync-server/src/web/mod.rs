@@ -207,7 +207,9 @@ pub(crate) fn tm(lang: Lang, message: Message) -> String {
 }
 
 /// A session cookie `name` holding `token` for `max_age_secs`: HttpOnly, SameSite=Strict, and
-/// Secure behind the HTTPS proxy a deployment runs, so that it never travels in clear.
+/// Secure behind the HTTPS proxy a deployment runs, so that it never travels in clear (the
+/// `X-Forwarded-Proto` read here reaches handlers only from a trusted proxy: see
+/// `app::strict_transport`).
 pub(crate) fn session_cookie(
     headers: &HeaderMap,
     name: &str,
