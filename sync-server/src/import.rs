@@ -1,5 +1,6 @@
 //! Reading the files a campaign is loaded from: the LGD location hierarchy (CSV), Samagra
-//! records (CSV or JSON Lines) and departments' member lists (CSV), each CSV by header name.
+//! records (CSV or JSON Lines), departments' member lists (CSV) and which districts border
+//! which (CSV), each CSV by header name.
 //! A bad row is reported with its line number and reason and does not stop the rest.
 
 use crate::csv_file::{CsvFileError, CsvRow, CsvTable};
@@ -85,6 +86,48 @@ pub fn read_locations(input: impl Read) -> Result<(Vec<Place>, Vec<BadRow>), Csv
         }
     }
     Ok((places, bad))
+}
+
+/// One row of the neighbouring districts' CSV.
+#[derive(Debug, Clone, Deserialize)]
+struct NeighbourRow {
+    district_code: String,
+    neighbour_code: String,
+}
+
+/// The columns a neighbouring districts' CSV must have.
+pub const NEIGHBOUR_COLUMNS: &[&str] = &["district_code", "neighbour_code"];
+
+/// Reads a neighbouring districts' CSV: each pair of LGD codes with its line, and the rows
+/// that are not such a pair. Whether the codes are districts is for the database to say.
+pub fn read_neighbours(
+    input: impl Read,
+) -> Result<(Vec<(u64, String, String)>, Vec<BadRow>), CsvFileError> {
+    let mut table = CsvTable::open(input, NEIGHBOUR_COLUMNS)?;
+    let (mut pairs, mut bad) = (Vec::new(), Vec::new());
+    for row in table.rows::<NeighbourRow>() {
+        let (line, row) = row?;
+        let pair = row.and_then(|r| {
+            let code = |field: &str, v: &str| {
+                LgdCode::parse(v.trim())
+                    .map(|c| c.to_string())
+                    .map_err(|e| format!("{field}: {e}"))
+            };
+            let (a, b) = (
+                code("district_code", &r.district_code)?,
+                code("neighbour_code", &r.neighbour_code)?,
+            );
+            if a == b {
+                return Err("a district does not border itself".to_owned());
+            }
+            Ok((a, b))
+        });
+        match pair {
+            Ok((a, b)) => pairs.push((line, a, b)),
+            Err(reason) => bad.push(BadRow { line, reason }),
+        }
+    }
+    Ok((pairs, bad))
 }
 
 /// One row of a Samagra CSV: a member, with the family's fields repeated. Columns by name.

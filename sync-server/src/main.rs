@@ -179,6 +179,11 @@ enum Command {
         #[arg(long)]
         area: Option<String>,
     },
+    /// Import which districts border which, for Rozgar Setu's matching (workers of a
+    /// neighbouring district come after the requirement's own): a CSV with the columns
+    /// district_code and neighbour_code (LGD codes of districts already imported, in any
+    /// order); each pair borders both ways. Exits with 3 when rows had to be skipped.
+    ImportNeighbours { file: PathBuf },
     /// Write a synthetic district (locations CSV and Samagra JSON Lines) for trials.
     Generate {
         /// Folder to write locations.csv and samagra.jsonl into.
@@ -646,6 +651,9 @@ async fn run(
                     role,
                     jurisdiction,
                 } => {
+                    if role == Role::Employer {
+                        return Err("an employer's sign-in is made with the employer: on /employer/register, or by district staff on /jobs/employers".into());
+                    }
                     if app.db.place(&jurisdiction).await?.is_none() {
                         return Err(format!("jurisdiction {jurisdiction} is not in the location hierarchy; import locations first").into());
                     }
@@ -700,6 +708,39 @@ async fn run(
             }
             let n = app.db.upsert_places(&places).await?;
             println!("imported {n} places; {} bad rows skipped", bad.len());
+            return Ok(Finished::skipped(bad.len() as u64));
+        }
+        Command::ImportNeighbours { file } => {
+            let app = App::open(settings).await?;
+            let (pairs, mut bad) = import::read_neighbours(open(&file)?)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let mut added = 0;
+            for (line, a, b) in pairs {
+                let mut unknown = Vec::new();
+                for code in [&a, &b] {
+                    let place = app.db.place(code).await?;
+                    if place.is_none_or(|p| p.level != panjiyan_core::location::Level::District) {
+                        unknown.push(code.clone());
+                    }
+                }
+                if unknown.is_empty() {
+                    app.db.add_neighbours(&a, &b).await?;
+                    added += 1;
+                } else {
+                    bad.push(import::BadRow {
+                        line,
+                        reason: format!("not a district imported here: {}", unknown.join(", ")),
+                    });
+                }
+            }
+            bad.sort_by_key(|b| b.line);
+            for b in &bad {
+                eprintln!("{}:{}: {}", file.display(), b.line, b.reason);
+            }
+            println!(
+                "imported {added} pairs of neighbouring districts; {} bad rows skipped",
+                bad.len()
+            );
             return Ok(Finished::skipped(bad.len() as u64));
         }
         Command::ImportSamagra { file, chunk } => {

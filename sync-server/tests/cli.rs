@@ -402,3 +402,52 @@ fn every_setting_of_serve_is_documented_for_operators() {
         );
     }
 }
+
+#[tokio::test]
+async fn neighbouring_districts_are_imported_by_column_name_and_bad_rows_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("server.db").display());
+    let places = dir.path().join("places.csv");
+    std::fs::write(
+        &places,
+        "code,level,name_hi,name_en,parent\n23,state,मध्य प्रदेश,Madhya Pradesh,\n\
+         101,district,भोपाल,Bhopal,23\n102,district,सीहोर,Sehore,23\n\
+         103,district,रायसेन,Raisen,23\n1011,block,फंदा,Phanda,101\n",
+    )
+    .unwrap();
+    let (status, text) = run(&db, &["import-locations", places.to_str().unwrap()], "");
+    assert_eq!(status, Some(0), "{text}");
+    // Columns in another order, with a BOM and CRLF: two good pairs, three bad rows.
+    let file = dir.path().join("neighbours.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}neighbour_code,district_code\r\n102,101\r\n101,101\r\n103,102\r\n1011,101\r\nx,101\r\n",
+    )
+    .unwrap();
+    let (status, text) = run(&db, &["import-neighbours", file.to_str().unwrap()], "");
+    assert_eq!(status, Some(3), "rows were skipped: {text}");
+    assert!(text.contains("imported 2 pairs"), "{text}");
+    assert!(
+        text.contains(":3: a district does not border itself"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":5: not a district imported here: 1011"),
+        "{text}"
+    );
+    assert!(text.contains(":6: neighbour_code"), "{text}");
+    let app = panjiyan_server::app::App::open(panjiyan_server::app::Settings {
+        database_url: db.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(app.db.neighbours("102").await.unwrap(), ["101", "103"]);
+    assert_eq!(app.db.neighbours("101").await.unwrap(), ["102"]);
+    drop(app);
+    // A file without one of the columns is refused before any row, naming it.
+    std::fs::write(&file, "district_code,neighbour\n101,102\n").unwrap();
+    let (status, text) = run(&db, &["import-neighbours", file.to_str().unwrap()], "");
+    assert_eq!(status, Some(1), "{text}");
+    assert!(text.contains("no neighbour_code column"), "{text}");
+}

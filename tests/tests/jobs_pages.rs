@@ -6,7 +6,8 @@
 //! reasons and no contact details, sends offers (a second send names the worker left out);
 //! workers answer on `/jobs/mine` after their own code (one accepts, one declines and
 //! withdraws consent); the employer sees only the accepted worker's mobile and records joining;
-//! the district cell's funnel equals the test's ledger and its CSV the page. An employer cannot
+//! the district cell's funnel equals the test's ledger and its CSV the page, and it registers an
+//! employer that came to its office (awaiting verification, signing in). An employer cannot
 //! open another's requirement (404) nor the officers' queue (403). Every employer and district
 //! cell page is saved as a screenshot in Hindi and in English.
 
@@ -464,6 +465,39 @@ async fn employer_story(backend: Backend) {
         both(&mut b, "14-cell");
         b.goto(&format!("{base}/jobs/employers"));
         both(&mut b, "15-cell-employers");
+
+        // The cell registers an employer that came to its office: a wrong mobile is named,
+        // then it waits for verification like any other and signs in with what the cell chose.
+        b.follow("#new-employer");
+        assert!(b.url().ends_with("/jobs/employers/new"), "{}", b.url());
+        both(&mut b, "16-cell-employer-form");
+        b.choose("#kind", "shop");
+        b.fill("#name", "Rewa Kirana Bhandar");
+        b.fill("#place_code", &work_place);
+        b.fill("#address", "Gandhi Chowk");
+        b.fill("#contact_name", "S. Tiwari");
+        b.fill("#contact_mobile", "12345");
+        b.fill("#username", "rewa-kirana");
+        b.fill("#password", "kirana-password");
+        b.follow("#submit");
+        assert!(b.exists("#problem-contact_mobile"), "{}", b.text("main"));
+        assert!(!b.exists("#done"));
+        b.fill("#contact_mobile", "9425054321");
+        b.fill("#password", "kirana-password");
+        b.follow("#submit");
+        assert!(b.exists("#done"), "{}", b.text("main"));
+        b.follow("#employers");
+        let first = b.text("#employers tbody tr");
+        assert!(
+            first.contains("Rewa Kirana Bhandar") && first.contains("9425054321"),
+            "awaiting first: {first}"
+        );
+        sign_out(&mut b);
+        sign_in(&mut b, &base, "rewa-kirana", "kirana-password");
+        assert!(b.text("#awaiting").contains("Rewa Kirana Bhandar"));
+        // An employer may not register others.
+        assert!(fetch(&mut b, "/jobs/employers/new").starts_with("403"));
+        sign_out(&mut b);
     })
     .await
     .unwrap();

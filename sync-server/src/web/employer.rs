@@ -585,18 +585,71 @@ pub async fn verify_register(State(app): State<App>, headers: HeaderMap, body: B
 
 /// What the employer typed, kept when the form is shown again.
 #[derive(Default)]
-struct TypedEmployer {
+pub(crate) struct TypedEmployer {
     form: EmployerForm,
     district: String,
     username: String,
 }
 
+impl TypedEmployer {
+    /// The posted form's fields; the contact's mobile is `proven` when an SMS code proved it.
+    fn of(pairs: &[(String, String)], proven: Option<&str>) -> Self {
+        let v = |name: &str| {
+            form_value(pairs, name)
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
+        TypedEmployer {
+            form: EmployerForm {
+                kind: v("kind"),
+                name: v("name"),
+                gstin: v("gstin").to_uppercase(),
+                udyam: v("udyam").to_uppercase(),
+                place_code: v("place_code"),
+                address: v("address"),
+                contact_name: v("contact_name"),
+                contact_mobile: proven.map_or_else(|| v("contact_mobile"), str::to_owned),
+            },
+            district: v("district"),
+            username: v("username"),
+        }
+    }
+}
+
+/// Staff register the employer `pairs` describe, awaiting verification like any other, with
+/// the sign-in they chose for it: the page again, saying so or naming each problem.
+pub(crate) async fn staff_register(
+    app: &App,
+    user: &super::PageUser,
+    pairs: &[(String, String)],
+) -> Result<Response, PageError> {
+    let mut page = staff_register_page(app, user).await?;
+    page.typed = TypedEmployer::of(pairs, None);
+    let password = form_value(pairs, "password").unwrap_or_default();
+    match register_checked(app, &page, password, Some(user.user.id)).await {
+        Ok(()) => {
+            tracing::info!(staff = user.user.id, "employer registered by staff");
+            page.done = Some(t(user.lang, "page.employer.register.done_by_staff"));
+            Ok(answer(StatusCode::OK, &page))
+        }
+        Err(RozgarError::Refused(problems)) => {
+            page.problems = Problems::of(user.lang, problems);
+            Ok(answer(StatusCode::BAD_REQUEST, &page))
+        }
+        Err(RozgarError::Storage(e)) => Err(e.into()),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "employer_register.html")]
-struct RegisterPage {
+pub(crate) struct RegisterPage {
     frame: Frame,
+    /// Where the form posts: the employer's own registration, or district staff's.
+    action: &'static str,
     csrf: String,
-    mobile: String,
+    /// The contact's mobile the SMS code proved; `None` when staff type it.
+    mobile: Option<String>,
     kinds: Vec<(&'static str, String)>,
     districts: Vec<(String, String)>,
     typed: TypedEmployer,
@@ -611,11 +664,41 @@ async fn register_page(
     token: &str,
     mobile: String,
 ) -> Result<RegisterPage, StorageError> {
+    let mut page = employer_form_page(app, lang, None).await?;
+    page.csrf = csrf_token(token);
+    page.mobile = Some(mobile);
+    Ok(page)
+}
+
+/// The form staff register an employer with: districts of their own area only, the
+/// contact's mobile typed.
+pub(crate) async fn staff_register_page(
+    app: &App,
+    user: &super::PageUser,
+) -> Result<RegisterPage, StorageError> {
+    let frame = Frame::titled(user, "page.employer.register.title");
+    let mut page = employer_form_page(app, user.lang, Some(&user.user.jurisdiction)).await?;
+    page.action = "/jobs/employers/new";
+    page.csrf = frame.csrf().to_owned();
+    page.frame = frame;
+    Ok(page)
+}
+
+/// The employer form in `lang`, its districts those within `area` (all when `None`).
+async fn employer_form_page(
+    app: &App,
+    lang: Lang,
+    area: Option<&str>,
+) -> Result<RegisterPage, StorageError> {
     let mut districts = Vec::new();
-    for state in app.db.root_places().await? {
+    let tops = match area {
+        Some(area) => app.db.place(area).await?.into_iter().collect(),
+        None => app.db.root_places().await?,
+    };
+    for top in tops {
         for d in app
             .db
-            .places_at_levels(state.code.as_str(), &["district"])
+            .places_at_levels(top.code.as_str(), &["district"])
             .await?
         {
             districts.push((d.code.to_string(), super::place_name(lang, &d).to_owned()));
@@ -623,8 +706,9 @@ async fn register_page(
     }
     Ok(RegisterPage {
         frame: Frame::new(lang, None, t(lang, "page.employer.register.title")),
-        csrf: csrf_token(token),
-        mobile,
+        action: "/employer/register/form",
+        csrf: String::new(),
+        mobile: None,
         kinds: EMPLOYER_KINDS
             .iter()
             .map(|k| (*k, t(lang, &format!("page.employer.kind.{k}"))))
@@ -677,28 +761,9 @@ pub async fn register(State(app): State<App>, headers: HeaderMap, body: Bytes) -
         Ok(p) => p,
         Err(e) => return PageError::from(e).into_response(),
     };
-    let v = |name: &str| {
-        form_value(&pairs, name)
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
-    };
-    page.typed = TypedEmployer {
-        form: EmployerForm {
-            kind: v("kind"),
-            name: v("name"),
-            gstin: v("gstin").to_uppercase(),
-            udyam: v("udyam").to_uppercase(),
-            place_code: v("place_code"),
-            address: v("address"),
-            contact_name: v("contact_name"),
-            contact_mobile: proven.mobile.clone(),
-        },
-        district: v("district"),
-        username: v("username"),
-    };
+    page.typed = TypedEmployer::of(&pairs, Some(&proven.mobile));
     let password = form_value(&pairs, "password").unwrap_or_default();
-    match register_checked(&app, &page, password).await {
+    match register_checked(&app, &page, password, None).await {
         Ok(()) => {
             let _ = crate::codes::end_session(&app, &token).await;
             page.done = Some(t(lang, "page.employer.register.done"));
@@ -712,12 +777,13 @@ pub async fn register(State(app): State<App>, headers: HeaderMap, body: Bytes) -
     }
 }
 
-/// Checks the form (the district among the state's, the employer's details, the sign-in)
-/// and registers the employer, awaiting verification.
+/// Checks the form (the district among the page's, the employer's details, the sign-in)
+/// and registers the employer, awaiting verification; `staff` registered it, if anyone.
 async fn register_checked(
     app: &App,
     page: &RegisterPage,
     password: &str,
+    staff: Option<i64>,
 ) -> Result<(), RozgarError> {
     let typed = &page.typed;
     let mut problems = sign_in_problems(&typed.username, password);
@@ -734,6 +800,6 @@ async fn register_checked(
         Err(e) => return Err(e),
     };
     let hash = crate::auth::hash_password(password);
-    employers::register(&app.db, &checked, &typed.username, &hash, None).await?;
+    employers::register(&app.db, &checked, &typed.username, &hash, staff).await?;
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Rozgar Setu pages for staff and for the worker: employers of the user's area to verify or
-//! refuse (`/jobs/employers`), the district cell's page (`/jobs/cell`: employers awaiting,
+//! refuse (`/jobs/employers`) and to register for them (`/jobs/employers/new`), the district cell's page (`/jobs/cell`: employers awaiting,
 //! requirements nobody matches and the trades they lack, offers to chase, the funnel by
 //! district, block or trade with a chart and its CSV), the state's minimum wages
 //! (`/admin/wages`), consent recorded by an officer on a worker's word, and the worker's own
@@ -35,6 +35,10 @@ use std::collections::BTreeMap;
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/jobs/employers", get(employers_page))
+        .route(
+            "/jobs/employers/new",
+            get(new_employer_form).post(new_employer),
+        )
         .route("/jobs/employers/{id}/decide", post(decide_employer))
         .route("/jobs/cell", get(cell))
         .route("/admin/wages", get(wages).post(set_wage))
@@ -113,6 +117,28 @@ pub async fn employers_page(
             .then(|| t(lang, "page.jobs.refusal_reason_required")),
     };
     Ok(render(&page)?.into_response())
+}
+
+/// District staff register an employer (`/jobs/employers/new`).
+pub async fn new_employer_form(
+    State(app): State<App>,
+    AnyUser(user): AnyUser,
+) -> Result<Response, PageError> {
+    if !user.user.role.verifies_employers() {
+        return Err(PageError::forbidden());
+    }
+    let page = super::employer::staff_register_page(&app, &user).await?;
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn new_employer(
+    State(app): State<App>,
+    AnyForm { user, pairs }: AnyForm,
+) -> Result<Response, PageError> {
+    if !user.user.role.verifies_employers() {
+        return Err(PageError::forbidden());
+    }
+    super::employer::staff_register(&app, &user, &pairs).await
 }
 
 pub async fn decide_employer(
