@@ -98,11 +98,14 @@ struct NeighbourRow {
 /// The columns a neighbouring districts' CSV must have.
 pub const NEIGHBOUR_COLUMNS: &[&str] = &["district_code", "neighbour_code"];
 
+/// A pair of neighbouring districts' LGD codes, with the line it was read from.
+pub type NeighbourPair = (u64, String, String);
+
 /// Reads a neighbouring districts' CSV: each pair of LGD codes with its line, and the rows
 /// that are not such a pair. Whether the codes are districts is for the database to say.
 pub fn read_neighbours(
     input: impl Read,
-) -> Result<(Vec<(u64, String, String)>, Vec<BadRow>), CsvFileError> {
+) -> Result<(Vec<NeighbourPair>, Vec<BadRow>), CsvFileError> {
     let mut table = CsvTable::open(input, NEIGHBOUR_COLUMNS)?;
     let (mut pairs, mut bad) = (Vec::new(), Vec::new());
     for row in table.rows::<NeighbourRow>() {

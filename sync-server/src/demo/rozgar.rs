@@ -238,10 +238,11 @@ pub async fn seed(
             // Refusals (a worker who already holds an accepted offer) leave the offer waiting.
             let via = [Via::Sms, Via::Web, Via::Camp][answered % 3];
             match step {
-                0 | 1 => {
-                    if taken(offers::answer(db, &offer.id, true, via).await)? && step == 1 {
-                        taken(offers::join(db, &offer.id, today, Via::Staff).await)?;
-                    }
+                0 => {
+                    taken(offers::answer(db, &offer.id, true, via).await)?;
+                }
+                1 if taken(offers::answer(db, &offer.id, true, via).await)? => {
+                    taken(offers::join(db, &offer.id, today, Via::Staff).await)?;
                 }
                 2 => {
                     taken(offers::answer(db, &offer.id, false, via).await)?;
