@@ -425,3 +425,57 @@ async fn employers_offers_and_joining(backend: Backend) {
 }
 
 on_both_backends!(rozgar_setu, employers_offers_and_joining);
+
+/// A place of work typed by name: one that fits a single place is that place (a whole name
+/// even when a longer one starts with it), one that fits several lists them with their codes
+/// to choose from, one that fits none is named.
+async fn places_typed_by_name(backend: Backend) {
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let db = &s.app.db;
+    let district = s.places(Level::District)[0].to_string();
+    let gp = s.places(Level::GramPanchayat)[0].clone();
+    let village = |code: &str, hi: &str, en: &str| Place {
+        code: LgdCode::parse(code).unwrap(),
+        level: Level::Village,
+        name_hi: hi.into(),
+        name_en: en.into(),
+        parent: Some(gp.clone()),
+    };
+    let ours = [
+        village("990001", "रामपुर", "Rampur"),
+        village("990002", "रामपुरा", "Rampura"),
+        village("990003", "रामगढ़", "Ramgarh"),
+    ];
+    db.upsert_places(&ours).await.unwrap();
+    let district = district.as_str();
+    let place_of = async |typed: &str| {
+        let form = employers::EmployerForm {
+            place_code: typed.into(),
+            ..narmada_builders("")
+        };
+        match employers::check(db, &form, district).await {
+            Ok(checked) => Ok(checked.place_code),
+            Err(panjiyan_server::rozgar::RozgarError::Refused(p)) => Err(p[0].message.clone()),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let several = place_of("ram").await.unwrap_err();
+    assert_eq!(several.key, "page.jobs.place_choose");
+    for v in &ours {
+        let listed = format!("{} / {} ({})", v.name_hi, v.name_en, v.code);
+        assert!(several.params["choices"].contains(&listed), "{several:?}");
+    }
+    assert_eq!(place_of("RAMPUR").await.unwrap(), "990001");
+    assert_eq!(place_of(" रामगढ़ ").await.unwrap(), "990003");
+    assert_eq!(place_of("Rampura").await.unwrap(), "990002");
+    assert_eq!(
+        place_of("Nowhere").await.unwrap_err().key,
+        "page.jobs.place_unknown"
+    );
+    // A code is still a code.
+    assert_eq!(place_of("990002").await.unwrap(), "990002");
+}
+
+on_both_backends!(place_names, places_typed_by_name);

@@ -147,6 +147,7 @@ async fn employer_story(backend: Backend) {
         .map(|m| m.member_id.to_string())
         .collect();
     let work_place = phone.store.units().unwrap()[0].code.to_string();
+    let work_place_hi = phone.store.units().unwrap()[0].name_hi.clone();
 
     // Another employer of the district, verified, whose requirement the first must not see.
     let db = s.app.db.clone();
@@ -473,7 +474,8 @@ async fn employer_story(backend: Backend) {
         both(&mut b, "16-cell-employer-form");
         b.choose("#kind", "shop");
         b.fill("#name", "Rewa Kirana Bhandar");
-        b.fill("#place_code", &work_place);
+        // The place by its Hindi name, as the cell knows it; a name no place has is named.
+        b.fill("#place_code", "कोई नहीं");
         b.fill("#address", "Gandhi Chowk");
         b.fill("#contact_name", "S. Tiwari");
         b.fill("#contact_mobile", "12345");
@@ -481,7 +483,9 @@ async fn employer_story(backend: Backend) {
         b.fill("#password", "kirana-password");
         b.follow("#submit");
         assert!(b.exists("#problem-contact_mobile"), "{}", b.text("main"));
+        assert!(b.exists("#problem-place_code"), "{}", b.text("main"));
         assert!(!b.exists("#done"));
+        b.fill("#place_code", &work_place_hi);
         b.fill("#contact_mobile", "9425054321");
         b.fill("#password", "kirana-password");
         b.follow("#submit");
@@ -492,6 +496,7 @@ async fn employer_story(backend: Backend) {
             first.contains("Rewa Kirana Bhandar") && first.contains("9425054321"),
             "awaiting first: {first}"
         );
+        assert!(first.contains(&work_place_hi), "the place its name named: {first}");
         sign_out(&mut b);
         sign_in(&mut b, &base, "rewa-kirana", "kirana-password");
         assert!(b.text("#awaiting").contains("Rewa Kirana Bhandar"));

@@ -88,23 +88,18 @@ pub async fn check(
     let contact_mobile = Mobile::parse(&form.contact_mobile)
         .map_err(|_| problems.push(Problem::new("contact_mobile", "page.jobs.mobile_invalid")))
         .ok();
-    let place = form.place_code.trim();
-    let line = db.place_line(place).await?;
-    if place.is_empty() || line.district.is_empty() {
-        problems.push(Problem::new("place_code", "page.jobs.place_unknown"));
-    } else if line.district != district {
-        problems.push(Problem::new(
-            "place_code",
-            "page.jobs.place_outside_district",
-        ));
-    }
-    match (problems.is_empty(), contact_mobile) {
-        (true, Some(contact_mobile)) => Ok(CheckedEmployer {
+    let outside = "page.jobs.place_outside_district";
+    let place = super::checked_place(db, &form.place_code, district, outside)
+        .await?
+        .map_err(|p| problems.push(p))
+        .ok();
+    match (problems.is_empty(), contact_mobile, place) {
+        (true, Some(contact_mobile), Some((place, line))) => Ok(CheckedEmployer {
             kind: kind.to_owned(),
             name,
             gstin,
             udyam,
-            place_code: place.to_owned(),
+            place_code: place,
             district_code: line.district,
             address,
             contact_name,

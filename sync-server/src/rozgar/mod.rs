@@ -75,6 +75,66 @@ pub const EMPLOYER_KINDS: [&str; 7] = [
     "government",
 ];
 
+/// A place of work as typed on a form (field `place_code`), checked to lie in `district`:
+/// its code and line, or the problem to show (`outside` the key when it lies elsewhere).
+pub async fn checked_place(
+    db: &crate::storage::Db,
+    typed: &str,
+    district: &str,
+    outside: &str,
+) -> Result<Result<(String, crate::storage::PlaceLine), Problem>, StorageError> {
+    let code = match place_code(db, typed, district).await? {
+        Ok(code) => code,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let line = db.place_line(&code).await?;
+    Ok(if code.is_empty() || line.district.is_empty() {
+        Err(Problem::new("place_code", "page.jobs.place_unknown"))
+    } else if line.district != district {
+        Err(Problem::new("place_code", outside))
+    } else {
+        Ok((code, line))
+    })
+}
+
+/// A place as typed: its LGD code, or the start of its name in Hindi or English within
+/// `district`. A name that fits one place is that place's code; one that fits several is a
+/// problem listing them (with their codes) to choose from; one that fits none is a problem
+/// too. A code is returned as typed.
+async fn place_code(
+    db: &crate::storage::Db,
+    typed: &str,
+    district: &str,
+) -> Result<Result<String, Problem>, StorageError> {
+    let typed = typed.trim();
+    if typed.is_empty() || typed.bytes().all(|b| b.is_ascii_digit()) || district.is_empty() {
+        return Ok(Ok(typed.to_owned()));
+    }
+    let found = db.places_named(district, typed, PLACE_CHOICES + 1).await?;
+    // A name typed whole picks its place even when longer names start with it.
+    let exact: Vec<_> = found
+        .iter()
+        .filter(|p| p.name_en.eq_ignore_ascii_case(typed) || p.name_hi == typed)
+        .cloned()
+        .collect();
+    match (found.as_slice(), exact.as_slice()) {
+        ([], _) => Ok(Err(Problem::new("place_code", "page.jobs.place_unknown"))),
+        ([one], _) | (_, [one]) => Ok(Ok(one.code.to_string())),
+        (many, _) => {
+            let choices: Vec<String> = many
+                .iter()
+                .take(PLACE_CHOICES as usize)
+                .map(|p| format!("{} / {} ({})", p.name_hi, p.name_en, p.code))
+                .collect();
+            Ok(Err(Problem::new("place_code", "page.jobs.place_choose")
+                .with("choices", choices.join("; "))))
+        }
+    }
+}
+
+/// How many places a name that fits several lists to choose from.
+const PLACE_CHOICES: i64 = 8;
+
 /// Days an offer may wait for an answer, and an accepted one for joining, before the
 /// district cell is told.
 pub const STALE_DAYS: i64 = 7;

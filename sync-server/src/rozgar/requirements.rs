@@ -76,16 +76,15 @@ pub async fn post(
         (Some(c), None) if c >= today => {}
         _ => problems.push(Problem::new("closes_on", "page.jobs.closing_invalid")),
     }
-    let place = form.place_code.trim();
-    let line = db.place_line(place).await?;
-    if place.is_empty() || line.district.is_empty() {
-        problems.push(Problem::new("place_code", "page.jobs.place_unknown"));
-    } else if line.district != employer.district_code {
-        problems.push(Problem::new(
-            "place_code",
-            "page.jobs.requirement_other_district",
-        ));
-    }
+    let outside = "page.jobs.requirement_other_district";
+    let (place, line) =
+        match super::checked_place(db, &form.place_code, &employer.district_code, outside).await? {
+            Ok(found) => found,
+            Err(problem) => {
+                problems.push(problem);
+                Default::default()
+            }
+        };
     if let (Some(wage), Some(start)) = (wage, starts_on)
         && !line.state.is_empty()
         && problems.iter().all(|p| p.field != "trade_code")
@@ -113,7 +112,7 @@ pub async fn post(
         trade_code: trade,
         workers,
         daily_rupees: wage,
-        place_code: place,
+        place_code: &place,
         block_code: &line.block,
         district_code: &line.district,
         state_code: &line.state,

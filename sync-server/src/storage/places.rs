@@ -136,6 +136,40 @@ impl Db {
         })
     }
 
+    /// Villages, wards, gram panchayats, blocks and towns within `area` whose Hindi or English
+    /// name starts with `name` (any case), fewest words first: a place typed by its name.
+    pub async fn places_named(
+        &self,
+        area: &str,
+        name: &str,
+        limit: i64,
+    ) -> Result<Vec<Place>, StorageError> {
+        let escaped: String = name
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("{}%", escaped.to_lowercase());
+        on_pool!(self, |pool| {
+            let rows: Vec<PlaceRow> = sqlx::query_as(
+                "SELECT p.code, p.level, p.name_hi, p.name_en, p.parent FROM places p
+                 JOIN place_ancestors a ON a.code = p.code
+                 WHERE a.ancestor = $1
+                   AND p.level IN ('village', 'ward', 'gram_panchayat', 'block', 'urban_body')
+                   AND (lower(p.name_en) LIKE $2 ESCAPE '\\' OR p.name_hi LIKE $2 ESCAPE '\\')
+                 ORDER BY length(p.name_en), p.code LIMIT $3",
+            )
+            .bind(area)
+            .bind(&pattern)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            places(rows)
+        })
+    }
+
     pub async fn places_at_levels(
         &self,
         area: &str,
