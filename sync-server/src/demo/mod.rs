@@ -118,12 +118,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
     for (unit, n) in people {
         app.db.set_target(unit, (n / 3).max(1)).await?;
     }
-    let operator = app
-        .db
-        .user_with_hash("operator")
-        .await?
-        .map(|(u, _)| u)
-        .ok_or(StorageError::NotFound("demo operator"))?;
+    let operator = demo_user(app, "operator").await?;
     let [yesterday, today] = plan_camps(app, &district, &operator).await?;
     let phone = DemoPhone::enrol(app, &operator).await?;
     // Yesterday's camp: returned migrants, approved by the block officer since.
@@ -134,12 +129,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
         returned_migrants: true,
     };
     let approved = camp(app, &district, &phone, &operator, &migrants).await?;
-    let officer = app
-        .db
-        .user_with_hash("ceo-janpad")
-        .await?
-        .map(|(u, _)| u)
-        .ok_or(StorageError::NotFound("demo officer"))?;
+    let officer = demo_user(app, "ceo-janpad").await?;
     for id in &approved {
         crate::decisions::decide(
             &app.db,
@@ -159,12 +149,7 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
     };
     let held = camp(app, &district, &phone, &operator, &queue).await?.len();
     department_list(app, &district).await?;
-    let collector = app
-        .db
-        .user_with_hash("collector")
-        .await?
-        .map(|(u, _)| u)
-        .ok_or(StorageError::NotFound("demo collector"))?;
+    let collector = demo_user(app, "collector").await?;
     let jobs = rozgar::seed(app, &district, &collector, &mut users).await?;
     tracing::info!(
         members = district.members.len(),
@@ -176,6 +161,15 @@ pub async fn seed(app: &App) -> Result<Vec<DemoUser>, Box<dyn std::error::Error 
         "demo district seeded"
     );
     Ok(users)
+}
+
+/// The demo user `username`, made above.
+async fn demo_user(app: &App, username: &str) -> Result<crate::storage::User, StorageError> {
+    app.db
+        .user_with_hash(username)
+        .await?
+        .map(|(u, _)| u)
+        .ok_or(StorageError::NotFound("demo user"))
 }
 
 /// Registrations today's camp brings in: enough for a queue worth filtering.

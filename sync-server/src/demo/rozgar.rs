@@ -155,11 +155,7 @@ pub async fn seed(
         )
         .await
         .map_err(|e| format!("demo employer {name}: {e}"))?;
-        let user = db
-            .user_with_hash(&username)
-            .await?
-            .map(|(u, _)| u.id)
-            .ok_or(StorageError::NotFound("demo employer's user"))?;
+        let user = super::demo_user(app, &username).await?.id;
         if matches!(i, 0 | 9) {
             users.push(DemoUser {
                 username,
