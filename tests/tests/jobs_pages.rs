@@ -463,6 +463,17 @@ async fn employer_story(backend: Backend) {
         assert!(b.text("#unmatched").contains("Satpura Garments"));
         assert!(b.text("#short-trades").contains("12"));
         b.goto(&format!("{base}/jobs/cell"));
+        // Usage by office: the collector registered Satpura and verified both employers; by
+        // block: both requirements in the work place's block, three offers, one accepted and
+        // joined.
+        let collector = b.run(
+            "return Array.from(document.querySelectorAll('#usage-offices tr[data-user=collector] td')).slice(1).map(e => e.innerText)",
+        );
+        assert_eq!(collector, serde_json::json!(["1", "2", "0", "0"]));
+        let blocks = b.run(
+            "return Array.from(document.querySelectorAll('#usage-blocks tbody tr')).map(r => Array.from(r.querySelectorAll('td')).slice(1).map(e => e.innerText))",
+        );
+        assert_eq!(blocks, serde_json::json!([["2", "3", "1", "1"]]));
         both(&mut b, "14-cell");
         b.goto(&format!("{base}/jobs/employers"));
         both(&mut b, "15-cell-employers");

@@ -55,7 +55,9 @@ pub use registrations::{
     HeldRegistration, IncomingRegistration, QueueFilter, QueueRow, RegistrationRow, WorkerStatus,
 };
 pub use replica::ReplicaLag;
-pub use requirements::{MinWage, NewRequirement, Requirement, RequirementLine};
+pub use requirements::{
+    BlockUsage, MinWage, NewRequirement, OfficeUsage, Requirement, RequirementLine,
+};
 pub use samagra::SamagraUpsert;
 pub use status_changes::StatusScope;
 pub use users::User;

@@ -210,6 +210,75 @@ impl Db {
     }
 }
 
+/// What one office (a staff user) did in Rozgar Setu within an area.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OfficeUsage {
+    pub username: String,
+    pub role: String,
+    pub employers_registered: i64,
+    pub employers_verified: i64,
+    pub requirements_posted: i64,
+    pub offers_sent: i64,
+}
+
+/// Rozgar Setu's work in one block: requirements posted there, offers of them, and the
+/// offers accepted (or joined) and joined.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BlockUsage {
+    pub block_code: String,
+    pub requirements: i64,
+    pub offers: i64,
+    pub accepted: i64,
+    pub joined: i64,
+}
+
+impl Db {
+    /// The staff (not employers) who registered or verified employers of `area`, or posted
+    /// requirements or sent offers for work in it, with how many of each; busiest first.
+    pub async fn usage_by_office(&self, area: &str) -> Result<Vec<OfficeUsage>, StorageError> {
+        let sql = format!(
+            "{DESCENDANTS}, counts AS (
+                SELECT u.username, u.role,
+                  (SELECT count(*) FROM employers e WHERE e.registered_by = u.id
+                     AND e.district_code IN (SELECT code FROM sub)) AS employers_registered,
+                  (SELECT count(*) FROM employers e WHERE e.verified_by = u.id
+                     AND e.district_code IN (SELECT code FROM sub)) AS employers_verified,
+                  (SELECT count(*) FROM requirements r WHERE r.posted_by = u.id
+                     AND r.district_code IN (SELECT code FROM sub)) AS requirements_posted,
+                  (SELECT count(*) FROM offers o JOIN requirements r ON r.id = o.requirement_id
+                     WHERE o.sent_by = u.id AND r.district_code IN (SELECT code FROM sub)) AS offers_sent
+                FROM users u WHERE u.role <> 'employer')
+             SELECT * FROM counts
+             WHERE employers_registered + employers_verified + requirements_posted + offers_sent > 0
+             ORDER BY employers_registered + employers_verified + requirements_posted + offers_sent DESC, username"
+        );
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(area)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Requirements and their offers by the block of the work, within `area`.
+    pub async fn usage_by_block(&self, area: &str) -> Result<Vec<BlockUsage>, StorageError> {
+        let sql = format!(
+            "{DESCENDANTS} SELECT r.block_code, count(DISTINCT r.id) AS requirements, count(o.id) AS offers,
+                CAST(coalesce(sum(CASE WHEN o.state IN ('accepted', 'joined') THEN 1 ELSE 0 END), 0) AS BIGINT) AS accepted,
+                CAST(coalesce(sum(CASE WHEN o.state = 'joined' THEN 1 ELSE 0 END), 0) AS BIGINT) AS joined
+             FROM requirements r LEFT JOIN offers o ON o.requirement_id = r.id
+             WHERE r.district_code IN (SELECT code FROM sub)
+             GROUP BY r.block_code ORDER BY r.block_code"
+        );
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(area)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+}
+
 impl Tx {
     pub async fn add_requirement(
         &mut self,

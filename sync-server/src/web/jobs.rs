@@ -1,6 +1,7 @@
 //! Rozgar Setu pages for staff and for the worker: employers of the user's area to verify or
 //! refuse (`/jobs/employers`) and to register for them (`/jobs/employers/new`), the district cell's page (`/jobs/cell`: employers awaiting,
-//! requirements nobody matches and the trades they lack, offers to chase, the funnel by
+//! requirements nobody matches and the trades they lack, offers to chase, usage by office and
+//! by block, the funnel by
 //! district, block or trade with a chart and its CSV), the state's minimum wages
 //! (`/admin/wages`), consent recorded by an officer on a worker's word, and the worker's own
 //! offers after an SMS code (`/jobs/mine`, no script).
@@ -270,6 +271,9 @@ struct CellPage {
     /// Trades short of workers: (trade, requirements, workers wanted).
     short: Vec<(String, i64, i64)>,
     stale: Vec<StaleRow>,
+    offices: Vec<crate::storage::OfficeUsage>,
+    /// Block usage, each with the block's name.
+    blocks: Vec<(String, crate::storage::BlockUsage)>,
     funnel: Vec<FunnelRow>,
     /// The funnel's stages: (stage, its heading's key).
     stages: Vec<(&'static str, String)>,
@@ -308,7 +312,13 @@ pub async fn cell(
         .map(|(s, n)| (t(lang, &format!("page.jobs.stage.{s}")), n))
         .collect();
     let (unmatched, short) = unmatched(&app, lang, &area).await?;
+    let mut blocks = Vec::new();
+    for b in app.db.usage_by_block(&area).await? {
+        blocks.push((place_text(&app, lang, &b.block_code).await?, b));
+    }
     let page = CellPage {
+        offices: app.db.usage_by_office(&area).await?,
+        blocks,
         frame: Frame::titled(&user, "page.jobs.cell.title"),
         by: name,
         awaiting: app
