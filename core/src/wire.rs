@@ -316,3 +316,14 @@ pub struct OfferAnswerResult {
     #[serde(flatten)]
     pub outcome: OfferAnswerOutcome,
 }
+
+/// The server's pack-signing keys (`GET /api/v1/pack-keys`): the key new packs are signed with
+/// and the endorsements leading to it from the keys before. Nothing here is trusted as sent: a
+/// phone follows only endorsements signed by the key it holds (`endorsement::follow`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackKeys {
+    pub current: PublicKey,
+    #[serde(default)]
+    pub endorsements: Vec<crate::endorsement::KeyEndorsement>,
+}

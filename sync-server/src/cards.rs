@@ -43,7 +43,7 @@ pub struct Checked {
 /// Checks a statement a card's QR code held: signed by this server's key, unaltered, and
 /// whether its registration still stands.
 pub async fn check(app: &App, text: &str) -> Result<Result<Checked, StatementError>, StorageError> {
-    let statement = match RegistrationStatement::verify(text, &app.pack_key.public_key()) {
+    let statement = match RegistrationStatement::verify(text, &[app.pack_key.public_key()]) {
         Ok(s) => s,
         Err(e) => return Ok(Err(e)),
     };

@@ -321,7 +321,9 @@ async fn behind_nginx_each_client_has_its_own_budget_and_forged_addresses_change
         r.send()
     };
     let quiet = |b: reqwest::ClientBuilder| b.redirect(reqwest::redirect::Policy::none());
-    let through = quiet(nginx.client_builder(ip("127.0.0.5"))).build().unwrap();
+    let through = quiet(nginx.client_builder(ip("127.0.0.5")))
+        .build()
+        .unwrap();
     let r = sign_in(&through, url.clone(), false).await.unwrap();
     assert!(cookie_of(&r).contains("; Secure"), "{}", cookie_of(&r));
     let straight = quiet(reqwest::Client::builder().local_address(ip("127.0.0.6")))
