@@ -4,11 +4,14 @@
 //! byte and run again, because the server stores by registration id and the outbox lets go of
 //! a record only when the server has acknowledged it.
 
+use crate::endorsement::EndorsementError;
 use crate::keys::PublicKey;
 use crate::messages::Message;
+use crate::pack::PackError;
 use crate::store::{DeviceStore, Enrolment, ImportSummary, StoreError};
 use crate::wire::{
-    OfferAnswerOutcome, PROTOCOL_VERSION, PushOutcome, PushRequest, PushResponse, StatusPage,
+    OfferAnswerOutcome, PROTOCOL_VERSION, PackKeys, PushOutcome, PushRequest, PushResponse,
+    StatusPage,
 };
 use base64::Engine;
 use reqwest::StatusCode;
@@ -45,6 +48,10 @@ pub enum SyncError {
     #[error("could not keep the partial download: {0}")]
     Io(#[from] std::io::Error),
     #[error(
+        "a camp pack is signed by a key this device cannot trace to the server key it was enrolled with; nothing was imported: {0}"
+    )]
+    UntrustedPackKey(#[from] EndorsementError),
+    #[error(
         "the server address must start with https:// (passwords and camp packs travel over it); http:// is only for this computer"
     )]
     InsecureServer,
@@ -64,6 +71,7 @@ impl SyncError {
             Self::Store(e) => e.code(),
             Self::Io(_) => "io",
             Self::InsecureServer => "insecure_server",
+            Self::UntrustedPackKey(_) => "untrusted_pack_key",
         }
     }
 }
@@ -371,8 +379,7 @@ impl SyncClient {
         progress: &dyn Fn(u64, u64),
         cancel: &AtomicBool,
     ) -> Result<Option<ImportSummary>, SyncError> {
-        let e = Self::enrolment(store)?;
-        let trusted = std::slice::from_ref(&e.server_key);
+        let mut e = Self::enrolment(store)?;
         let (Some(_), Some(total), Some(sha)) = (
             unit.pack_version,
             unit.pack_bytes,
@@ -393,11 +400,11 @@ impl SyncClient {
                         .bytes()
                         .map_err(|err| SyncError::BadResponse(format!("delta: {err}")))?;
                     progress(bytes.len() as u64, bytes.len() as u64);
-                    match store.import_pack(&bytes, trusted) {
+                    match self.import_signed(store, &mut e, &bytes) {
                         Ok(summary) => return Ok(Some(summary)),
                         // A delta that does not fit what the device holds: take the whole pack.
-                        Err(StoreError::WrongBaseVersion { .. }) => {}
-                        Err(other) => return Err(other.into()),
+                        Err(SyncError::Store(StoreError::WrongBaseVersion { .. })) => {}
+                        Err(other) => return Err(other),
                     }
                 }
                 Err(SyncError::Refused { status: 410, .. }) => {}
@@ -415,7 +422,7 @@ impl SyncClient {
             if got != sha {
                 return Err(SyncError::DownloadMismatch);
             }
-            Ok(store.import_pack(&bytes, trusted)?)
+            self.import_signed(store, &mut e, &bytes)
         });
         match outcome {
             Ok(summary) => {
@@ -430,6 +437,44 @@ impl SyncClient {
                 Err(e)
             }
         }
+    }
+
+    /// Imports pack `bytes` signed with the key `e` pins. A pack signed with another key (the
+    /// server's pack key was rotated) is imported only when the server's endorsements lead to
+    /// that key from the pinned one, each signed by the key before it; the key they lead to is
+    /// then pinned in the stored enrolment in place of the old. Anything else is refused, and
+    /// nothing is pinned or imported.
+    fn import_signed(
+        &self,
+        store: &DeviceStore,
+        e: &mut Enrolment,
+        bytes: &[u8],
+    ) -> Result<ImportSummary, SyncError> {
+        let signer = match store.import_pack(bytes, std::slice::from_ref(&e.server_key)) {
+            Err(StoreError::Pack(PackError::UnknownSigningKey { key_id })) => key_id,
+            other => return Ok(other?),
+        };
+        let keys: PackKeys = match self.send(|| {
+            self.http
+                .get(self.url("/api/v1/pack-keys"))
+                .bearer_auth(&e.device_token)
+        }) {
+            Ok(r) => r
+                .json()
+                .map_err(|err| SyncError::BadResponse(format!("pack keys: {err}")))?,
+            // A server that has never rotated its key has nothing to show for it.
+            Err(SyncError::Refused { status: 404, .. }) => PackKeys {
+                current: e.server_key.clone(),
+                endorsements: Vec::new(),
+            },
+            Err(other) => return Err(other),
+        };
+        let next = crate::endorsement::follow(&e.server_key, &keys.endorsements, &signer)?;
+        let mut repinned = e.clone();
+        repinned.server_key = next;
+        store.save_enrolment(&repinned)?;
+        *e = repinned;
+        Ok(store.import_pack(bytes, std::slice::from_ref(&e.server_key))?)
     }
 
     /// Fetches pack `sha` of `unit` (`total` bytes) into the store, resuming from what it holds.
