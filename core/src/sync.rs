@@ -161,6 +161,10 @@ pub struct SyncReport {
     /// How far the server's clock (its `Date` header) was ahead of this device's, in seconds,
     /// at the last answer; the app warns when a phone's date is wrong.
     pub clock_skew_seconds: Option<i64>,
+    /// The key id of the server's new pack key when this sync followed a key rotation and
+    /// pinned it (an endorsement by the key held before led to it).
+    #[serde(default)]
+    pub pack_key_pinned: Option<String>,
     /// HTTP requests made, retries included.
     pub round_trips: u64,
     pub bytes_up: u64,
@@ -454,6 +458,18 @@ impl SyncClient {
             Err(StoreError::Pack(PackError::UnknownSigningKey { key_id })) => key_id,
             other => return Ok(other?),
         };
+        self.follow_rotation(store, e, &signer)?;
+        Ok(store.import_pack(bytes, std::slice::from_ref(&e.server_key))?)
+    }
+
+    /// Pins key `signer` in place of the key `e` pins, if the server's endorsements lead to it
+    /// from the pinned key, each signed by the key before it; otherwise changes nothing.
+    fn follow_rotation(
+        &self,
+        store: &DeviceStore,
+        e: &mut Enrolment,
+        signer: &str,
+    ) -> Result<(), SyncError> {
         let keys: PackKeys = match self.send(|| {
             self.http
                 .get(self.url("/api/v1/pack-keys"))
@@ -469,12 +485,12 @@ impl SyncClient {
             },
             Err(other) => return Err(other),
         };
-        let next = crate::endorsement::follow(&e.server_key, &keys.endorsements, &signer)?;
+        let next = crate::endorsement::follow(&e.server_key, &keys.endorsements, signer)?;
         let mut repinned = e.clone();
         repinned.server_key = next;
         store.save_enrolment(&repinned)?;
         *e = repinned;
-        Ok(store.import_pack(bytes, std::slice::from_ref(&e.server_key))?)
+        Ok(())
     }
 
     /// Fetches pack `sha` of `unit` (`total` bytes) into the store, resuming from what it holds.
@@ -577,7 +593,7 @@ impl SyncClient {
         store: &DeviceStore,
         progress: &dyn Fn(u64, u64),
     ) -> Result<SyncReport, SyncError> {
-        let e = Self::enrolment(store)?;
+        let mut e = Self::enrolment(store)?;
         let start_trips = self.round_trips.load(Ordering::Relaxed);
         let mut report = SyncReport::default();
         let total = store.outbox_stats()?.queued;
@@ -672,6 +688,17 @@ impl SyncClient {
                 report.offers_received = offers.len() as u64;
             }
             if !page.more {
+                // The server signs with another key than the one pinned: a rotation, followed
+                // now so that the phone holds the new key before the old one is dropped. A
+                // chain that does not verify pins nothing; the pushes and statuses above
+                // stand, and the next pack download says why it refuses the pack.
+                if let Some(key_id) = page.pack_key_id.filter(|k| *k != e.server_key.key_id) {
+                    match self.follow_rotation(store, &mut e, &key_id) {
+                        Ok(()) => report.pack_key_pinned = Some(key_id),
+                        Err(SyncError::UntrustedPackKey(_)) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
                 break;
             }
         }

@@ -201,6 +201,11 @@ pub struct StatusPage {
     /// the last page of a sync; absent on the pages before it and from older servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offers: Option<Vec<OfferInfo>>,
+    /// The key id of the key the server signs packs with, on the last page: a phone that
+    /// pinned another key follows the endorsements to it (`GET /api/v1/pack-keys`) at this
+    /// sync, not only at its next pack download. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack_key_id: Option<String>,
 }
 
 /// A planned camp as a phone sees it: where, when, and which villages and wards it serves.

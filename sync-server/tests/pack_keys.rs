@@ -1,8 +1,8 @@
 //! Rotating the pack-signing key as operators do (docs/operations.md), against the real server
 //! process and real phone sync clients: a phone enrolled on the old key follows the server's
 //! endorsement to the new one at its next download and pins it, a card printed before still
-//! checks, a phone enrolled after gets the new key; and an endorsement by a key the phone never
-//! pinned moves nothing.
+//! checks, a phone that only syncs moves at that sync, a phone enrolled after gets the new key;
+//! and an endorsement by a key the phone never pinned moves nothing.
 
 use panjiyan_core::samagra::Member;
 use panjiyan_core::store::DeviceStore;
@@ -126,6 +126,15 @@ async fn phones_enrolled_before_a_pack_key_rotation_follow_it_and_later_ones_get
         (enrolled.server_key, download_all(&c, &phone).unwrap())
     });
     assert!(!held.is_empty(), "the operator's villages have packs");
+    // Another phone of the same camp, which will only sync (push and pull) after the rotation.
+    let syncing_dir = dir.join("phone-3");
+    std::fs::create_dir_all(&syncing_dir).unwrap();
+    let syncing = DeviceStore::open(syncing_dir.join("phone.db"), &[3; 32]).unwrap();
+    tokio::task::block_in_place(|| {
+        let c = client(&url, &syncing_dir);
+        c.enrol(&syncing, "operator", PASSWORD).unwrap();
+        download_all(&c, &syncing).unwrap();
+    });
 
     // A worker registered at the camp, approved; the card printed then carries a statement
     // signed with the key the server ran on (`cards::statement`, what the card's QR holds).
@@ -188,6 +197,18 @@ async fn phones_enrolled_before_a_pack_key_rotation_follow_it_and_later_ones_get
     let took = on_phone(&url, &phone_dir, &phone).unwrap();
     assert!(took.is_empty(), "{took:?}");
     assert_eq!(phone.enrolment().unwrap().unwrap().server_key, key_a);
+
+    // A phone that only syncs moves to B at that sync, before any pack changes.
+    let report = tokio::task::block_in_place(|| {
+        client(&url, &syncing_dir)
+            .sync(&syncing, &|_, _| {})
+            .unwrap()
+    });
+    assert_eq!(report.pack_key_pinned.as_deref(), Some(key_b.as_str()));
+    assert_eq!(
+        syncing.enrolment().unwrap().unwrap().server_key.key_id,
+        key_b
+    );
 
     // The village's Samagra record changes: a member's name is spelt anew. The import signs
     // the new pack with the new key, as the server does.
@@ -300,4 +321,15 @@ async fn phones_enrolled_before_a_pack_key_rotation_follow_it_and_later_ones_get
         .unwrap()
         .version;
     assert_eq!(version_after, version_before);
+    // Nor does a sync move the phone that only syncs: the sync itself goes through.
+    let report = tokio::task::block_in_place(|| {
+        client(&server.url(), &syncing_dir)
+            .sync(&syncing, &|_, _| {})
+            .unwrap()
+    });
+    assert_eq!(report.pack_key_pinned, None);
+    assert_eq!(
+        syncing.enrolment().unwrap().unwrap().server_key.key_id,
+        key_b
+    );
 }
