@@ -239,7 +239,7 @@ fn migrant_details(i: usize) -> panjiyan_core::registration::MigrantDetails {
         months_away: Some(6 + (i % 30) as u16),
         returned_on: Some(format!("2020-{:02}-{:02}", 4 + i % 3, 1 + i % 28)),
         experience_years: Some(1 + (i % 12) as u8),
-        certificate: (i % 5 == 0).then(|| "ITI".to_owned()),
+        certificate: i.is_multiple_of(5).then(|| "ITI".to_owned()),
         willing_to_work: Some([WorkArea::Block, WorkArea::District, WorkArea::State][i % 3]),
         job_consent: i % 8 != 7,
         ..MigrantDetails::default()

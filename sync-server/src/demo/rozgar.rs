@@ -239,7 +239,8 @@ pub async fn seed(
             let via = [Via::Sms, Via::Web, Via::Camp][answered % 3];
             match step {
                 0 | 1 => {
-                    if taken(offers::answer(db, &offer.id, true, via).await)? && step == 1 {
+                    let accepted = taken(offers::answer(db, &offer.id, true, via).await)?;
+                    if accepted && step == 1 {
                         taken(offers::join(db, &offer.id, today, Via::Staff).await)?;
                     }
                 }
