@@ -4,6 +4,7 @@
 
 pub mod bench_line;
 pub mod eligibility;
+pub mod endorsement;
 pub mod generator;
 pub mod india_time;
 pub mod keys;

@@ -64,8 +64,12 @@ impl RegistrationStatement {
         )
     }
 
-    /// The statement `text` holds, if `key` signed exactly it.
-    pub fn verify(text: &str, key: &PublicKey) -> Result<RegistrationStatement, StatementError> {
+    /// The statement `text` holds, if one of `trusted` (the server's current key and the
+    /// keys before it that it still trusts) signed exactly it.
+    pub fn verify(
+        text: &str,
+        trusted: &[PublicKey],
+    ) -> Result<RegistrationStatement, StatementError> {
         let body = text
             .trim()
             .strip_prefix(PREFIX)
@@ -79,9 +83,10 @@ impl RegistrationStatement {
             .map_err(|_| StatementError::NotAStatement)?;
         let statement: RegistrationStatement =
             serde_json::from_slice(&payload).map_err(|_| StatementError::NotAStatement)?;
-        if statement.key_id != key.key_id {
-            return Err(StatementError::OtherKey);
-        }
+        let key = trusted
+            .iter()
+            .find(|k| k.key_id == statement.key_id)
+            .ok_or(StatementError::OtherKey)?;
         key.verify(&payload, &signature)
             .map_err(|_| StatementError::BadSignature)?;
         Ok(statement)
@@ -108,7 +113,7 @@ mod tests {
     fn a_signed_statement_verifies_and_an_altered_one_does_not() {
         let key = SigningKey::generate().unwrap();
         let text = statement().sign(&key);
-        let back = RegistrationStatement::verify(&text, &key.public_key()).unwrap();
+        let back = RegistrationStatement::verify(&text, &[key.public_key()]).unwrap();
         assert_eq!(back.number, "23-401-2026-0000042");
         assert_eq!(back.key_id, key.key_id());
 
@@ -120,16 +125,23 @@ mod tests {
             URL_SAFE_NO_PAD.encode(json.replace("0000042", "0000043"))
         );
         assert_eq!(
-            RegistrationStatement::verify(&altered, &key.public_key()),
+            RegistrationStatement::verify(&altered, &[key.public_key()]),
             Err(StatementError::BadSignature)
         );
         let other = SigningKey::generate().unwrap();
         assert_eq!(
-            RegistrationStatement::verify(&text, &other.public_key()),
+            RegistrationStatement::verify(&text, &[other.public_key()]),
             Err(StatementError::OtherKey)
         );
+        // A card printed before a rotation still reads while its key is trusted beside the new.
         assert_eq!(
-            RegistrationStatement::verify("hello", &key.public_key()),
+            RegistrationStatement::verify(&text, &[other.public_key(), key.public_key()])
+                .unwrap()
+                .number,
+            "23-401-2026-0000042"
+        );
+        assert_eq!(
+            RegistrationStatement::verify("hello", &[key.public_key()]),
             Err(StatementError::NotAStatement)
         );
     }

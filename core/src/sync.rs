@@ -4,11 +4,14 @@
 //! byte and run again, because the server stores by registration id and the outbox lets go of
 //! a record only when the server has acknowledged it.
 
+use crate::endorsement::EndorsementError;
 use crate::keys::PublicKey;
 use crate::messages::Message;
+use crate::pack::PackError;
 use crate::store::{DeviceStore, Enrolment, ImportSummary, StoreError};
 use crate::wire::{
-    OfferAnswerOutcome, PROTOCOL_VERSION, PushOutcome, PushRequest, PushResponse, StatusPage,
+    OfferAnswerOutcome, PROTOCOL_VERSION, PackKeys, PushOutcome, PushRequest, PushResponse,
+    StatusPage,
 };
 use base64::Engine;
 use reqwest::StatusCode;
@@ -45,6 +48,10 @@ pub enum SyncError {
     #[error("could not keep the partial download: {0}")]
     Io(#[from] std::io::Error),
     #[error(
+        "a camp pack is signed by a key this device cannot trace to the server key it was enrolled with; nothing was imported: {0}"
+    )]
+    UntrustedPackKey(#[from] EndorsementError),
+    #[error(
         "the server address must start with https:// (passwords and camp packs travel over it); http:// is only for this computer"
     )]
     InsecureServer,
@@ -64,6 +71,7 @@ impl SyncError {
             Self::Store(e) => e.code(),
             Self::Io(_) => "io",
             Self::InsecureServer => "insecure_server",
+            Self::UntrustedPackKey(_) => "untrusted_pack_key",
         }
     }
 }
@@ -153,6 +161,10 @@ pub struct SyncReport {
     /// How far the server's clock (its `Date` header) was ahead of this device's, in seconds,
     /// at the last answer; the app warns when a phone's date is wrong.
     pub clock_skew_seconds: Option<i64>,
+    /// The key id of the server's new pack key when this sync followed a key rotation and
+    /// pinned it (an endorsement by the key held before led to it).
+    #[serde(default)]
+    pub pack_key_pinned: Option<String>,
     /// HTTP requests made, retries included.
     pub round_trips: u64,
     pub bytes_up: u64,
@@ -371,8 +383,7 @@ impl SyncClient {
         progress: &dyn Fn(u64, u64),
         cancel: &AtomicBool,
     ) -> Result<Option<ImportSummary>, SyncError> {
-        let e = Self::enrolment(store)?;
-        let trusted = std::slice::from_ref(&e.server_key);
+        let mut e = Self::enrolment(store)?;
         let (Some(_), Some(total), Some(sha)) = (
             unit.pack_version,
             unit.pack_bytes,
@@ -393,11 +404,11 @@ impl SyncClient {
                         .bytes()
                         .map_err(|err| SyncError::BadResponse(format!("delta: {err}")))?;
                     progress(bytes.len() as u64, bytes.len() as u64);
-                    match store.import_pack(&bytes, trusted) {
+                    match self.import_signed(store, &mut e, &bytes) {
                         Ok(summary) => return Ok(Some(summary)),
                         // A delta that does not fit what the device holds: take the whole pack.
-                        Err(StoreError::WrongBaseVersion { .. }) => {}
-                        Err(other) => return Err(other.into()),
+                        Err(SyncError::Store(StoreError::WrongBaseVersion { .. })) => {}
+                        Err(other) => return Err(other),
                     }
                 }
                 Err(SyncError::Refused { status: 410, .. }) => {}
@@ -415,7 +426,7 @@ impl SyncClient {
             if got != sha {
                 return Err(SyncError::DownloadMismatch);
             }
-            Ok(store.import_pack(&bytes, trusted)?)
+            self.import_signed(store, &mut e, &bytes)
         });
         match outcome {
             Ok(summary) => {
@@ -430,6 +441,56 @@ impl SyncClient {
                 Err(e)
             }
         }
+    }
+
+    /// Imports pack `bytes` signed with the key `e` pins. A pack signed with another key (the
+    /// server's pack key was rotated) is imported only when the server's endorsements lead to
+    /// that key from the pinned one, each signed by the key before it; the key they lead to is
+    /// then pinned in the stored enrolment in place of the old. Anything else is refused, and
+    /// nothing is pinned or imported.
+    fn import_signed(
+        &self,
+        store: &DeviceStore,
+        e: &mut Enrolment,
+        bytes: &[u8],
+    ) -> Result<ImportSummary, SyncError> {
+        let signer = match store.import_pack(bytes, std::slice::from_ref(&e.server_key)) {
+            Err(StoreError::Pack(PackError::UnknownSigningKey { key_id })) => key_id,
+            other => return Ok(other?),
+        };
+        self.follow_rotation(store, e, &signer)?;
+        Ok(store.import_pack(bytes, std::slice::from_ref(&e.server_key))?)
+    }
+
+    /// Pins key `signer` in place of the key `e` pins, if the server's endorsements lead to it
+    /// from the pinned key, each signed by the key before it; otherwise changes nothing.
+    fn follow_rotation(
+        &self,
+        store: &DeviceStore,
+        e: &mut Enrolment,
+        signer: &str,
+    ) -> Result<(), SyncError> {
+        let keys: PackKeys = match self.send(|| {
+            self.http
+                .get(self.url("/api/v1/pack-keys"))
+                .bearer_auth(&e.device_token)
+        }) {
+            Ok(r) => r
+                .json()
+                .map_err(|err| SyncError::BadResponse(format!("pack keys: {err}")))?,
+            // A server that has never rotated its key has nothing to show for it.
+            Err(SyncError::Refused { status: 404, .. }) => PackKeys {
+                current: e.server_key.clone(),
+                endorsements: Vec::new(),
+            },
+            Err(other) => return Err(other),
+        };
+        let next = crate::endorsement::follow(&e.server_key, &keys.endorsements, signer)?;
+        let mut repinned = e.clone();
+        repinned.server_key = next;
+        store.save_enrolment(&repinned)?;
+        *e = repinned;
+        Ok(())
     }
 
     /// Fetches pack `sha` of `unit` (`total` bytes) into the store, resuming from what it holds.
@@ -532,7 +593,7 @@ impl SyncClient {
         store: &DeviceStore,
         progress: &dyn Fn(u64, u64),
     ) -> Result<SyncReport, SyncError> {
-        let e = Self::enrolment(store)?;
+        let mut e = Self::enrolment(store)?;
         let start_trips = self.round_trips.load(Ordering::Relaxed);
         let mut report = SyncReport::default();
         let total = store.outbox_stats()?.queued;
@@ -627,6 +688,17 @@ impl SyncClient {
                 report.offers_received = offers.len() as u64;
             }
             if !page.more {
+                // The server signs with another key than the one pinned: a rotation, followed
+                // now so that the phone holds the new key before the old one is dropped. A
+                // chain that does not verify pins nothing; the pushes and statuses above
+                // stand, and the next pack download says why it refuses the pack.
+                if let Some(key_id) = page.pack_key_id.filter(|k| *k != e.server_key.key_id) {
+                    match self.follow_rotation(store, &mut e, &key_id) {
+                        Ok(()) => report.pack_key_pinned = Some(key_id),
+                        Err(SyncError::UntrustedPackKey(_)) => {}
+                        Err(other) => return Err(other),
+                    }
+                }
                 break;
             }
         }

@@ -201,6 +201,11 @@ pub struct StatusPage {
     /// the last page of a sync; absent on the pages before it and from older servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offers: Option<Vec<OfferInfo>>,
+    /// The key id of the key the server signs packs with, on the last page: a phone that
+    /// pinned another key follows the endorsements to it (`GET /api/v1/pack-keys`) at this
+    /// sync, not only at its next pack download. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack_key_id: Option<String>,
 }
 
 /// A planned camp as a phone sees it: where, when, and which villages and wards it serves.
@@ -315,4 +320,15 @@ pub struct OfferAnswerResult {
     pub offer_id: String,
     #[serde(flatten)]
     pub outcome: OfferAnswerOutcome,
+}
+
+/// The server's pack-signing keys (`GET /api/v1/pack-keys`): the key new packs are signed with
+/// and the endorsements leading to it from the keys before. Nothing here is trusted as sent: a
+/// phone follows only endorsements signed by the key it holds (`endorsement::follow`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PackKeys {
+    pub current: PublicKey,
+    #[serde(default)]
+    pub endorsements: Vec<crate::endorsement::KeyEndorsement>,
 }

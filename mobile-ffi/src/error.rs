@@ -100,6 +100,11 @@ impl From<SyncError> for PanjiyanError {
     fn from(e: SyncError) -> Self {
         match e {
             SyncError::Store(s) => s.into(),
+            // A pack signed by a key the device cannot trace to its own: not for retrying.
+            e @ SyncError::UntrustedPackKey(_) => Self::Refused {
+                code: e.code().to_owned(),
+                detail: e.to_string(),
+            },
             other => {
                 // Sync messages name what failed (a status, a code), never personal data.
                 let code = other.code().to_owned();

@@ -6,7 +6,9 @@ use crate::storage::{Db, StorageError, now_ms};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use panjiyan_core::eligibility::RuleSet;
-use panjiyan_core::keys::SigningKey;
+use panjiyan_core::endorsement::KeyEndorsement;
+use panjiyan_core::keys::{PublicKey, SigningKey};
+use panjiyan_core::wire::PackKeys;
 use std::future::Future;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
@@ -62,6 +64,10 @@ pub struct Settings {
     /// The pack-signing key (PKCS#8) from a file or the environment, kept out of the database
     /// and its backups; without it, the key the database holds (made on first start).
     pub pack_key_pkcs8: Option<Vec<u8>>,
+    /// During a pack-key rotation, the key before `pack_key_pkcs8` (PKCS#8): still trusted
+    /// for packs and cards it signed, and it endorses the current key for the phones that
+    /// pinned it (`GET /api/v1/pack-keys`). Never used to sign anything else.
+    pub previous_pack_key_pkcs8: Option<Vec<u8>>,
     /// Requests one server process works on at once; more are answered 503 at once (phones
     /// retry) instead of queueing until memory or the database gives out.
     pub max_in_flight: usize,
@@ -97,6 +103,7 @@ impl Default for Settings {
             request_timeout: std::time::Duration::from_secs(300),
             max_in_flight: 1_024,
             pack_key_pkcs8: None,
+            previous_pack_key_pkcs8: None,
             payout_paise: 500,
             silent_after_hours: 48,
             rules: panjiyan_core::eligibility::RuleSet::mp_2018(),
@@ -114,6 +121,9 @@ pub struct App {
     /// The standby the figures pages read from, if one is set (never written to).
     pub replica: Option<Arc<Db>>,
     pub pack_key: Arc<SigningKey>,
+    /// The current pack key's public half and the endorsements leading to it from the
+    /// previous key (none without a rotation), as phones are told them.
+    pub pack_keys: Arc<PackKeys>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     /// Password hashing runs on the blocking pool, this many at a time (one per core).
@@ -132,6 +142,14 @@ pub enum StartError {
         "the pack-signing key given is not an Ed25519 key in PKCS#8 (make one with `pack-key new`)"
     )]
     BadPackKeyFile,
+    #[error(
+        "the previous pack-signing key given is not an Ed25519 key in PKCS#8 (it is the key file the server ran with before)"
+    )]
+    BadPreviousPackKey,
+    #[error(
+        "the previous pack-signing key is the current one: give the new key as --pack-key-file and the old one as --previous-pack-key-file"
+    )]
+    PreviousPackKeyIsCurrent,
     #[error("the replica (--replica-url): {0}")]
     Replica(StorageError),
     #[error("could not serve: {0}")]
@@ -163,6 +181,20 @@ impl App {
                     .await?;
                 SigningKey::from_pkcs8(&pkcs8).map_err(|_| StartError::BadServerKey)?
             }
+        };
+        let mut endorsements = Vec::new();
+        if let Some(pkcs8) = &settings.previous_pack_key_pkcs8 {
+            let previous =
+                SigningKey::from_pkcs8(pkcs8).map_err(|_| StartError::BadPreviousPackKey)?;
+            if previous.key_id() == pack_key.key_id() {
+                return Err(StartError::PreviousPackKeyIsCurrent);
+            }
+            // The previous private key signs this and nothing else; it is not kept.
+            endorsements.push(KeyEndorsement::sign(&previous, &pack_key.public_key()));
+        }
+        let pack_keys = PackKeys {
+            current: pack_key.public_key(),
+            endorsements,
         };
         // A campaign's own rule set is kept by id and version, so that registrations judged
         // by it stay checkable after the campaign moves on to another.
@@ -199,6 +231,7 @@ impl App {
             db: Arc::new(db),
             replica,
             pack_key: Arc::new(pack_key),
+            pack_keys: Arc::new(pack_keys),
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(
@@ -222,6 +255,19 @@ impl App {
                 (&self.db, None)
             }
         }
+    }
+
+    /// The keys whose signatures on packs and cards this server accepts: the current pack key,
+    /// then the previous one during a rotation (what it signed before stays good).
+    pub fn trusted_pack_keys(&self) -> Vec<PublicKey> {
+        std::iter::once(self.pack_keys.current.clone())
+            .chain(
+                self.pack_keys
+                    .endorsements
+                    .iter()
+                    .map(|e| e.previous.clone()),
+            )
+            .collect()
     }
 
     /// Rule set `id` at exactly `version`: built in, or one an admin loaded; never another.

@@ -43,6 +43,12 @@ async fn leading_pass(app: &App, pass: u64) {
     if let Err(e) = crate::packs::build_missing(app, 50).await {
         tracing::warn!(error = %e, "building missing packs failed; trying again");
     }
+    // During a pack-key rotation, packs another server built with the previous key meanwhile.
+    if !app.pack_keys.endorsements.is_empty()
+        && let Err(e) = crate::packs::resign_current(app).await
+    {
+        tracing::warn!(error = %e, "signing packs again with the current key failed; trying again");
+    }
     // The rate limits keep a day of attempts and look-ups, no more.
     let now = crate::storage::now_ms();
     if let Err(e) = app.db.prune_limits(now - 86_400_000).await {

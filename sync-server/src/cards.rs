@@ -40,10 +40,11 @@ pub struct Checked {
     pub still_approved: bool,
 }
 
-/// Checks a statement a card's QR code held: signed by this server's key, unaltered, and
+/// Checks a statement a card's QR code held: signed by this server's key (or, during a
+/// rotation, the previous one: cards printed before it still check), unaltered, and
 /// whether its registration still stands.
 pub async fn check(app: &App, text: &str) -> Result<Result<Checked, StatementError>, StorageError> {
-    let statement = match RegistrationStatement::verify(text, &app.pack_key.public_key()) {
+    let statement = match RegistrationStatement::verify(text, &app.trusted_pack_keys()) {
         Ok(s) => s,
         Err(e) => return Ok(Err(e)),
     };

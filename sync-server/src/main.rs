@@ -34,6 +34,12 @@ struct Cli {
     /// command that builds packs (serve, the imports) signs with it.
     #[arg(long, global = true, env = "PANJIYAN_PACK_KEY_FILE")]
     pack_key_file: Option<PathBuf>,
+    /// During a pack-key rotation, the key the server signed with before (PKCS#8): packs and
+    /// cards it signed stay good, and it endorses the --pack-key-file key for the phones
+    /// that pinned it (GET /api/v1/pack-keys); PANJIYAN_PREVIOUS_PACK_KEY may hold the same
+    /// in base64. Drop it once every phone has synced (docs/operations.md).
+    #[arg(long, global = true, env = "PANJIYAN_PREVIOUS_PACK_KEY_FILE")]
+    previous_pack_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -143,6 +149,13 @@ enum Command {
     Migrate,
     /// Write a new pack-signing key (PKCS#8, readable only by you) for `serve --pack-key-file`.
     PackKeyNew {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the pack-signing key the database holds (made on a first start without
+    /// --pack-key-file) to a file readable only by you: the --previous-pack-key-file of a
+    /// rotation away from it.
+    PackKeyExport {
         #[arg(long)]
         out: PathBuf,
     },
@@ -311,24 +324,39 @@ fn print_settings(report: &[(String, String, panjiyan_server::config::Source)]) 
 }
 
 /// The pack-signing key given from outside the database: `--pack-key-file`, or
-/// PANJIYAN_PACK_KEY (base64); checked to be a key.
-fn pack_key(file: Option<&Path>) -> Result<Option<Vec<u8>>, Error> {
-    let key = match (file, std::env::var("PANJIYAN_PACK_KEY").ok()) {
-        (Some(file), _) => Some(
-            std::fs::read(file).map_err(|e| format!("--pack-key-file {}: {e}", file.display()))?,
-        ),
+/// PANJIYAN_PACK_KEY (base64); checked to be a key. The previous key of a rotation comes the
+/// same way from `--previous-pack-key-file` or PANJIYAN_PREVIOUS_PACK_KEY.
+fn pack_key(file: Option<&Path>, flag: &str, env: &str) -> Result<Option<Vec<u8>>, Error> {
+    let key = match (file, std::env::var(env).ok()) {
+        (Some(file), _) => {
+            Some(std::fs::read(file).map_err(|e| format!("--{flag} {}: {e}", file.display()))?)
+        }
         (None, Some(b64)) => Some(
             base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim())
-                .map_err(|_| "PANJIYAN_PACK_KEY is not base64")?,
+                .map_err(|_| format!("{env} is not base64"))?,
         ),
         (None, None) => None,
     };
     if let Some(key) = &key {
-        panjiyan_core::keys::SigningKey::from_pkcs8(key).map_err(
-            |_| "the pack-signing key is not a PKCS#8 Ed25519 key (make one with pack-key-new)",
-        )?;
+        panjiyan_core::keys::SigningKey::from_pkcs8(key).map_err(|_| {
+            format!("the key of --{flag} is not a PKCS#8 Ed25519 key (make one with pack-key-new)")
+        })?;
     }
     Ok(key)
+}
+
+/// Writes `secret` to a new file `out`, readable only by its owner; an existing file is never
+/// replaced.
+fn write_key_file(out: &Path, secret: &[u8]) -> Result<(), Error> {
+    if out.exists() {
+        return Err(format!("{} exists; the key in it is not replaced", out.display()).into());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(out)?, secret)?;
+    Ok(())
 }
 
 /// The server's settings from `serve`'s: files read (pack key, rule set), addresses parsed,
@@ -450,7 +478,16 @@ async fn run(
 ) -> Result<Finished, Error> {
     let settings = Settings {
         database_url: cli.database_url.clone(),
-        pack_key_pkcs8: pack_key(cli.pack_key_file.as_deref())?,
+        pack_key_pkcs8: pack_key(
+            cli.pack_key_file.as_deref(),
+            "pack-key-file",
+            "PANJIYAN_PACK_KEY",
+        )?,
+        previous_pack_key_pkcs8: pack_key(
+            cli.previous_pack_key_file.as_deref(),
+            "previous-pack-key-file",
+            "PANJIYAN_PREVIOUS_PACK_KEY",
+        )?,
         ..Settings::default()
     };
     match cli.command {
@@ -513,6 +550,25 @@ async fn run(
                         );
                     }
                 }
+            }
+            if !app.pack_keys.endorsements.is_empty() {
+                // Before anyone is let in: a phone enrolled now trusts only the new key.
+                let done = panjiyan_server::packs::resign_current(&app).await?;
+                println!(
+                    "pack-key rotation: packs signed with key {} (endorsed by the previous key {}); {} signed again, {} already were{}",
+                    app.pack_key.key_id(),
+                    app.pack_keys.endorsements[0].previous.key_id,
+                    done.resigned,
+                    done.already,
+                    if done.untrusted > 0 {
+                        format!(
+                            ", {} signed by no key given (left as they are, see the log)",
+                            done.untrusted
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
             }
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
@@ -619,20 +675,26 @@ async fn run(
             );
         }
         Command::PackKeyNew { out } => {
-            if out.exists() {
-                return Err(
-                    format!("{} exists; the key in it is not replaced", out.display()).into(),
-                );
-            }
             let key = panjiyan_core::keys::SigningKey::generate()
                 .map_err(|_| "the system could not make a key")?;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            std::io::Write::write_all(&mut options.open(&out)?, key.pkcs8())?;
+            write_key_file(&out, key.pkcs8())?;
             println!(
                 "pack-signing key {} written to {}",
+                key.key_id(),
+                out.display()
+            );
+        }
+        Command::PackKeyExport { out } => {
+            let db = panjiyan_server::storage::Db::connect(&settings.database_url).await?;
+            db.migrate().await?;
+            let pkcs8 = db.stored_server_key().await?.ok_or(
+                "the database holds no pack-signing key (the server has always run with --pack-key-file)",
+            )?;
+            let key = panjiyan_core::keys::SigningKey::from_pkcs8(&pkcs8)
+                .map_err(|_| "the stored pack-signing key is unreadable")?;
+            write_key_file(&out, &pkcs8)?;
+            println!(
+                "pack-signing key {} (the database's) written to {}",
                 key.key_id(),
                 out.display()
             );

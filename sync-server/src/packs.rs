@@ -52,12 +52,71 @@ pub async fn ensure_current(app: &App, unit: &str) -> Result<Option<i64>, PackBu
     }
     let contents = app.db.unit_contents(unit).await?;
     let bytes = pack::build_full(&info(app, unit, version).await?, &contents, &app.pack_key)?;
-    let sha =
-        panjiyan_core::keys::to_hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
     app.db
-        .store_pack(unit, version, &bytes, &sha, now_ms())
+        .store_pack(
+            unit,
+            version,
+            &bytes,
+            &sha256(&bytes),
+            app.pack_key.key_id(),
+            now_ms(),
+        )
         .await?;
     Ok(Some(version))
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    panjiyan_core::keys::to_hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+}
+
+/// What a pass of `resign_current` did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Resigned {
+    /// Packs now signed with the current key that were signed with a previous one.
+    pub resigned: usize,
+    /// Packs found already signed with the current key (stored before their signer was kept).
+    pub already: usize,
+    /// Packs signed by no key this server trusts: logged by unit, left as they are.
+    pub untrusted: usize,
+}
+
+/// After a pack-key rotation, signs every unit's current pack again with the current key (the
+/// manifest only: the same contents, version and body), so that a phone enrolled after the
+/// rotation, which trusts only the new key, can download every village, and a phone that
+/// pinned the previous key follows the endorsement at its next download. `serve` runs it
+/// before it listens when a previous key is given, and the background loop after, for packs
+/// another server built meanwhile with the previous key.
+pub async fn resign_current(app: &App) -> Result<Resigned, PackBuildError> {
+    let trusted = app.trusted_pack_keys();
+    let current = app.pack_key.key_id();
+    let mut done = Resigned::default();
+    let mut after = String::new();
+    loop {
+        let batch = app.db.packs_signed_otherwise(current, &after, 20).await?;
+        let Some(last) = batch.last() else {
+            return Ok(done);
+        };
+        after = last.unit_code.clone();
+        for row in &batch {
+            let bytes = match pack::resign(&row.bytes, &trusted, &app.pack_key) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    tracing::error!(unit = %row.unit_code, version = row.version, error = %e,
+                        "a stored pack is signed by no key this server trusts; it is left as it is");
+                    done.untrusted += 1;
+                    continue;
+                }
+            };
+            if bytes == row.bytes {
+                done.already += 1;
+            } else {
+                done.resigned += 1;
+            }
+            app.db
+                .replace_pack_signature(row, &bytes, &sha256(&bytes), current)
+                .await?;
+        }
+    }
 }
 
 /// Builds the packs of up to `limit` units whose current data has none yet; how many it built.
@@ -77,7 +136,11 @@ pub async fn delta(app: &App, unit: &str, from: i64) -> Result<Option<Vec<u8>>, 
     let Some(current) = ensure_current(app, unit).await? else {
         return Ok(None);
     };
-    if let Some(kept) = app.db.pack_delta(unit, from, current).await? {
+    // A delta kept from before a rotation is built again: a phone enrolled since trusts only
+    // the current key.
+    if let Some(kept) = app.db.pack_delta(unit, from, current).await?
+        && pack::read_manifest(&kept)?.signing_key_id == app.pack_key.key_id()
+    {
         return Ok(Some(kept));
     }
     let Some(base) = app.db.pack(unit, Some(from)).await? else {
@@ -86,11 +149,16 @@ pub async fn delta(app: &App, unit: &str, from: i64) -> Result<Option<Vec<u8>>, 
     let Some(now) = app.db.pack(unit, Some(current)).await? else {
         return Ok(None);
     };
-    let trusted = [app.pack_key.public_key()];
-    let (PackBody::Full(base_contents), PackBody::Full(current_contents)) = (
-        pack::verify(&base.bytes, &trusted)?.body,
-        pack::verify(&now.bytes, &trusted)?.body,
-    ) else {
+    // Versions built before a rotation are signed with the previous key; once that key is no
+    // longer trusted, a phone holding one of them takes the whole pack instead.
+    let trusted = app.trusted_pack_keys();
+    let base = match pack::verify(&base.bytes, &trusted) {
+        Err(pack::PackError::UnknownSigningKey { .. }) => return Ok(None),
+        verified => verified?.body,
+    };
+    let (PackBody::Full(base_contents), PackBody::Full(current_contents)) =
+        (base, pack::verify(&now.bytes, &trusted)?.body)
+    else {
         return Ok(None);
     };
     let bytes = pack::build_delta(

@@ -227,6 +227,7 @@ async fn every_documented_operation_is_served_and_every_route_is_documented() {
         ("/api/v1/devices/{id}/revoke", "post"),
         ("/api/v1/units", "get"),
         ("/api/v1/units/{code}/pack", "get"),
+        ("/api/v1/pack-keys", "get"),
         ("/api/v1/camps", "get"),
         ("/api/v1/push", "post"),
         ("/api/v1/status", "get"),

@@ -248,6 +248,24 @@ pub fn verify(bytes: &[u8], trusted: &[PublicKey]) -> Result<VerifiedPack, PackE
     Ok(VerifiedPack { manifest, body })
 }
 
+/// The same pack signed with `key`: the manifest names `key` and is signed again, the body
+/// untouched (a pack already signed with `key` comes back as it was). The pack must verify
+/// against `trusted` first, so that only what this server signed is ever signed again. Ed25519
+/// is deterministic: every server re-signing the same pack writes the same bytes.
+pub fn resign(bytes: &[u8], trusted: &[PublicKey], key: &SigningKey) -> Result<Vec<u8>, PackError> {
+    let verified = verify(bytes, trusted)?;
+    if verified.manifest.signing_key_id == key.key_id() {
+        return Ok(bytes.to_vec());
+    }
+    let parts = envelope::locate(bytes)?;
+    let (_, body) = envelope::split_signature_and_body(bytes, &parts, &verified.manifest)?;
+    let manifest = PackManifest {
+        signing_key_id: key.key_id().to_owned(),
+        ..verified.manifest
+    };
+    envelope::seal(&manifest, body, key)
+}
+
 fn seal(
     info: &PackInfo,
     base_version: Option<u64>,

@@ -217,3 +217,32 @@ proptest! {
         let _ = codec::decode(&raw);
     }
 }
+
+#[test]
+fn a_resigned_pack_carries_the_same_contents_under_the_new_key_only() {
+    let old = SigningKey::generate().unwrap();
+    let new = SigningKey::generate().unwrap();
+    let bytes = build_full(&info(), &awkward(), &old).unwrap();
+    let resigned = resign(&bytes, &[old.public_key()], &new).unwrap();
+    let back = verify(&resigned, &[new.public_key()]).unwrap();
+    assert_eq!(back.manifest.signing_key_id, new.key_id());
+    assert_eq!(back.body, verify(&bytes, &[old.public_key()]).unwrap().body);
+    assert_eq!(
+        verify(&resigned, &[old.public_key()]),
+        Err(PackError::UnknownSigningKey {
+            key_id: new.key_id().to_owned()
+        })
+    );
+    // Deterministic, and a pack already signed by the key comes back unchanged.
+    assert_eq!(resign(&bytes, &[old.public_key()], &new).unwrap(), resigned);
+    assert_eq!(
+        resign(&resigned, &[new.public_key()], &new).unwrap(),
+        resigned
+    );
+    // Nothing the caller does not trust is signed again.
+    let stranger = SigningKey::generate().unwrap();
+    assert!(matches!(
+        resign(&bytes, &[stranger.public_key()], &new),
+        Err(PackError::UnknownSigningKey { .. })
+    ));
+}

@@ -27,6 +27,7 @@ pub(crate) fn documented() -> OpenApiRouter<App> {
         .routes(routes!(devices::revoke))
         .routes(routes!(packs::units))
         .routes(routes!(packs::download))
+        .routes(routes!(packs::keys))
         .routes(routes!(camps::list))
         .routes(routes!(sync::push))
         .routes(routes!(sync::status))

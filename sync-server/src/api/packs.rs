@@ -1,6 +1,7 @@
 //! Camp packs over HTTP: the units a caller may download with each pack's version and size,
 //! and the download itself: ETag / If-None-Match, HTTP Range so that a broken download
-//! resumes, and `?from=N` for a delta from version N.
+//! resumes, and `?from=N` for a delta from version N; and the keys packs are signed with, with
+//! the endorsements a pack-key rotation leaves for phones that pinned the key before.
 
 use crate::app::App;
 use crate::auth::Caller;
@@ -12,6 +13,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use panjiyan_core::wire::PackKeys;
 use serde::Deserialize;
 use std::sync::atomic::Ordering;
 
@@ -27,6 +29,19 @@ pub async fn units(State(app): State<App>, caller: Caller) -> ApiResult<Json<Vec
     // Read only: a unit whose pack is not built yet shows none (the background loop builds
     // it), so listing a state's villages never waits for thousands of builds.
     Ok(Json(app.db.units_within(caller.jurisdiction()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/pack-keys", tag = "packs",
+    summary = "The key camp packs are signed with, and the endorsements that lead to it from the keys before (a pack-key rotation)",
+    description = "A phone that finds a pack signed by a key other than the one it pinned at enrolment follows the endorsements from its pinned key (each signed by the key before it) and pins the key they lead to; anything else it refuses.",
+    security(("user" = []), ("device" = [])),
+    responses(
+        (status = 200, description = "the current key and the endorsements (none when the key has never been rotated)", body = PackKeys),
+        (status = 401, description = "no token, or a user or device token that is unknown, expired or revoked", body = ErrorBody),
+        (status = 500, description = "the server failed; the error has been logged", body = ErrorBody),
+    ))]
+pub async fn keys(State(app): State<App>, _caller: Caller) -> Json<PackKeys> {
+    Json((*app.pack_keys).clone())
 }
 
 fn pack_error(e: packs::PackBuildError) -> ApiError {

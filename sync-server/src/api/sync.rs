@@ -144,5 +144,6 @@ pub async fn status(
         more,
         camps,
         offers,
+        pack_key_id: (!more).then(|| app.pack_key.key_id().to_owned()),
     }))
 }

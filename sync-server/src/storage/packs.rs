@@ -114,7 +114,71 @@ impl Db {
         })
     }
 
-    /// Keeps a built delta (a second server that built it too changes nothing).
+    /// Up to `limit` current packs (each unit's pack of its current data) not known to be
+    /// signed with key `key_id`, of units after `after_unit` in code order: what a pack-key
+    /// rotation signs again.
+    pub async fn packs_signed_otherwise(
+        &self,
+        key_id: &str,
+        after_unit: &str,
+        limit: i64,
+    ) -> Result<Vec<PackRow>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT k.unit_code, k.version, k.bytes, k.sha256 FROM unit_data d
+                 JOIN packs k ON k.unit_code = d.unit_code AND k.version = d.data_version
+                 WHERE (k.signing_key_id IS NULL OR k.signing_key_id <> $1) AND k.unit_code > $2
+                 ORDER BY k.unit_code LIMIT $3",
+            )
+            .bind(key_id)
+            .bind(after_unit)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Puts `pack`, signed again with key `signing_key_id`, in place of the stored one it was
+    /// made from (same unit, version and contents). A pack replaced meanwhile (another server
+    /// signing it the same way) is left alone.
+    pub async fn replace_pack_signature(
+        &self,
+        pack: &PackRow,
+        bytes: &[u8],
+        sha256: &str,
+        signing_key_id: &str,
+    ) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE packs SET bytes = $1, sha256 = $2, size = $3, signing_key_id = $4
+                 WHERE unit_code = $5 AND version = $6 AND sha256 = $7",
+            )
+            .bind(bytes)
+            .bind(sha256)
+            .bind(bytes.len() as i64)
+            .bind(signing_key_id)
+            .bind(&pack.unit_code)
+            .bind(pack.version)
+            .bind(&pack.sha256)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// The pack-signing key the database holds (PKCS#8), if one was ever made there.
+    pub async fn stored_server_key(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        on_pool!(self, |pool| {
+            Ok(
+                sqlx::query_scalar("SELECT pkcs8 FROM server_keys ORDER BY created_at LIMIT 1")
+                    .fetch_optional(pool)
+                    .await?,
+            )
+        })
+    }
+
+    /// Keeps a built delta; one kept before is replaced (a delta is signed again with the
+    /// current key after a rotation, and two servers build the same delta the same way).
     pub async fn store_pack_delta(
         &self,
         unit: &str,
@@ -126,7 +190,7 @@ impl Db {
         on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO pack_deltas(unit_code, from_version, to_version, bytes, built_at) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT(unit_code, from_version, to_version) DO NOTHING",
+                 ON CONFLICT(unit_code, from_version, to_version) DO UPDATE SET bytes = excluded.bytes, built_at = excluded.built_at",
             )
             .bind(unit)
             .bind(from)
@@ -139,17 +203,20 @@ impl Db {
         })
     }
 
+    /// Keeps a built pack, signed with key `signing_key_id` (a second server that built it too
+    /// changes nothing).
     pub async fn store_pack(
         &self,
         unit: &str,
         version: i64,
         bytes: &[u8],
         sha256: &str,
+        signing_key_id: &str,
         now: i64,
     ) -> Result<(), StorageError> {
         on_pool!(self, |pool| {
             sqlx::query(
-                "INSERT INTO packs(unit_code, version, bytes, sha256, size, built_at) VALUES ($1, $2, $3, $4, $5, $6)
+                "INSERT INTO packs(unit_code, version, bytes, sha256, size, built_at, signing_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT(unit_code, version) DO NOTHING",
             )
             .bind(unit)
@@ -158,6 +225,7 @@ impl Db {
             .bind(sha256)
             .bind(bytes.len() as i64)
             .bind(now)
+            .bind(signing_key_id)
             .execute(pool)
             .await?;
             Ok(())
