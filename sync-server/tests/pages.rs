@@ -2,7 +2,8 @@
 //! the session cookie's flags (Secure behind an HTTPS proxy), a form without this session's
 //! token refused with nothing changed, a role the pages do not serve, a tampered reason code.
 
-use panjiyan_server::harness::{Backend, PASSWORD, TestServer};
+use panjiyan_server::client_addr::Cidr;
+use panjiyan_server::harness::{Backend, PASSWORD, Setup, TestServer};
 use panjiyan_server::on_both_backends;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
@@ -47,7 +48,11 @@ async fn cookie_of(s: &TestServer, username: &str) -> String {
 }
 
 async fn edges(backend: Backend) {
-    let Some(s) = TestServer::start(backend).await else {
+    // The instance trusts loopback as its HTTPS proxy, so that `X-Forwarded-Proto` counts
+    // (a claim from any other peer is dropped: tests/tests/state.rs checks that behind nginx).
+    let mut setup = Setup::every_role();
+    setup.settings.trusted_proxies = vec!["127.0.0.1".parse::<Cidr>().unwrap()];
+    let Some(s) = TestServer::start_with(backend, setup).await else {
         return;
     };
     // Not signed in: to the sign-in page, with the way back.
