@@ -586,8 +586,11 @@ impl SyncClient {
         })
     }
 
-    /// Pushes the whole outbox in batches, then pulls status changes until there are none.
-    /// `progress(sent, total)` reports pushed records.
+    /// Pushes the whole outbox in batches, the last of which asks for the status changes in
+    /// its answer; pulls the rest of them, if any, until there are none. A sync whose outbox
+    /// fits one batch and whose changes fit one page is one round trip (an empty outbox still
+    /// pushes once, for the backlog report and the queued answers to offers). `progress(sent,
+    /// total)` reports pushed records.
     pub fn sync(
         &self,
         store: &DeviceStore,
@@ -597,15 +600,26 @@ impl SyncClient {
         let start_trips = self.round_trips.load(Ordering::Relaxed);
         let mut report = SyncReport::default();
         let total = store.outbox_stats()?.queued;
+        // The status page the last push brought back, when the server sends one.
+        let mut pulled: Option<StatusPage>;
         loop {
             let batch = store.outbox_batch(self.config.batch_size)?;
-            let request = PushRequest {
+            // This batch empties the outbox: the last push, which asks for the status.
+            let last = batch.len() as u64 >= store.outbox_stats()?.queued;
+            let mut request = PushRequest {
                 protocol: PROTOCOL_VERSION,
                 registrations: batch.iter().map(|i| i.signed.clone()).collect(),
                 backlog: store.backlog_report(&self.config.app_version, None)?,
                 // Answers to offers are small: every queued one rides along until settled.
                 offer_answers: store.offer_answers_queued(self.config.batch_size)?,
+                status_cursor: if last {
+                    Some(store.status_cursor()?)
+                } else {
+                    None
+                },
+                ..PushRequest::default()
             };
+            store.sign_push(&mut request);
             let json = serde_json::to_vec(&request).expect("requests serialise");
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             gz.write_all(&json)?;
@@ -618,6 +632,7 @@ impl SyncClient {
                     .header("content-encoding", "gzip")
                     .body(body.clone())
             })?;
+            report.clock_skew_seconds = clock_skew(&response).or(report.clock_skew_seconds);
             let text = response
                 .bytes()
                 .map_err(|err| SyncError::BadResponse(format!("push answer: {err}")))?;
@@ -656,27 +671,18 @@ impl SyncClient {
                 }
             }
             progress(report.sent.min(total), total);
-            // An empty batch carried only the backlog report; a batch the server answered
-            // without settling anything would repeat forever, so stop there too.
-            if batch.is_empty() || applied.acknowledged + applied.refused == 0 {
+            pulled = answer.status;
+            // The last batch was sent; a batch the server answered without settling anything
+            // would repeat forever, so stop there too.
+            if last || applied.acknowledged + applied.refused == 0 {
                 break;
             }
         }
         loop {
-            let cursor = store.status_cursor()?;
-            let response = self.send(|| {
-                self.http
-                    .get(self.url("/api/v1/status"))
-                    .query(&[("cursor", cursor.as_str())])
-                    .bearer_auth(&e.device_token)
-            })?;
-            report.clock_skew_seconds = clock_skew(&response).or(report.clock_skew_seconds);
-            let text = response
-                .bytes()
-                .map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
-            report.bytes_down += text.len() as u64;
-            let page: StatusPage = serde_json::from_slice(&text)
-                .map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
+            let page = match pulled.take() {
+                Some(page) => page,
+                None => self.pull_status(store, &e, &mut report)?,
+            };
             store.apply_status_changes(&page.changes, &page.cursor)?;
             report.statuses_received += page.changes.len() as u64;
             if let Some(camps) = &page.camps {
@@ -704,6 +710,29 @@ impl SyncClient {
         }
         report.round_trips = self.round_trips.load(Ordering::Relaxed) - start_trips;
         Ok(report)
+    }
+
+    /// One page of status changes after the device's cursor (`GET /api/v1/status`).
+    fn pull_status(
+        &self,
+        store: &DeviceStore,
+        e: &Enrolment,
+        report: &mut SyncReport,
+    ) -> Result<StatusPage, SyncError> {
+        let cursor = store.status_cursor()?;
+        let response = self.send(|| {
+            self.http
+                .get(self.url("/api/v1/status"))
+                .query(&[("cursor", cursor.as_str())])
+                .bearer_auth(&e.device_token)
+        })?;
+        report.clock_skew_seconds = clock_skew(&response).or(report.clock_skew_seconds);
+        let text = response
+            .bytes()
+            .map_err(|err| SyncError::BadResponse(format!("status: {err}")))?;
+        report.bytes_down += text.len() as u64;
+        serde_json::from_slice(&text)
+            .map_err(|err| SyncError::BadResponse(format!("status: {err}")))
     }
 }
 

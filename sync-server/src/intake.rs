@@ -18,14 +18,23 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 
 /// Checks and stores a batch of signed registrations from `device`: one answer per record, in
-/// order. The push handler and the demo's camp both come through here.
+/// order. `batch_signature`, when the push carries one, signs every record at once (and
+/// their own signatures are not looked at); without it each record is checked by its own.
+/// The push handler and the demo's camp both come through here.
 pub async fn receive(
     app: &App,
     device: &Device,
     registrations: &[SignedRegistration],
+    batch_signature: Option<&str>,
 ) -> Result<Vec<PushResult>, StorageError> {
     let key = PublicKey::from_bytes(&device.public_key)
         .map_err(|_| StorageError::Corrupt("device key"))?;
+    let signatures = match batch_signature {
+        None => Signatures::EachRecord,
+        Some(signature) => Signatures::Batch {
+            holds: panjiyan_core::wire::batch_signature_holds(registrations, signature, &key),
+        },
+    };
     let occupations = OccupationList::builtin();
     // The Samagra records of the whole batch in one query (signatures are checked per record
     // below; a record whose payload does not even parse simply finds no member).
@@ -51,6 +60,7 @@ pub async fn receive(
     let batch = Batch {
         device,
         key: &key,
+        signatures,
         occupations: &occupations,
         members: &members,
         within: &within,
@@ -95,6 +105,7 @@ pub async fn receive(
 struct Batch<'a> {
     device: &'a Device,
     key: &'a PublicKey,
+    signatures: Signatures,
     occupations: &'a OccupationList,
     /// The Samagra unit and record of each member the batch names.
     members: &'a HashMap<String, (String, Member)>,
@@ -103,6 +114,15 @@ struct Batch<'a> {
     clock: Clock,
     /// Whose rule sets (built in, or loaded by an admin) judge the records.
     app: &'a App,
+}
+
+/// How a batch's records are signed.
+#[derive(Debug, Clone, Copy)]
+enum Signatures {
+    /// Each by its own signature.
+    EachRecord,
+    /// All by one signature over the batch, checked once: whether it held.
+    Batch { holds: bool },
 }
 
 /// How far ahead of the server a phone's clock may run before its times are doubted.
@@ -136,6 +156,7 @@ fn check(
     let Batch {
         device,
         key,
+        signatures,
         occupations,
         members,
         within,
@@ -156,7 +177,12 @@ fn check(
             },
         )
     };
-    let payload = match signed.verify(key) {
+    let verified = match signatures {
+        Signatures::EachRecord => signed.verify(key),
+        Signatures::Batch { holds: true } => signed.parse_unverified(),
+        Signatures::Batch { holds: false } => Err(panjiyan_core::wire::WireError::BadSignature),
+    };
+    let payload = match verified {
         Ok(p) => p,
         Err(panjiyan_core::wire::WireError::BadPayload) => {
             return Err(invalid("push.payload_invalid"));

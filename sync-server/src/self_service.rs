@@ -134,7 +134,7 @@ pub async fn submit(
         finalised_at: now,
     };
     let signed = SignedRegistration::sign(&payload, &key);
-    let answers = crate::intake::receive(app, &device, &[signed]).await?;
+    let answers = crate::intake::receive(app, &device, &[signed], None).await?;
     Ok(Ok(match answers.into_iter().next().map(|a| a.outcome) {
         Some(PushOutcome::Accepted | PushOutcome::AlreadyHad) => Submitted::Accepted,
         Some(PushOutcome::DuplicateOf { .. }) => Submitted::Duplicate,

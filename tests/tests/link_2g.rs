@@ -1,11 +1,12 @@
 //! A camp over 2G: a 2,000-member pack comes down and 500 registrations go up, complete and
-//! correct, through the "regular 2G" and "GPRS" profiles of the test proxy.
+//! correct, through the "regular 2G" and "GPRS" profiles of the test proxy; on 2G the sync
+//! is two round trips.
 
 use panjiyan_server::harness::{Backend, fresh_database};
 use panjiyan_tests::link::camp_over;
 use panjiyan_tests::proxy::LinkProfile;
 
-async fn over(profile: LinkProfile, name: &str) {
+async fn over(profile: LinkProfile, name: &str) -> panjiyan_tests::link::LinkRun {
     let dir = tempfile::tempdir().unwrap();
     let db = fresh_database(Backend::Sqlite, dir.path()).await.unwrap();
     let run = camp_over(db, profile, dir.path()).await;
@@ -34,11 +35,14 @@ async fn over(profile: LinkProfile, name: &str) {
             >= run.download_bytes as f64 * 8.0 / (up + down) + profile.latency.as_secs_f64(),
         "{run:?}"
     );
+    run
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_camp_works_over_regular_2g() {
-    over(LinkProfile::regular_2g(), "regular 2G").await;
+    let run = over(LinkProfile::regular_2g(), "regular 2G").await;
+    // Two pushes of 250, the second bringing the status back: no trip of its own for it.
+    assert_eq!(run.round_trips, 2, "{run:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,9 @@
 use super::registrations::signed_context;
 use super::{DeviceStore, StoreError, meta_get, meta_set, now_rfc3339, parse_rfc3339};
 use crate::messages::Message;
-use crate::wire::{BacklogReport, PushOutcome, PushResponse, SignedRegistration, StatusChange};
+use crate::wire::{
+    BacklogReport, PushOutcome, PushRequest, PushResponse, SignedRegistration, StatusChange,
+};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -45,6 +47,12 @@ pub struct ApplySummary {
 }
 
 impl DeviceStore {
+    /// Signs a push's registrations as one batch with the device key (one signature a push
+    /// on the wire instead of one a record).
+    pub fn sign_push(&self, request: &mut PushRequest) {
+        request.sign_batch(&self.device_key);
+    }
+
     /// The next `n` queued registrations, in device sequence order.
     pub fn outbox_batch(&self, n: usize) -> Result<Vec<OutboxItem>, StoreError> {
         self.read(|c| {

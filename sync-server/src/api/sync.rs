@@ -1,5 +1,7 @@
 //! Push and pull. A push is a batch of signed registrations; each record gets its own answer,
-//! and one bad record never fails the others. A pull returns status changes after a cursor.
+//! and one bad record never fails the others. A pull returns status changes after a cursor;
+//! the last push of a sync may ask for that page in its own answer, so that a sync on a slow
+//! link is one round trip when it fits.
 
 use crate::app::App;
 use crate::auth::EnrolledDevice;
@@ -9,15 +11,18 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use panjiyan_core::wire::{PROTOCOL_VERSION, PushRequest, PushResponse, StatusPage};
+
+/// Status changes a page carries when the device names no limit.
+const STATUS_PAGE: i64 = 500;
 use serde::Deserialize;
 
 #[utoipa::path(post, path = "/api/v1/push", tag = "sync",
-    summary = "Push a batch of signed registrations, and workers' answers to offers of work given on the device; one answer per record",
+    summary = "Push a batch of signed registrations, and workers' answers to offers of work given on the device; one answer per record, and the status page after `status_cursor` when asked",
     security(("device" = [])),
     request_body = PushRequest,
     responses(
         (status = 200, description = "one answer per record", body = PushResponse),
-        (status = 400, description = "the body is not valid JSON, or a protocol this server does not speak (`unsupported_protocol`)", body = ErrorBody),
+        (status = 400, description = "the body is not valid JSON, a protocol this server does not speak (`unsupported_protocol`), or a `status_cursor` this server did not give (`bad_cursor`); nothing is stored", body = ErrorBody),
         (status = 401, description = "no device token, or one that is unknown or revoked (`not_enrolled`, `device_revoked`)", body = ErrorBody),
         (status = 413, description = "more registrations than the server takes in one push (`batch_too_large`), or a body larger than it accepts (`body_too_large`)", body = ErrorBody),
         (status = 415, description = "the body is not `application/json`, or its Content-Encoding is not gzip", body = ErrorBody),
@@ -72,16 +77,47 @@ pub async fn push(
             ),
         ));
     }
-    let results = crate::intake::receive(&app, &device, &request.registrations).await?;
+    // A cursor is checked before anything is stored: a refusal after storing would leave the
+    // phone retrying a push that had landed.
+    let status_after = request.status_cursor.as_deref().map(cursor).transpose()?;
+    let results = crate::intake::receive(
+        &app,
+        &device,
+        &request.registrations,
+        request.batch_signature.as_deref(),
+    )
+    .await?;
     let offer_answers =
         crate::rozgar::offers::take_camp_answers(&app.db, &device, &request.offer_answers).await?;
+    let acknowledged = results
+        .iter()
+        .filter(|r| r.outcome.is_acknowledged())
+        .count() as u64;
     app.db
-        .record_backlog(&device.device_id, &request.backlog, now_ms())
+        .record_backlog(
+            &device.device_id,
+            &request.backlog.after_push(acknowledged),
+            now_ms(),
+        )
         .await?;
+    let status = match status_after {
+        Some(after) => Some(status_page(&app, &device, after, STATUS_PAGE).await?),
+        None => None,
+    };
     Ok(Json(PushResponse {
         results,
         offer_answers,
+        status,
     }))
+}
+
+/// A status cursor as the device sent it back: empty for its first sync.
+fn cursor(text: &str) -> ApiResult<i64> {
+    if text.is_empty() {
+        return Ok(0);
+    }
+    text.parse()
+        .map_err(|_| ApiError::bad_request("bad_cursor", "the cursor is not one this server gave"))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -111,21 +147,29 @@ pub async fn status(
     query: Result<Query<StatusQuery>, QueryRejection>,
 ) -> ApiResult<Json<StatusPage>> {
     let Query(query) = query?;
-    let after: i64 = if query.cursor.is_empty() {
-        0
-    } else {
-        query.cursor.parse().map_err(|_| {
-            ApiError::bad_request("bad_cursor", "the cursor is not one this server gave")
-        })?
-    };
-    let limit = query.limit.unwrap_or(500).clamp(1, 2_000);
+    let after = cursor(&query.cursor)?;
+    let limit = query.limit.unwrap_or(STATUS_PAGE).clamp(1, 2_000);
+    Ok(Json(status_page(&app, &device, after, limit).await?))
+}
+
+/// The status changes after `after` (at most `limit`) for what `device` sent and its units;
+/// the last page also carries the camp calendar, the open offers and the pack-signing key.
+async fn status_page(
+    app: &App,
+    device: &crate::storage::Device,
+    after: i64,
+    limit: i64,
+) -> ApiResult<StatusPage> {
     let scope = StatusScope {
         device_id: &device.device_id,
         jurisdiction: &device.jurisdiction,
     };
-    let rows = app.db.status_changes(&scope, after, limit).await?;
+    // One more than the page holds tells whether there is more, so that a page that is
+    // exactly full is not followed by a trip for an empty one.
+    let mut rows = app.db.status_changes(&scope, after, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
     let cursor = rows.last().map_or(after, |(seq, _)| *seq).to_string();
-    let more = rows.len() as i64 == limit;
     // The camp calendar and the open offers of work ride on the last page, so a sync needs
     // no trip of its own for them.
     let (camps, offers) = if more {
@@ -138,12 +182,12 @@ pub async fn status(
             Some(offers),
         )
     };
-    Ok(Json(StatusPage {
+    Ok(StatusPage {
         changes: rows.into_iter().map(|(_, c)| c).collect(),
         cursor,
         more,
         camps,
         offers,
         pack_key_id: (!more).then(|| app.pack_key.key_id().to_owned()),
-    }))
+    })
 }

@@ -306,7 +306,7 @@ async fn camp(
         .collect();
     let mut held = Vec::new();
     for batch in signed.chunks(app.settings.max_batch) {
-        let answers = crate::intake::receive(app, device, batch)
+        let answers = crate::intake::receive(app, device, batch, None)
             .await
             .map_err(|e| format!("the demo camp's push was refused: {e}"))?;
         held.extend(
