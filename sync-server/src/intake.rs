@@ -6,7 +6,10 @@
 //! registration of a member who already has one that counts is stored as its duplicate.
 
 use crate::app::App;
-use crate::storage::{Db, Device, HeldRegistration, IncomingRegistration, StorageError, now_ms};
+use crate::metrics::IngestPhases;
+use crate::storage::{
+    Db, Device, HeldRegistration, IncomingRegistration, NewRegistration, StorageError, now_ms,
+};
 use panjiyan_core::india_time;
 use panjiyan_core::keys::{PublicKey, to_hex};
 use panjiyan_core::messages::Message;
@@ -14,8 +17,10 @@ use panjiyan_core::occupation::OccupationList;
 use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::samagra::Member;
 use panjiyan_core::wire::{PushOutcome, PushResult, SignedRegistration};
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 /// Checks and stores a batch of signed registrations from `device`: one answer per record, in
 /// order. `batch_signature`, when the push carries one, signs every record at once (and
@@ -29,12 +34,16 @@ pub async fn receive(
 ) -> Result<Vec<PushResult>, StorageError> {
     let key = PublicKey::from_bytes(&device.public_key)
         .map_err(|_| StorageError::Corrupt("device key"))?;
+    let phases = &app.metrics.ingest;
+    let started = Instant::now();
     let signatures = match batch_signature {
         None => Signatures::EachRecord,
         Some(signature) => Signatures::Batch {
             holds: panjiyan_core::wire::batch_signature_holds(registrations, signature, &key),
         },
     };
+    IngestPhases::add(&phases.verify, started);
+    let started = Instant::now();
     let occupations = OccupationList::builtin();
     // The Samagra records of the whole batch in one query (signatures are checked per record
     // below; a record whose payload does not even parse simply finds no member).
@@ -69,7 +78,10 @@ pub async fn receive(
             first_pack_built: app.db.first_pack_built(&units).await?,
         },
         app,
+        verifying: Cell::new(Duration::ZERO),
     };
+    IngestPhases::add(&phases.lookup, started);
+    let started = Instant::now();
     let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(registrations.len());
     let mut ready = Vec::new();
     let mut slots = Vec::new();
@@ -83,8 +95,17 @@ pub async fn receive(
             Err((id, outcome)) => answers.push(Some(PushResult { id, outcome })),
         }
     }
+    // Records' own signatures were checked among the rules: counted as signatures.
+    let verifying = batch.verifying.get();
+    phases
+        .verify
+        .fetch_add(verifying.as_nanos() as u64, Ordering::Relaxed);
+    phases.check.fetch_add(
+        started.elapsed().saturating_sub(verifying).as_nanos() as u64,
+        Ordering::Relaxed,
+    );
     let now = now_ms();
-    let outcomes = store(&app.db, &device.device_id, &ready, now).await?;
+    let outcomes = store(&app.db, &device.device_id, &ready, now, phases).await?;
     let accepted = outcomes
         .iter()
         .filter(|o| matches!(o, PushOutcome::Accepted | PushOutcome::DuplicateOf { .. }))
@@ -114,6 +135,8 @@ struct Batch<'a> {
     clock: Clock,
     /// Whose rule sets (built in, or loaded by an admin) judge the records.
     app: &'a App,
+    /// Time spent checking records' own signatures, for the breakdown.
+    verifying: Cell<Duration>,
 }
 
 /// How a batch's records are signed.
@@ -162,6 +185,7 @@ fn check(
         within,
         clock,
         app,
+        verifying,
     } = batch;
     let id = signed.parse_unverified().map(|p| p.id).unwrap_or_else(|_| {
         serde_json::from_str::<serde_json::Value>(&signed.payload)
@@ -178,7 +202,12 @@ fn check(
         )
     };
     let verified = match signatures {
-        Signatures::EachRecord => signed.verify(key),
+        Signatures::EachRecord => {
+            let started = Instant::now();
+            let verified = signed.verify(key);
+            verifying.set(verifying.get() + started.elapsed());
+            verified
+        }
         Signatures::Batch { holds: true } => signed.parse_unverified(),
         Signatures::Batch { holds: false } => Err(panjiyan_core::wire::WireError::BadSignature),
     };
@@ -290,8 +319,10 @@ fn check(
     })
 }
 
-/// Stores checked records from `device_id` exactly once, in one transaction: each gets its
-/// own outcome, in order.
+/// Stores checked records from `device_id` exactly once, in one transaction of a few
+/// set-based statements (what is held, which members count already, one block of
+/// status-change numbers, the new registrations that count, then their duplicates): each
+/// record gets its own outcome, in order.
 ///
 /// A phone that retries while its first push is still being stored sends the same records
 /// twice at once. On PostgreSQL both transactions find none of them held, and the later
@@ -303,12 +334,41 @@ pub async fn store(
     device_id: &str,
     records: &[IncomingRegistration],
     now: i64,
+    phases: &IngestPhases,
 ) -> Result<Vec<PushOutcome>, StorageError> {
     let mut attempt = 0;
     loop {
-        match store_once(db, device_id, records, now).await {
+        match store_once(db, device_id, records, now, phases).await {
             Err(e) if e.is_unique_violation() && attempt < 3 => attempt += 1,
             done => return done,
+        }
+    }
+}
+
+/// What becomes of one record of a batch.
+enum Plan {
+    /// Held before, or earlier in this batch: its answer, or the record it repeats.
+    Answered(PushOutcome),
+    Repeats(usize),
+    /// New: the registration that counts for its member, if no other transaction got there
+    /// first (then it becomes that one's duplicate).
+    Counting {
+        seq: i64,
+    },
+    /// New: the duplicate of registration `first`, or of the record at `of` of this batch.
+    DuplicateOf {
+        first: Option<String>,
+        of: Option<usize>,
+        seq: i64,
+    },
+}
+
+impl Plan {
+    /// The status-change number of a new record (0 for the others, which take none).
+    fn seq(&self) -> i64 {
+        match self {
+            Plan::Counting { seq } | Plan::DuplicateOf { seq, .. } => *seq,
+            Plan::Answered(_) | Plan::Repeats(_) => 0,
         }
     }
 }
@@ -318,12 +378,14 @@ async fn store_once(
     device_id: &str,
     records: &[IncomingRegistration],
     now: i64,
+    phases: &IngestPhases,
 ) -> Result<Vec<PushOutcome>, StorageError> {
+    let started = Instant::now();
     let mut tx = db.begin_write().await?;
     // What the server already holds of this batch, and which of its members already count:
     // two queries for the whole batch, not two per record.
     let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
-    let mut held: HashMap<String, HeldRegistration> = tx
+    let held: HashMap<String, HeldRegistration> = tx
         .held_registrations(&ids)
         .await?
         .into_iter()
@@ -335,7 +397,7 @@ async fn store_once(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut counting: HashMap<String, String> = tx
+    let counting: HashMap<String, String> = tx
         .counting_registrations(&members)
         .await?
         .into_iter()
@@ -353,66 +415,162 @@ async fn store_once(
     } else {
         0
     };
-    let mut outcomes = Vec::with_capacity(records.len());
-    for (rec, id) in records.iter().zip(&ids) {
-        if let Some(h) = held.get(id) {
-            if h.content_hash != rec.content_hash {
-                tx.record_conflict(id, device_id, now).await?;
-                tracing::warn!(registration = %id, device = device_id, "same registration id with different content refused");
-                outcomes.push(PushOutcome::Conflict);
-                continue;
-            }
-            let first = h
-                .duplicate_of
-                .as_deref()
-                .and_then(|d| uuid::Uuid::parse_str(d).ok());
-            outcomes.push(match (RegistrationState::parse(&h.state), first) {
-                (Some(RegistrationState::Duplicate), Some(first)) => {
-                    PushOutcome::DuplicateOf { first }
+    // Each record's plan, in order, without a statement: the batch's first new record of a
+    // member counts (unless one counts already), later ones are its duplicates.
+    let mut plans = Vec::with_capacity(records.len());
+    let mut first_of_id: HashMap<&str, usize> = HashMap::new();
+    let mut counting_in_batch: HashMap<&str, usize> = HashMap::new();
+    for (i, (rec, id)) in records.iter().zip(&ids).enumerate() {
+        let plan = if let Some(h) = held.get(id) {
+            Plan::Answered(if h.content_hash != rec.content_hash {
+                PushOutcome::Conflict
+            } else {
+                match (
+                    RegistrationState::parse(&h.state),
+                    h.duplicate_of.as_deref(),
+                ) {
+                    (Some(RegistrationState::Duplicate), Some(first)) => PushOutcome::DuplicateOf {
+                        first: first
+                            .parse()
+                            .map_err(|_| StorageError::Corrupt("registration id"))?,
+                    },
+                    _ => PushOutcome::AlreadyHad,
                 }
-                _ => PushOutcome::AlreadyHad,
-            });
-            continue;
-        }
-        let this_seq = seq;
-        seq += 1;
-        let first = match counting.get(&rec.member_id) {
-            Some(first) => Some(first.clone()),
-            None => {
-                if tx.insert_counting(rec, device_id, this_seq, now).await? {
-                    counting.insert(rec.member_id.clone(), id.clone());
-                    None
-                } else {
-                    // Another push registered the member meanwhile: this one is its duplicate.
-                    tx.counting_registration(&rec.member_id).await?
+            })
+        } else if let Some(&earlier) = first_of_id.get(id.as_str()) {
+            if records[earlier].content_hash != rec.content_hash {
+                Plan::Answered(PushOutcome::Conflict)
+            } else {
+                Plan::Repeats(earlier)
+            }
+        } else {
+            first_of_id.insert(id, i);
+            let this_seq = seq;
+            seq += 1;
+            match (
+                counting.get(&rec.member_id),
+                counting_in_batch.get(rec.member_id.as_str()),
+            ) {
+                (Some(first), _) => Plan::DuplicateOf {
+                    first: Some(first.clone()),
+                    of: None,
+                    seq: this_seq,
+                },
+                (None, Some(&of)) => Plan::DuplicateOf {
+                    first: None,
+                    of: Some(of),
+                    seq: this_seq,
+                },
+                (None, None) => {
+                    counting_in_batch.insert(&rec.member_id, i);
+                    Plan::Counting { seq: this_seq }
                 }
             }
         };
-        let (state, duplicate_of) = match first {
-            None => {
-                outcomes.push(PushOutcome::Accepted);
-                (RegistrationState::PendingApproval, None)
-            }
-            Some(first) => {
-                tx.insert_duplicate(rec, device_id, &first, this_seq, now)
-                    .await?;
-                let first_id = uuid::Uuid::parse_str(&first)
-                    .map_err(|_| StorageError::Corrupt("registration id"))?;
-                outcomes.push(PushOutcome::DuplicateOf { first: first_id });
-                (RegistrationState::Duplicate, Some(first))
-            }
-        };
-        // A later record of the same batch with the same id is "already had".
-        held.insert(
-            id.clone(),
-            HeldRegistration {
-                id: id.clone(),
-                content_hash: rec.content_hash.clone(),
-                state: state.as_str().to_owned(),
-                duplicate_of,
-            },
-        );
+        plans.push(plan);
     }
+    for (plan, id) in plans.iter().zip(&ids) {
+        if matches!(plan, Plan::Answered(PushOutcome::Conflict)) {
+            tx.record_conflict(id, device_id, now).await?;
+            tracing::warn!(registration = %id, device = device_id, "same registration id with different content refused");
+        }
+    }
+    // The ones that count, in one statement; a member another push registered meanwhile
+    // is left out by the partial unique index, and this record becomes its duplicate. (If
+    // that one was rejected since, nothing counts and the record is tried again.)
+    let mut candidates: Vec<usize> = (0..plans.len())
+        .filter(|&i| matches!(plans[i], Plan::Counting { .. }))
+        .collect();
+    for _ in 0..3 {
+        if candidates.is_empty() {
+            break;
+        }
+        let rows: Vec<NewRegistration<'_>> = candidates
+            .iter()
+            .map(|&i| NewRegistration {
+                record: &records[i],
+                state: RegistrationState::PendingApproval,
+                duplicate_of: None,
+                change_seq: plans[i].seq(),
+            })
+            .collect();
+        let stored: BTreeSet<String> = tx
+            .insert_registrations(&rows, device_id, now)
+            .await?
+            .into_iter()
+            .collect();
+        candidates.retain(|&i| !stored.contains(&ids[i]));
+        let lost: Vec<String> = candidates
+            .iter()
+            .map(|&i| records[i].member_id.clone())
+            .collect();
+        let won: HashMap<String, String> = tx
+            .counting_registrations(&lost)
+            .await?
+            .into_iter()
+            .collect();
+        candidates.retain(|&i| match won.get(&records[i].member_id) {
+            Some(first) => {
+                plans[i] = Plan::DuplicateOf {
+                    first: Some(first.clone()),
+                    of: None,
+                    seq: plans[i].seq(),
+                };
+                false
+            }
+            None => true,
+        });
+    }
+    if !candidates.is_empty() {
+        return Err(StorageError::Corrupt(
+            "a member's registration kept changing during a push",
+        ));
+    }
+    // Then the duplicates, pointing at what counts now.
+    let first_id = |plans: &[Plan], first: &Option<String>, of: Option<usize>| match (first, of) {
+        (Some(first), _) => first.clone(),
+        (None, Some(of)) => match &plans[of] {
+            Plan::DuplicateOf { first: Some(f), .. } => f.clone(),
+            _ => ids[of].clone(),
+        },
+        (None, None) => unreachable!("a duplicate names what it duplicates"),
+    };
+    let duplicates: Vec<NewRegistration<'_>> = plans
+        .iter()
+        .zip(records)
+        .filter_map(|(plan, rec)| match plan {
+            Plan::DuplicateOf { first, of, seq } => Some(NewRegistration {
+                record: rec,
+                state: RegistrationState::Duplicate,
+                duplicate_of: Some(first_id(&plans, first, *of)),
+                change_seq: *seq,
+            }),
+            _ => None,
+        })
+        .collect();
+    tx.insert_registrations(&duplicates, device_id, now).await?;
+    // The answers, in order; a repeat of a record of this batch answers as it does.
+    let mut outcomes: Vec<PushOutcome> = Vec::with_capacity(records.len());
+    for (i, plan) in plans.iter().enumerate() {
+        let outcome = match plan {
+            Plan::Answered(outcome) => outcome.clone(),
+            Plan::Counting { .. } => PushOutcome::Accepted,
+            Plan::DuplicateOf { first, of, .. } => PushOutcome::DuplicateOf {
+                first: first_id(&plans, first, *of)
+                    .parse()
+                    .map_err(|_| StorageError::Corrupt("registration id"))?,
+            },
+            Plan::Repeats(earlier) => match &outcomes[*earlier] {
+                PushOutcome::DuplicateOf { first } => PushOutcome::DuplicateOf { first: *first },
+                _ => PushOutcome::AlreadyHad,
+            },
+        };
+        debug_assert!(i == outcomes.len());
+        outcomes.push(outcome);
+    }
+    IngestPhases::add(&phases.write, started);
+    let started = Instant::now();
     tx.commit().await?;
+    IngestPhases::add(&phases.commit, started);
     Ok(outcomes)
 }

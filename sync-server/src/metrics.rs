@@ -1,5 +1,5 @@
 //! Prometheus text metrics: requests and latencies per route and status, registrations
-//! ingested, pack bytes served, delivery attempts. Counters are per process (Prometheus sums the
+//! ingested and where push intake spends its time, pack bytes served, delivery attempts. Counters are per process (Prometheus sums the
 //! instances); gauges read from the shared database are the same on every instance (take max).
 
 use crate::app::App;
@@ -16,9 +16,45 @@ pub struct Metrics {
     /// (route, status) → (count, total seconds)
     requests: Mutex<BTreeMap<(String, u16), (u64, f64)>>,
     pub registrations_ingested: AtomicU64,
+    /// Where push intake spends its time, summed over pushes.
+    pub ingest: IngestPhases,
     pub pack_bytes_served: AtomicU64,
     /// (channel, outcome) → delivery attempts by this process's dispatcher.
     notifications: Mutex<BTreeMap<(String, &'static str), u64>>,
+}
+
+/// Push intake's time by phase, in nanoseconds summed over every push of this process: the
+/// ingest benchmark's breakdown and `panjiyan_ingest_seconds_total{phase}`.
+#[derive(Default)]
+pub struct IngestPhases {
+    /// Signature checks (one per batch, or one per record from older phones).
+    pub verify: AtomicU64,
+    /// Reading what the batch is checked against: Samagra records, areas, pack dates.
+    pub lookup: AtomicU64,
+    /// The form and eligibility rules, record by record.
+    pub check: AtomicU64,
+    /// The transaction's statements: what is held already, the inserts, the numbers.
+    pub write: AtomicU64,
+    pub commit: AtomicU64,
+}
+
+impl IngestPhases {
+    /// Adds the time since `start` to `phase`.
+    pub fn add(phase: &AtomicU64, start: Instant) {
+        phase.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    /// Seconds by phase, in the order intake runs them.
+    pub fn seconds(&self) -> [(&'static str, f64); 5] {
+        let s = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e9;
+        [
+            ("verify", s(&self.verify)),
+            ("lookup", s(&self.lookup)),
+            ("check", s(&self.check)),
+            ("write", s(&self.write)),
+            ("commit", s(&self.commit)),
+        ]
+    }
 }
 
 impl Metrics {
@@ -51,6 +87,13 @@ impl Metrics {
             "panjiyan_registrations_ingested_total {}\n",
             self.registrations_ingested.load(Ordering::Relaxed)
         ));
+        out.push_str("# HELP panjiyan_ingest_seconds_total Time push intake spent, by phase.\n");
+        out.push_str("# TYPE panjiyan_ingest_seconds_total counter\n");
+        for (phase, secs) in self.ingest.seconds() {
+            out.push_str(&format!(
+                "panjiyan_ingest_seconds_total{{phase=\"{phase}\"}} {secs:.6}\n"
+            ));
+        }
         out.push_str("# HELP panjiyan_pack_bytes_served_total Camp pack bytes sent.\n");
         out.push_str("# TYPE panjiyan_pack_bytes_served_total counter\n");
         out.push_str(&format!(

@@ -52,7 +52,8 @@ pub(crate) use places::{level_text, parse_level};
 pub use postgres::create_scratch_database;
 pub use progress::{OfficerBacklog, ProgressRow};
 pub use registrations::{
-    HeldRegistration, IncomingRegistration, QueueFilter, QueueRow, RegistrationRow, WorkerStatus,
+    HeldRegistration, IncomingRegistration, NewRegistration, QueueFilter, QueueRow,
+    RegistrationRow, WorkerStatus,
 };
 pub use replica::ReplicaLag;
 pub use requirements::{

@@ -28,6 +28,16 @@ pub struct IncomingRegistration {
     pub rules_version: u32,
 }
 
+/// A checked registration as push intake stores it: pending approval (the one that counts for
+/// its member) or the duplicate of the one that does, with its status-change number.
+#[derive(Debug, Clone)]
+pub struct NewRegistration<'a> {
+    pub record: &'a IncomingRegistration,
+    pub state: panjiyan_core::registration::RegistrationState,
+    pub duplicate_of: Option<String>,
+    pub change_seq: i64,
+}
+
 /// A registration as the server holds it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct RegistrationRow {
@@ -434,21 +444,6 @@ impl Tx {
         })
     }
 
-    /// The registration that counts for `member_id` (pending or approved), if any.
-    pub async fn counting_registration(
-        &mut self,
-        member_id: &str,
-    ) -> Result<Option<String>, StorageError> {
-        in_tx!(self, |c| {
-            Ok(sqlx::query_scalar(
-                "SELECT id FROM registrations WHERE member_id = $1 AND state IN ('pending_approval', 'approved')",
-            )
-            .bind(member_id)
-            .fetch_optional(&mut *c)
-            .await?)
-        })
-    }
-
     /// Logs that `device_id` sent registration `id` again with other content (not stored).
     pub async fn record_conflict(
         &mut self,
@@ -467,100 +462,70 @@ impl Tx {
         })
     }
 
-    /// Stores `rec` pending approval as the registration that counts for its member, unless
-    /// one counts already: another transaction may register the same member at this moment,
-    /// and the partial unique index decides. Says whether it was stored.
-    pub async fn insert_counting(
+    /// Stores `rows` from `device_id` in one statement (a few for a very large batch): the
+    /// ids stored. Rows pending approval are stored only where no registration counts for
+    /// the member yet: another transaction may register the same member at this moment, and
+    /// the partial unique index decides (those rows are left out of the answer). Duplicates
+    /// are stored as they are.
+    pub async fn insert_registrations(
         &mut self,
-        rec: &IncomingRegistration,
+        rows: &[NewRegistration<'_>],
         device_id: &str,
-        seq: i64,
         now: i64,
-    ) -> Result<bool, StorageError> {
-        let stored = self
-            .insert_registration(
-                rec,
-                device_id,
-                RegistrationState::PendingApproval,
-                None,
-                seq,
-                now,
-                "ON CONFLICT (member_id) WHERE state IN ('pending_approval', 'approved') DO NOTHING",
-            )
-            .await?;
-        Ok(stored == 1)
-    }
-
-    /// Stores `rec` as a duplicate of registration `first`.
-    pub async fn insert_duplicate(
-        &mut self,
-        rec: &IncomingRegistration,
-        device_id: &str,
-        first: &str,
-        seq: i64,
-        now: i64,
-    ) -> Result<(), StorageError> {
-        self.insert_registration(
-            rec,
-            device_id,
-            RegistrationState::Duplicate,
-            Some(first),
-            seq,
-            now,
-            "",
-        )
-        .await?;
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn insert_registration(
-        &mut self,
-        rec: &IncomingRegistration,
-        device_id: &str,
-        state: RegistrationState,
-        duplicate_of: Option<&str>,
-        seq: i64,
-        now: i64,
-        on_conflict: &'static str,
-    ) -> Result<u64, StorageError> {
-        in_tx!(self, |c| {
-            let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+    ) -> Result<Vec<String>, StorageError> {
+        const COLUMNS: usize = 24;
+        // Well within SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+        const ROWS_PER_STATEMENT: usize = 1_000;
+        let mut stored = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let values = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
                 "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
                     unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day,
                     device_time_doubted, migrant_state, migrant_district, migrant_trade, migrant_months, migrant_returned_on,
                     rules_id, rules_version)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-                    $23, $24)
-                 {on_conflict}"
-            )))
-            .bind(rec.id.to_string())
-            .bind(&rec.content_hash)
-            .bind(&rec.payload)
-            .bind(device_id)
-            .bind(rec.device_seq)
-            .bind(&rec.member_id)
-            .bind(&rec.family_id)
-            .bind(&rec.unit_code)
-            .bind(&rec.channel)
-            .bind(&rec.occupation_code)
-            .bind(state.as_str())
-            .bind(duplicate_of)
-            .bind(now)
-            .bind(seq)
-            .bind(&rec.camp_id)
-            .bind(panjiyan_core::india_time::india_day(now))
-            .bind(rec.device_time_doubted)
-            .bind(rec.migrant.as_ref().map(|m| m.state_worked_in.as_str()))
-            .bind(rec.migrant.as_ref().and_then(|m| m.district_or_city.as_deref()))
-            .bind(rec.migrant.as_ref().and_then(|m| m.trade_code.as_deref()))
-            .bind(rec.migrant.as_ref().and_then(|m| m.months_away).map(i64::from))
-            .bind(rec.migrant.as_ref().and_then(|m| m.returned_on.as_deref()))
-            .bind(&rec.rules_id)
-            .bind(i64::from(rec.rules_version))
-            .execute(&mut *c)
-            .await?;
-            Ok(done.rows_affected())
-        })
+                 VALUES {values}
+                 ON CONFLICT (member_id) WHERE state IN ('pending_approval', 'approved') DO NOTHING
+                 RETURNING id"
+            );
+            let day = panjiyan_core::india_time::india_day(now);
+            in_tx!(self, |c| {
+                let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+                for row in chunk {
+                    let (rec, migrant) = (row.record, row.record.migrant.as_ref());
+                    q = q
+                        .bind(rec.id.to_string())
+                        .bind(&rec.content_hash)
+                        .bind(&rec.payload)
+                        .bind(device_id)
+                        .bind(rec.device_seq)
+                        .bind(&rec.member_id)
+                        .bind(&rec.family_id)
+                        .bind(&rec.unit_code)
+                        .bind(&rec.channel)
+                        .bind(&rec.occupation_code)
+                        .bind(row.state.as_str())
+                        .bind(row.duplicate_of.as_deref())
+                        .bind(now)
+                        .bind(row.change_seq)
+                        .bind(&rec.camp_id)
+                        .bind(day)
+                        .bind(rec.device_time_doubted)
+                        .bind(migrant.map(|m| m.state_worked_in.as_str()))
+                        .bind(migrant.and_then(|m| m.district_or_city.as_deref()))
+                        .bind(migrant.and_then(|m| m.trade_code.as_deref()))
+                        .bind(migrant.and_then(|m| m.months_away).map(i64::from))
+                        .bind(migrant.and_then(|m| m.returned_on.as_deref()))
+                        .bind(&rec.rules_id)
+                        .bind(i64::from(rec.rules_version));
+                }
+                stored.extend(q.fetch_all(&mut *c).await?);
+                Ok::<(), StorageError>(())
+            })?;
+        }
+        Ok(stored)
     }
 }
