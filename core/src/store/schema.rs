@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/device/0004_downloads.sql"),
     include_str!("../../../migrations/device/0005_rule_sets.sql"),
     include_str!("../../../migrations/device/0006_offers.sql"),
+    include_str!("../../../migrations/device/0007_lookup_index.sql"),
 ];
 
 /// The schema version this build writes.
@@ -45,6 +46,7 @@ pub fn upgrade_from(conn: &mut Connection, version: u32) -> Result<(), StoreErro
         3 => tx.execute_batch(MIGRATIONS[3])?,
         4 => tx.execute_batch(MIGRATIONS[4])?,
         5 => tx.execute_batch(MIGRATIONS[5])?,
+        6 => tx.execute_batch(MIGRATIONS[6])?,
         found => {
             return Err(StoreError::NewerSchema {
                 found,
