@@ -155,9 +155,7 @@ impl DeviceStore {
             .query_row([id], |r| {
                 // Opened from SQLite's own buffer: the sealed bytes are copied once, to decrypt.
                 let sealed = r.get_ref(1)?.as_blob()?;
-                let member = self
-                    .cipher
-                    .open_json::<Member>(&format!("members:{id}"), sealed);
+                let member = super::sealed_member::open(&self.cipher, id, sealed);
                 Ok((
                     member,
                     r.get::<_, String>(0)?,
