@@ -273,7 +273,7 @@ fn member_id(n: u64) -> Decoded<SamagraMemberId> {
 }
 
 // Fixed codes, independent of declaration order in the domain types: they are the file format.
-fn gender_code(g: Gender) -> u8 {
+pub(crate) fn gender_code(g: Gender) -> u8 {
     match g {
         Gender::Male => 0,
         Gender::Female => 1,
@@ -281,7 +281,7 @@ fn gender_code(g: Gender) -> u8 {
     }
 }
 
-fn gender_from(code: u8) -> Decoded<Gender> {
+pub(crate) fn gender_from(code: u8) -> Decoded<Gender> {
     Ok(match code {
         0 => Gender::Male,
         1 => Gender::Female,
@@ -305,14 +305,14 @@ const RELATIONS: [Relation; 12] = [
     Relation::Other,
 ];
 
-fn relation_code(r: Relation) -> u8 {
+pub(crate) fn relation_code(r: Relation) -> u8 {
     RELATIONS
         .iter()
         .position(|x| *x == r)
         .unwrap_or(RELATIONS.len() - 1) as u8
 }
 
-fn relation_from(code: u8) -> Decoded<Relation> {
+pub(crate) fn relation_from(code: u8) -> Decoded<Relation> {
     RELATIONS
         .get(usize::from(code))
         .copied()
@@ -326,14 +326,14 @@ const CASTES: [CasteCategory; 4] = [
     CasteCategory::General,
 ];
 
-fn caste_code(c: CasteCategory) -> u8 {
+pub(crate) fn caste_code(c: CasteCategory) -> u8 {
     CASTES
         .iter()
         .position(|x| *x == c)
         .unwrap_or(CASTES.len() - 1) as u8
 }
 
-fn caste_from(code: u8) -> Decoded<CasteCategory> {
+pub(crate) fn caste_from(code: u8) -> Decoded<CasteCategory> {
     CASTES
         .get(usize::from(code))
         .copied()

@@ -33,7 +33,7 @@
 //! plus removed), not the unit's totals.
 
 mod check;
-mod codec;
+pub(crate) mod codec;
 mod columns;
 mod delta;
 mod envelope;

@@ -358,7 +358,7 @@ fn put_member(
         id,
         m.family_id.as_str(),
         unit.as_str(),
-        cipher.seal_json(&format!("members:{id}"), m)
+        super::sealed_member::seal(cipher, m)
     ])?;
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO name_tokens(token, member_id, unit_code) VALUES (?1, ?2, ?3)",

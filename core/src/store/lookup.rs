@@ -38,6 +38,16 @@ pub struct SearchHit {
     pub score: f32,
 }
 
+/// A member with its pack entry and this device's newest registration, by member ID.
+const MEMBER_VIEW_SQL: &str =
+    "SELECT m.unit_code, m.sealed, p.state, p.registration_number, r.id, r.state
+     FROM members m
+     LEFT JOIN pack_registered p ON p.member_id = m.member_id
+     LEFT JOIN registrations r ON r.id = (
+         SELECT id FROM registrations WHERE member_id = m.member_id
+         ORDER BY created_at DESC LIMIT 1)
+     WHERE m.member_id = ?1";
+
 impl DeviceStore {
     pub fn member(&self, id: &SamagraMemberId) -> Result<Option<MemberView>, StoreError> {
         self.read(|c| self.member_view(c, id.as_str()))
@@ -140,22 +150,12 @@ impl DeviceStore {
     /// One statement for the member, its pack entry and this device's newest registration:
     /// the three point queries it replaced were most of a look-up's time (issue 17).
     fn member_view(&self, c: &Connection, id: &str) -> Result<Option<MemberView>, StoreError> {
-        let mut stmt = c.prepare_cached(
-            "SELECT m.unit_code, m.sealed, p.state, p.registration_number, r.id, r.state
-             FROM members m
-             LEFT JOIN pack_registered p ON p.member_id = m.member_id
-             LEFT JOIN registrations r ON r.id = (
-                 SELECT id FROM registrations WHERE member_id = m.member_id
-                 ORDER BY created_at DESC LIMIT 1)
-             WHERE m.member_id = ?1",
-        )?;
+        let mut stmt = c.prepare_cached(MEMBER_VIEW_SQL)?;
         let row = stmt
             .query_row([id], |r| {
                 // Opened from SQLite's own buffer: the sealed bytes are copied once, to decrypt.
                 let sealed = r.get_ref(1)?.as_blob()?;
-                let member = self
-                    .cipher
-                    .open_json::<Member>(&format!("members:{id}"), sealed);
+                let member = super::sealed_member::open(&self.cipher, id, sealed);
                 Ok((
                     member,
                     r.get::<_, String>(0)?,
@@ -216,5 +216,32 @@ impl DeviceStore {
         }
         members.sort_by_key(|m| m.member.member_id != family.head_member_id);
         Ok(Some(FamilyView { family, members }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MEMBER_VIEW_SQL;
+    use crate::store::schema::MIGRATIONS;
+
+    #[test]
+    fn a_member_look_up_is_index_searches_only() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        for sql in MIGRATIONS {
+            c.execute_batch(sql).unwrap();
+        }
+        let plan: Vec<String> = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {MEMBER_VIEW_SQL}"))
+            .unwrap()
+            .query_map(["123456789"], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // A sort or a scan here costs more than the rest of the look-up (issue 17).
+        assert!(
+            plan.iter()
+                .all(|step| !step.contains("TEMP B-TREE") && !step.starts_with("SCAN")),
+            "{plan:?}"
+        );
     }
 }

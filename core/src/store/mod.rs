@@ -14,6 +14,7 @@ mod offers;
 mod outbox;
 mod registrations;
 pub mod schema;
+mod sealed_member;
 
 pub use camps::DeviceCamp;
 pub use error::StoreError;
@@ -70,7 +71,7 @@ impl DeviceStore {
         if found > 0 {
             check_key(&writer, &cipher)?;
         }
-        schema::upgrade(&mut writer)?;
+        schema::upgrade(&mut writer, &cipher)?;
         let device_key = {
             let tx = writer.transaction()?;
             let key = device_key(&tx, &cipher)?;

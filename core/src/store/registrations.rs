@@ -273,9 +273,7 @@ impl DeviceStore {
             .optional()?;
         let (unit, sealed, rules_id, rules_version) = row.ok_or(StoreError::MemberNotFound)?;
         let rules = rule_set(tx, &rules_id, rules_version)?;
-        let member: Member = self
-            .cipher
-            .open_json(&format!("members:{}", form.member_id), &sealed)?;
+        let member = super::sealed_member::open(&self.cipher, form.member_id.as_str(), &sealed)?;
         let unit = crate::validate::LgdCode::parse(&unit).map_err(|_| StoreError::Corrupt)?;
         Ok((member, unit, rules))
     }

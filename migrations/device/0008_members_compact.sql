@@ -1,0 +1,4 @@
+-- Version 8: each member's sealed record changes from JSON to a small binary layout, which a
+-- look-up decodes several times faster (issue 17). No table changes: the data step in
+-- `core/src/store/schema.rs` opens every member and seals it again, in this version's
+-- transaction (layout in `core/src/store/sealed_member.rs`).
