@@ -1,7 +1,10 @@
 //! Server benchmarks (`scripts/bench`), one JSON line per figure. Ingest runs through the real
 //! push endpoint over HTTP on loopback from several concurrent devices, against a raw COPY of
 //! the same rows into a bare table of the same PostgreSQL in the same run.
-//! Needs PANJIYAN_TEST_PG_URL (scripts/with-postgres) for the PostgreSQL figures.
+//! Needs PANJIYAN_TEST_PG_URL (scripts/with-postgres) for the PostgreSQL figures. Pushes are
+//! signed as phones sign them (one signature a batch); the breakdown says where the server's
+//! time goes, per registration, by phase (`server_ingest_{phase}_us`), and the same ingest
+//! with one signature per record (as phones before the batch signature) says what that cost.
 
 use panjiyan_core::bench_line::emit;
 use panjiyan_core::location::Level;
@@ -44,6 +47,7 @@ async fn start(database_url: String) -> TestServer {
 
 struct Device {
     token: String,
+    store: DeviceStore,
     registrations: Vec<SignedRegistration>,
 }
 
@@ -103,32 +107,60 @@ async fn devices(
             .collect();
         out.push(Device {
             token,
+            store,
             registrations,
         });
     }
     out
 }
 
+/// How a bench push is signed.
+#[derive(Clone, Copy, PartialEq)]
+enum Signing {
+    /// One signature over the batch, as phones sign.
+    Batch,
+    /// Each record by its own, as phones did before.
+    EachRecord,
+}
+
+/// Every device's pushes in batches of `batch`, signed and serialised before any is timed.
+fn requests(devices: &[Device], batch: usize, signing: Signing) -> Vec<Vec<Vec<u8>>> {
+    devices
+        .iter()
+        .map(|d| {
+            d.registrations
+                .chunks(batch)
+                .map(|chunk| {
+                    let mut request = PushRequest {
+                        protocol: 1,
+                        registrations: chunk.to_vec(),
+                        backlog: BacklogReport::default(),
+                        ..PushRequest::default()
+                    };
+                    if signing == Signing::Batch {
+                        d.store.sign_push(&mut request);
+                    }
+                    serde_json::to_vec(&request).unwrap()
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Pushes every device's registrations in batches, devices in parallel; returns seconds.
-async fn push_all(s: &TestServer, devices: &[Device], batch: usize) -> f64 {
+async fn push_all(s: &TestServer, devices: &[Device], batch: usize, signing: Signing) -> f64 {
+    let bodies = requests(devices, batch, signing);
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for d in devices {
+    for (d, bodies) in devices.iter().zip(bodies) {
         let (http, url, token) = (s.http.clone(), s.url.clone(), d.token.clone());
-        let chunks: Vec<Vec<SignedRegistration>> =
-            d.registrations.chunks(batch).map(<[_]>::to_vec).collect();
         tasks.push(tokio::spawn(async move {
-            for chunk in chunks {
-                let request = PushRequest {
-                    protocol: 1,
-                    registrations: chunk,
-                    backlog: BacklogReport::default(),
-                    ..PushRequest::default()
-                };
+            for body in bodies {
                 let r = http
                     .post(format!("{url}/api/v1/push"))
                     .bearer_auth(&token)
-                    .json(&request)
+                    .header("content-type", "application/json")
+                    .body(body)
                     .send()
                     .await
                     .unwrap();
@@ -191,19 +223,70 @@ async fn copy_rate(pg_url: &str, devices: &[Device]) -> f64 {
     rows as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Where the server's time went while `run` pushed `n` registrations: one figure per phase,
+/// in microseconds per registration, named `{prefix}_{phase}_us`.
+async fn breakdown<F: std::future::Future<Output = f64>>(
+    s: &TestServer,
+    prefix: &str,
+    n: usize,
+    run: F,
+) -> f64 {
+    let before = s.app.metrics.ingest.seconds();
+    let secs = run.await;
+    for ((phase, after), (_, before)) in s.app.metrics.ingest.seconds().iter().zip(before) {
+        emit(
+            &format!("{prefix}_{phase}_us"),
+            (after - before) * 1e6 / n as f64,
+            "µs/registration",
+            None,
+        );
+    }
+    secs
+}
+
+/// JSON decoding of the pushes, which the server does before intake: timed here on the same
+/// bodies, in microseconds per registration.
+fn decode_us(devices: &[Device]) -> f64 {
+    let bodies = requests(devices, BATCH, Signing::Batch);
+    let n: usize = devices.iter().map(|d| d.registrations.len()).sum();
+    let start = Instant::now();
+    for body in bodies.iter().flatten() {
+        let request: PushRequest = serde_json::from_slice(body).unwrap();
+        std::hint::black_box(request);
+    }
+    start.elapsed().as_secs_f64() * 1e6 / n as f64
+}
+
 async fn ingest_suite(database_url: String, pg: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let s = start(database_url).await;
     let devs = devices(&s, dir.path(), DEVICES, PER_DEVICE, 0).await;
     let total: usize = devs.iter().map(|d| d.registrations.len()).sum();
-    let secs = push_all(&s, &devs, BATCH).await;
+    let prefix = if pg.is_some() {
+        "server_ingest"
+    } else {
+        "server_ingest_sqlite"
+    };
+    emit(
+        &format!("{prefix}_decode_us"),
+        decode_us(&devs),
+        "µs/registration",
+        None,
+    );
+    let secs = breakdown(
+        &s,
+        prefix,
+        total,
+        push_all(&s, &devs, BATCH, Signing::Batch),
+    )
+    .await;
     let rate = total as f64 / secs;
     match pg {
         Some(url) => {
             let copy = copy_rate(url, &devs).await;
             emit("server_ingest", rate, "registrations/s", Some(copy));
             let before = s.app.db.count_registrations().await.unwrap();
-            let replay = push_all(&s, &devs, BATCH).await;
+            let replay = push_all(&s, &devs, BATCH, Signing::Batch).await;
             let added = s.app.db.count_registrations().await.unwrap() - before;
             emit(
                 "server_ingest_replay",
@@ -226,9 +309,32 @@ async fn ingest_suite(database_url: String, pg: Option<&str>) {
             )
             .await;
             let n: usize = single.iter().map(|d| d.registrations.len()).sum();
-            let secs = push_all(&s, &single, 1).await;
+            let secs = push_all(&s, &single, 1, Signing::Batch).await;
             emit(
                 "server_ingest_per_record",
+                n as f64 / secs,
+                "registrations/s",
+                Some(rate),
+            );
+            // The same ingest with one signature per record, as older phones push.
+            let older = devices(
+                &s,
+                dir.path(),
+                DEVICES,
+                PER_DEVICE,
+                PER_DEVICE * DEVICES + PER_RECORD,
+            )
+            .await;
+            let n: usize = older.iter().map(|d| d.registrations.len()).sum();
+            let secs = breakdown(
+                &s,
+                "server_ingest_signed_each",
+                n,
+                push_all(&s, &older, BATCH, Signing::EachRecord),
+            )
+            .await;
+            emit(
+                "server_ingest_signed_each",
                 n as f64 / secs,
                 "registrations/s",
                 Some(rate),
