@@ -20,4 +20,16 @@ async fn main() {
     emit("push_500_2g_s", run.push_s, "s");
     emit("push_500_2g_bytes", run.push_bytes as f64, "bytes");
     emit("round_trips_per_sync", run.round_trips as f64, "requests");
+    // Bytes on the wire per registration of that sync, each way (headers included).
+    let per = |b: u64| (b as f64 / run.registrations as f64 * 10.0).round() / 10.0;
+    emit(
+        "push_bytes_up_per_registration",
+        per(run.push_bytes_up),
+        "bytes",
+    );
+    emit(
+        "push_bytes_down_per_registration",
+        per(run.push_bytes - run.push_bytes_up),
+        "bytes",
+    );
 }

@@ -21,6 +21,8 @@ pub struct LinkRun {
     pub acknowledged: u64,
     pub push_s: f64,
     pub push_bytes: u64,
+    /// Of those, the bytes the phone sent.
+    pub push_bytes_up: u64,
     /// HTTP requests of the sync that pushed the 500 and pulled status.
     pub round_trips: u64,
 }
@@ -85,6 +87,7 @@ pub async fn camp_over(
     let download_bytes = bytes(&proxy) - before;
 
     let before = bytes(&proxy);
+    let before_up = proxy.stats().bytes_up.load(Ordering::Relaxed);
     let (report, registrations, push_s) = tokio::task::spawn_blocking(move || {
         let today = panjiyan_core::india_time::now();
         let unit = store.units().unwrap().remove(0);
@@ -127,6 +130,7 @@ pub async fn camp_over(
         acknowledged: report.acknowledged,
         push_s,
         push_bytes: bytes(&proxy) - before,
+        push_bytes_up: proxy.stats().bytes_up.load(Ordering::Relaxed) - before_up,
         round_trips: report.round_trips,
     }
 }
