@@ -181,3 +181,76 @@ on_both_backends!(
     same_batch_at_once,
     the_same_batch_pushed_eight_times_at_once
 );
+
+/// Four phones registered the same twenty workers offline (four camps in one village) and
+/// push at the same moment: for each worker exactly one registration counts, and every other
+/// is stored as its duplicate and answered so, naming that one; the partial unique index
+/// decides between transactions that both found the worker unregistered.
+async fn the_same_workers_from_four_phones_at_once(backend: Backend) {
+    use panjiyan_core::wire::PushOutcome;
+    use std::collections::HashMap;
+    let Some(s) = TestServer::start(backend).await else {
+        return;
+    };
+    let mut phones = Vec::new();
+    for _ in 0..4 {
+        phones.push(s.enrol("operator").await);
+    }
+    let workers = phones[0].members_aged(20..=55)[..20].to_vec();
+    // The test's ledger: which registration each phone made for each worker.
+    let mut made: HashMap<uuid::Uuid, String> = HashMap::new();
+    for phone in &phones {
+        for (id, m) in phone.register(&workers).into_iter().zip(&workers) {
+            made.insert(id, m.member_id.to_string());
+        }
+    }
+    let answers = panjiyan_server::harness::join_all(phones.iter().map(|p| s.push_outbox(p))).await;
+    let mut results = Vec::new();
+    for r in answers {
+        assert_eq!(r.status(), 200);
+        results.extend(
+            r.json::<panjiyan_core::wire::PushResponse>()
+                .await
+                .unwrap()
+                .results,
+        );
+    }
+    assert_eq!(results.len(), 80);
+    let counting: HashMap<String, uuid::Uuid> = results
+        .iter()
+        .filter(|r| r.outcome == PushOutcome::Accepted)
+        .map(|r| (made[&r.id].clone(), r.id))
+        .collect();
+    assert_eq!(counting.len(), 20, "one registration counts per worker");
+    for r in &results {
+        match &r.outcome {
+            PushOutcome::Accepted => {}
+            PushOutcome::DuplicateOf { first } => {
+                assert_eq!(
+                    Some(first),
+                    counting.get(&made[&r.id]),
+                    "the duplicate names the one that counts"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(s.app.db.count_registrations().await.unwrap(), 80);
+    for (member, id) in &counting {
+        let row = s
+            .app
+            .db
+            .registration(&id.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.state.as_str(), &row.member_id),
+            ("pending_approval", member)
+        );
+    }
+}
+on_both_backends!(
+    same_workers_from_four_phones,
+    the_same_workers_from_four_phones_at_once
+);
