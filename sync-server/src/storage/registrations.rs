@@ -175,6 +175,26 @@ fn names_of(body: Option<&str>) -> (String, String) {
         .map_or_else(Default::default, |m| (m.name_hi, m.name_en))
 }
 
+/// The queue's registrations: pending within area $1 (`DESCENDANTS`), matching the filter's
+/// unit $2, occupation $3, received from $4 and before $5, camp $6 (`bind_filter!`).
+const PENDING_MATCH: &str = "r.state = 'pending_approval' AND r.unit_code IN (SELECT code FROM sub)
+    AND ($2 IS NULL OR r.unit_code = $2) AND ($3 IS NULL OR r.occupation_code = $3)
+    AND ($4 IS NULL OR r.received_at >= $4) AND ($5 IS NULL OR r.received_at < $5)
+    AND ($6 IS NULL OR r.camp_id = $6)";
+
+/// Binds an area and a `QueueFilter` as $1 to $6 of `PENDING_MATCH`.
+macro_rules! bind_filter {
+    ($query:expr, $area:expr, $filter:expr) => {
+        $query
+            .bind($area)
+            .bind(&$filter.unit)
+            .bind(&$filter.occupation)
+            .bind($filter.from)
+            .bind($filter.to)
+            .bind(&$filter.camp)
+    };
+}
+
 /// Every column of `RegistrationRow`.
 pub(super) const SELECT_REGISTRATION: &str =
     "SELECT id, member_id, unit_code, device_id, state, registration_number,
@@ -312,7 +332,7 @@ impl Db {
     }
 
     /// One page of at most `limit` pending registrations within `area` matching `filter`, at
-    /// `position` in the order (received, id), read along the index `registrations_pending_queue`.
+    /// `position` in the order (received, id), with how many match in all and lie before it.
     pub async fn pending_queue_page(
         &self,
         area: &str,
@@ -320,18 +340,48 @@ impl Db {
         position: &QueuePosition,
         limit: i64,
     ) -> Result<PendingPage, StorageError> {
-        // Every statement takes the same area and filter as $1 to $6.
-        macro_rules! bind_filter {
-            ($query:expr) => {
-                $query
-                    .bind(area)
-                    .bind(&filter.unit)
-                    .bind(&filter.occupation)
-                    .bind(filter.from)
-                    .bind(filter.to)
-                    .bind(&filter.camp)
-            };
-        }
+        let rows = self.pending_rows(area, filter, position, limit).await?;
+        // Counted after the rows, with the first row's place: how many come before it.
+        let first = rows
+            .first()
+            .map_or((i64::MIN, ""), |r| (r.received_at, r.id.as_str()));
+        let (total, oldest_received_at, before): (i64, Option<i64>, i64) = on_pool!(self, |pool| {
+            bind_filter!(
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS} SELECT count(*), min(r.received_at),
+                        CAST(coalesce(sum(CASE WHEN (r.received_at, r.id) < ($7, $8) THEN 1 ELSE 0 END), 0) AS BIGINT)
+                     FROM registrations r WHERE {PENDING_MATCH}"
+                ))),
+                area,
+                filter
+            )
+            .bind(first.0)
+            .bind(first.1)
+            .fetch_one(pool)
+            .await?
+        });
+        // A page past either end shows nothing: everything lies before it, or after it.
+        let before = match (rows.is_empty(), position) {
+            (true, QueuePosition::After(_)) => total,
+            _ => before,
+        };
+        Ok(PendingPage {
+            total,
+            oldest_received_at,
+            rows,
+            before,
+        })
+    }
+
+    /// At most `limit` pending registrations within `area` matching `filter`, at `position` in
+    /// the order (received, id), oldest first, read along the index `registrations_pending_queue`.
+    pub async fn pending_rows(
+        &self,
+        area: &str,
+        filter: &QueueFilter,
+        position: &QueuePosition,
+        limit: i64,
+    ) -> Result<Vec<QueueRow>, StorageError> {
         let (from, backwards) = match position {
             QueuePosition::First => (
                 QueueCursor {
@@ -348,64 +398,40 @@ impl Db {
         } else {
             (">", "ASC")
         };
-        on_pool!(self, |pool| {
-            let condition = "r.state = 'pending_approval' AND r.unit_code IN (SELECT code FROM sub)
-                AND ($2 IS NULL OR r.unit_code = $2) AND ($3 IS NULL OR r.occupation_code = $3)
-                AND ($4 IS NULL OR r.received_at >= $4) AND ($5 IS NULL OR r.received_at < $5)
-                AND ($6 IS NULL OR r.camp_id = $6)";
-            let rows: Vec<WithMember<QueueRow>> = bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.camp_id, r.received_at,
-                    r.migrant_state, r.migrant_district, r.migrant_trade, r.migrant_months, r.migrant_returned_on,
-                    m.body, p.name_hi AS unit_name_hi, p.name_en AS unit_name_en
-                 FROM registrations r LEFT JOIN members m ON m.member_id = r.member_id JOIN places p ON p.code = r.unit_code
-                 WHERE {condition} AND (r.received_at, r.id) {compare} ($7, $8)
-                 ORDER BY r.received_at {order}, r.id {order} LIMIT $9"
-            ))))
+        let rows: Vec<WithMember<QueueRow>> = on_pool!(self, |pool| {
+            bind_filter!(
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.camp_id, r.received_at,
+                        r.migrant_state, r.migrant_district, r.migrant_trade, r.migrant_months, r.migrant_returned_on,
+                        m.body, p.name_hi AS unit_name_hi, p.name_en AS unit_name_en
+                     FROM registrations r LEFT JOIN members m ON m.member_id = r.member_id JOIN places p ON p.code = r.unit_code
+                     WHERE {PENDING_MATCH} AND (r.received_at, r.id) {compare} ($7, $8)
+                     ORDER BY r.received_at {order}, r.id {order} LIMIT $9"
+                ))),
+                area,
+                filter
+            )
             .bind(from.received_at)
             .bind(&from.id)
             .bind(limit)
             .fetch_all(pool)
-            .await?;
-            let mut rows: Vec<QueueRow> = rows
-                .into_iter()
-                .map(|r| {
-                    let (name_hi, name_en) = names_of(r.body.as_deref());
-                    QueueRow {
-                        name_hi,
-                        name_en,
-                        ..r.row
-                    }
-                })
-                .collect();
-            if backwards {
-                rows.reverse();
-            }
-            // Counted after the rows, with the first row's place: how many come before it.
-            let first = rows
-                .first()
-                .map_or((i64::MIN, ""), |r| (r.received_at, r.id.as_str()));
-            let (total, oldest_received_at, before): (i64, Option<i64>, i64) =
-                bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{DESCENDANTS} SELECT count(*), min(r.received_at),
-                        CAST(coalesce(sum(CASE WHEN (r.received_at, r.id) < ($7, $8) THEN 1 ELSE 0 END), 0) AS BIGINT)
-                     FROM registrations r WHERE {condition}"
-                ))))
-                .bind(first.0)
-                .bind(first.1)
-                .fetch_one(pool)
-                .await?;
-            // A page past either end shows nothing: everything lies before it, or after it.
-            let before = match (rows.is_empty(), position) {
-                (true, QueuePosition::After(_)) => total,
-                _ => before,
-            };
-            Ok(PendingPage {
-                total,
-                oldest_received_at,
-                rows,
-                before,
+            .await?
+        });
+        let mut rows: Vec<QueueRow> = rows
+            .into_iter()
+            .map(|r| {
+                let (name_hi, name_en) = names_of(r.body.as_deref());
+                QueueRow {
+                    name_hi,
+                    name_en,
+                    ..r.row
+                }
             })
-        })
+            .collect();
+        if backwards {
+            rows.reverse();
+        }
+        Ok(rows)
     }
 
     /// The mobile number of member `member_id`'s approved registration, if it has one.

@@ -290,20 +290,17 @@ async fn every_pending(
     area: &str,
     filter: &QueueFilter,
 ) -> Result<Vec<QueueRow>, PageError> {
-    let mut all = Vec::new();
-    let mut position = QueuePosition::First;
+    let mut all: Vec<QueueRow> = Vec::new();
     loop {
-        let page = app
-            .db
-            .pending_queue_page(area, filter, &position, CSV_BATCH)
+        let position = all
+            .last()
+            .map_or(QueuePosition::First, |r| QueuePosition::After(r.cursor()));
+        let batch = (app.db)
+            .pending_rows(area, filter, &position, CSV_BATCH)
             .await?;
-        let done = !page.later();
-        position = match page.rows.last() {
-            Some(last) => QueuePosition::After(last.cursor()),
-            None => break,
-        };
-        all.extend(page.rows);
-        if done {
+        let last = (batch.len() as i64) < CSV_BATCH;
+        all.extend(batch);
+        if last {
             break;
         }
     }
