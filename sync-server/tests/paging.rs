@@ -606,7 +606,7 @@ async fn queue_pages(backend: Backend) {
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let after_first_page = second_path.split("after=").nth(1).unwrap();
     assert!(
-        location.contains(&format!("after={}", after_first_page.replace('.', "."))),
+        location.contains(&format!("after={after_first_page}")),
         "{location}"
     );
     let again = get(&s, &officer, &location).await;
