@@ -346,17 +346,23 @@ impl Db {
         silent_before: i64,
     ) -> Result<Vec<AreaBacklog>, StorageError> {
         on_pool!(self, |pool| {
+            // Summed per device's place first (an index-only scan of `devices_backlog_place`),
+            // then each place looked up on its own: never a join over every place of the area.
             Ok(sqlx::query_as(
                 "WITH held AS (
-                    SELECT coalesce(c.code, CAST($1 AS TEXT)) AS code, d.pending, d.oldest_pending_at, d.last_seen_at
-                    FROM devices d JOIN place_ancestors w ON w.code = d.jurisdiction AND w.ancestor = $1
-                    LEFT JOIN (place_ancestors a JOIN places c ON c.code = a.ancestor AND c.parent = $1)
-                        ON a.code = d.jurisdiction
-                    WHERE d.pending > 0 AND NOT d.revoked)
-                 SELECT h.code, p.level, p.name_hi, p.name_en, count(*) AS devices,
+                    SELECT d.jurisdiction, count(*) AS devices, sum(d.pending) AS pending,
+                        min(d.oldest_pending_at) AS oldest_pending_at,
+                        sum(CASE WHEN d.last_seen_at IS NULL OR d.last_seen_at < $2 THEN 1 ELSE 0 END) AS silent,
+                        (SELECT w.depth FROM place_ancestors w WHERE w.code = d.jurisdiction AND w.ancestor = $1) AS depth
+                    FROM devices d WHERE d.pending > 0 AND NOT d.revoked GROUP BY d.jurisdiction),
+                 placed AS (
+                    SELECT coalesce((SELECT a.ancestor FROM place_ancestors a WHERE a.code = h.jurisdiction AND a.depth = h.depth - 1),
+                        CAST($1 AS TEXT)) AS code, h.devices, h.pending, h.oldest_pending_at, h.silent
+                    FROM held h WHERE h.depth IS NOT NULL)
+                 SELECT h.code, p.level, p.name_hi, p.name_en, CAST(sum(h.devices) AS BIGINT) AS devices,
                     CAST(sum(h.pending) AS BIGINT) AS pending, min(h.oldest_pending_at) AS oldest_pending_at,
-                    CAST(sum(CASE WHEN h.last_seen_at IS NULL OR h.last_seen_at < $2 THEN 1 ELSE 0 END) AS BIGINT) AS silent
-                 FROM held h JOIN places p ON p.code = h.code
+                    CAST(sum(h.silent) AS BIGINT) AS silent
+                 FROM placed h JOIN places p ON p.code = h.code
                  GROUP BY h.code, p.level, p.name_hi, p.name_en ORDER BY h.code",
             )
             .bind(area)
