@@ -347,7 +347,8 @@ impl Db {
     ) -> Result<Vec<AreaBacklog>, StorageError> {
         on_pool!(self, |pool| {
             // Summed per device's place first (an index-only scan of `devices_backlog_place`),
-            // then each place looked up on its own: never a join over every place of the area.
+            // then each place and each area looked up on its own by key: never a join over
+            // every place of the area.
             Ok(sqlx::query_as(
                 "WITH held AS (
                     SELECT d.jurisdiction, count(*) AS devices, sum(d.pending) AS pending,
@@ -358,12 +359,16 @@ impl Db {
                  placed AS (
                     SELECT coalesce((SELECT a.ancestor FROM place_ancestors a WHERE a.code = h.jurisdiction AND a.depth = h.depth - 1),
                         CAST($1 AS TEXT)) AS code, h.devices, h.pending, h.oldest_pending_at, h.silent
-                    FROM held h WHERE h.depth IS NOT NULL)
-                 SELECT h.code, p.level, p.name_hi, p.name_en, CAST(sum(h.devices) AS BIGINT) AS devices,
-                    CAST(sum(h.pending) AS BIGINT) AS pending, min(h.oldest_pending_at) AS oldest_pending_at,
-                    CAST(sum(h.silent) AS BIGINT) AS silent
-                 FROM placed h JOIN places p ON p.code = h.code
-                 GROUP BY h.code, p.level, p.name_hi, p.name_en ORDER BY h.code",
+                    FROM held h WHERE h.depth IS NOT NULL),
+                 summed AS (
+                    SELECT code, CAST(sum(devices) AS BIGINT) AS devices, CAST(sum(pending) AS BIGINT) AS pending,
+                        min(oldest_pending_at) AS oldest_pending_at, CAST(sum(silent) AS BIGINT) AS silent
+                    FROM placed GROUP BY code)
+                 SELECT s.code, (SELECT p.level FROM places p WHERE p.code = s.code) AS level,
+                    (SELECT p.name_hi FROM places p WHERE p.code = s.code) AS name_hi,
+                    (SELECT p.name_en FROM places p WHERE p.code = s.code) AS name_en,
+                    s.devices, s.pending, s.oldest_pending_at, s.silent
+                 FROM summed s ORDER BY s.code",
             )
             .bind(area)
             .bind(silent_before)
