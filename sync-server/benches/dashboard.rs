@@ -1,9 +1,12 @@
 //! `dashboard_p95_ms`: the collector's and admin's pages at state scale. PostgreSQL is seeded
 //! with a state-sized hierarchy (52 districts, 312 blocks, about 23,000 gram panchayats and
 //! 55,000 villages, 400 urban bodies with 6,000 wards) and 10 million registrations
-//! (PANJIYAN_BENCH_REGISTRATIONS to change), the progress rollup is built, and the real server
-//! answers the pages over HTTP on loopback. The baseline is the same "by area" table counted
-//! straight from the registrations, measured in the same run. One JSON line per figure.
+//! (PANJIYAN_BENCH_REGISTRATIONS to change) and 2,000 devices reporting backlogs
+//! (PANJIYAN_BENCH_DEVICES to change), the progress rollup is built, and the real server
+//! answers the pages over HTTP on loopback: each the page a person opens first (the state's
+//! backlog summary by district, a block officer's first page of the queue). The baseline is the
+//! same "by area" table counted straight from the registrations, measured in the same run. One
+//! JSON line per figure.
 //! Needs PANJIYAN_TEST_PG_URL (scripts/with-postgres).
 
 use panjiyan_core::bench_line::emit;
@@ -242,18 +245,24 @@ fn main() {
             User::new("ceo", Role::DesignatedOfficer, "1001"),
         ]).await[0];
         let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-        // Devices: the bench phone, and 2,000 more reporting backlogs.
-        let mut devices = format!("bench\t\\\\x00\t\\\\x01\t{admin}\t23\t0\t\\N\t0\n");
-        for d in 0..2_000 {
+        // Devices: the bench phone, and 2,000 more (or as many as asked) reporting backlogs.
+        let device_count: usize = std::env::var("PANJIYAN_BENCH_DEVICES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2_000);
+        let mut devices = format!("bench\t\\\\x00\t\\\\x01\t{admin}\t23\t0\t\\N\t0\t\\N\n");
+        for d in 0..device_count {
             let unit = &units[d * 17 % units.len()];
+            let seen = now_ms() - (d as i64 % 96) * 3_600_000;
+            let pending = d % 7 * 3;
+            // What a device holds was finalised up to five days before it was last seen.
+            let oldest = if pending > 0 { (seen - (d as i64 % 120) * 3_600_000).to_string() } else { "\\N".into() };
             let _ = writeln!(
                 devices,
-                "dev{d}\t\\\\x00\t\\\\x{d:04x}02\t{admin}\t{unit}\t0\t{seen}\t{pending}",
-                seen = now_ms() - (d as i64 % 96) * 3_600_000,
-                pending = d % 7 * 3,
+                "dev{d}\t\\\\x00\t\\\\x{d:06x}02\t{admin}\t{unit}\t0\t{seen}\t{pending}\t{oldest}",
             );
         }
-        copy(&mut conn, "COPY devices(device_id, public_key, token_hash, enrolled_by, jurisdiction, enrolled_at, last_seen_at, pending) FROM STDIN", devices).await;
+        copy(&mut conn, "COPY devices(device_id, public_key, token_hash, enrolled_by, jurisdiction, enrolled_at, last_seen_at, pending, oldest_pending_at) FROM STDIN", devices).await;
         let targets: String = units.iter().map(|u| format!("{u}\t150\n")).collect();
         copy(&mut conn, "COPY targets(unit_code, target) FROM STDIN", targets).await;
         eprintln!("dashboard bench: {} places in {:.1} s; loading {total} registrations", places.len(), started.elapsed().as_secs_f64());

@@ -130,13 +130,15 @@ pub async fn field_gauges(app: &App) -> Result<String, crate::storage::StorageEr
     // By the officers' area, never their names: (pending, oldest in days) per area.
     let mut areas = std::collections::BTreeMap::new();
     for root in app.db.root_places().await? {
-        let devices = app.db.device_backlog(root.code.as_str()).await?;
-        for d in devices.iter().filter(|d| d.pending > 0 && !d.revoked) {
-            holding += 1;
-            unsent += d.pending;
-            if crate::web::is_silent(d, now, app.settings.silent_after_hours) {
-                silent += 1;
-            }
+        let silent_before = crate::web::silent_before(now, app.settings.silent_after_hours);
+        for area in app
+            .db
+            .backlog_by_area(root.code.as_str(), silent_before)
+            .await?
+        {
+            holding += area.devices;
+            unsent += area.pending;
+            silent += area.silent;
         }
         for o in app.db.officer_backlog(root.code.as_str()).await? {
             let age_days = o

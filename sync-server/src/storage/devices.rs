@@ -1,4 +1,5 @@
-//! Enrolled devices: their keys and tokens, revocation, and the sync backlog each last reported.
+//! Enrolled devices: their keys and tokens, revocation, and the sync backlog each last reported,
+//! summed by area and read a page at a time.
 
 use super::{BeginWrite, Db, StorageError, on_pool};
 use panjiyan_core::wire::BacklogReport;
@@ -32,6 +33,61 @@ pub struct DeviceBacklog {
     pub last_error: Option<String>,
     pub revoked: bool,
 }
+
+/// The order the backlog lists devices in: the oldest unsent registration first, a device that
+/// never said how old last (`UNKNOWN_OLDEST`), then by id. The keyset of its pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCursor {
+    /// `oldest_pending_at`, or `UNKNOWN_OLDEST` when the device did not report it.
+    pub oldest: i64,
+    pub device_id: String,
+}
+
+/// Where a device that never reported its oldest unsent registration sorts: last.
+pub const UNKNOWN_OLDEST: i64 = i64::MAX;
+
+impl DeviceBacklog {
+    /// This device's place in the backlog's order: the next page starts after it.
+    pub fn cursor(&self) -> DeviceCursor {
+        DeviceCursor {
+            oldest: self.oldest_pending_at.unwrap_or(UNKNOWN_OLDEST),
+            device_id: self.device_id.clone(),
+        }
+    }
+}
+
+/// Devices holding unsent data in one area below the place asked about (or in that place
+/// itself, for devices working over all of it), summed.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AreaBacklog {
+    pub code: String,
+    pub level: String,
+    pub name_hi: String,
+    pub name_en: String,
+    /// Devices holding data.
+    pub devices: i64,
+    /// Registrations on them not yet sent.
+    pub pending: i64,
+    pub oldest_pending_at: Option<i64>,
+    /// Of those devices, the ones not seen since the silence limit (or never).
+    pub silent: i64,
+}
+
+/// The columns of `DeviceBacklogRow`, from devices `d` holding data within area $1, with their
+/// user, district and block; the page's and the CSV's queries add their condition and order.
+const DEVICE_BACKLOG: &str = "SELECT d.device_id, u.username, d.jurisdiction, d.last_seen_at, d.pending, d.oldest_pending_at, d.app_version,
+        d.last_error, d.revoked, pd.code AS district, pd.name_hi AS district_hi, pd.name_en AS district_en,
+        pb.code AS block, pb.name_hi AS block_hi, pb.name_en AS block_en
+     FROM devices d JOIN users u ON u.id = d.enrolled_by
+     LEFT JOIN (place_ancestors ad JOIN places pd ON pd.code = ad.ancestor AND pd.level = 'district')
+        ON ad.code = d.jurisdiction
+     LEFT JOIN (place_ancestors ab JOIN places pb ON pb.code = ab.ancestor AND pb.level IN ('block', 'urban_body'))
+        ON ab.code = d.jurisdiction
+     WHERE d.pending > 0 AND NOT d.revoked
+        AND EXISTS (SELECT 1 FROM place_ancestors w WHERE w.code = d.jurisdiction AND w.ancestor = $1)";
+
+/// The backlog's order as SQL; the same expression as the index `devices_backlog_oldest`.
+const BACKLOG_ORDER: &str = "coalesce(d.oldest_pending_at, 9223372036854775807)";
 
 #[derive(sqlx::FromRow)]
 struct DeviceBacklogRow {
@@ -242,26 +298,82 @@ impl Db {
         })
     }
 
-    /// Devices within `area` that last reported registrations not yet sent (not revoked).
+    /// Devices within `area` that last reported registrations not yet sent (not revoked), by
+    /// district and block: all of them, for the CSV.
     pub async fn device_backlog(&self, area: &str) -> Result<Vec<DeviceBacklog>, StorageError> {
         on_pool!(self, |pool| {
-            let rows: Vec<DeviceBacklogRow> = sqlx::query_as(
-                "SELECT d.device_id, u.username, d.jurisdiction, d.last_seen_at, d.pending, d.oldest_pending_at, d.app_version,
-                    d.last_error, d.revoked, pd.code AS district, pd.name_hi AS district_hi, pd.name_en AS district_en,
-                    pb.code AS block, pb.name_hi AS block_hi, pb.name_en AS block_en
-                 FROM devices d JOIN users u ON u.id = d.enrolled_by
-                 LEFT JOIN (place_ancestors ad JOIN places pd ON pd.code = ad.ancestor AND pd.level = 'district')
-                    ON ad.code = d.jurisdiction
-                 LEFT JOIN (place_ancestors ab JOIN places pb ON pb.code = ab.ancestor AND pb.level IN ('block', 'urban_body'))
-                    ON ab.code = d.jurisdiction
-                 WHERE d.pending > 0 AND NOT d.revoked
-                    AND EXISTS (SELECT 1 FROM place_ancestors w WHERE w.code = d.jurisdiction AND w.ancestor = $1)
-                 ORDER BY pd.code, pb.code, d.pending DESC, d.device_id",
-            )
+            let rows: Vec<DeviceBacklogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{DEVICE_BACKLOG} ORDER BY pd.code, pb.code, d.pending DESC, d.device_id"
+            )))
             .bind(area)
             .fetch_all(pool)
             .await?;
             Ok(rows.into_iter().map(DeviceBacklog::from).collect())
+        })
+    }
+
+    /// One page of the devices within `area` holding unsent data: at most `limit`, in the
+    /// backlog's order (`DeviceCursor`), starting after `after` (from the first when None).
+    pub async fn device_backlog_page(
+        &self,
+        area: &str,
+        after: Option<&DeviceCursor>,
+        limit: i64,
+    ) -> Result<Vec<DeviceBacklog>, StorageError> {
+        let (oldest, device_id) =
+            after.map_or((i64::MIN, ""), |c| (c.oldest, c.device_id.as_str()));
+        on_pool!(self, |pool| {
+            let rows: Vec<DeviceBacklogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{DEVICE_BACKLOG} AND ({BACKLOG_ORDER}, d.device_id) > ($2, $3)
+                 ORDER BY {BACKLOG_ORDER}, d.device_id LIMIT $4"
+            )))
+            .bind(area)
+            .bind(oldest)
+            .bind(device_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(DeviceBacklog::from).collect())
+        })
+    }
+
+    /// Devices within `area` holding unsent data, summed per area one level below it (its
+    /// districts, a district's blocks and urban bodies, …) and, for devices working over all
+    /// of `area`, under `area` itself; silent: not seen since `silent_before` (epoch ms).
+    pub async fn backlog_by_area(
+        &self,
+        area: &str,
+        silent_before: i64,
+    ) -> Result<Vec<AreaBacklog>, StorageError> {
+        on_pool!(self, |pool| {
+            // Summed per device's place first (an index-only scan of `devices_backlog_place`),
+            // then each place and each area looked up on its own by key: never a join over
+            // every place of the area.
+            Ok(sqlx::query_as(
+                "WITH held AS (
+                    SELECT d.jurisdiction, count(*) AS devices, sum(d.pending) AS pending,
+                        min(d.oldest_pending_at) AS oldest_pending_at,
+                        sum(CASE WHEN d.last_seen_at IS NULL OR d.last_seen_at < $2 THEN 1 ELSE 0 END) AS silent,
+                        (SELECT w.depth FROM place_ancestors w WHERE w.code = d.jurisdiction AND w.ancestor = $1) AS depth
+                    FROM devices d WHERE d.pending > 0 AND NOT d.revoked GROUP BY d.jurisdiction),
+                 placed AS (
+                    SELECT coalesce((SELECT a.ancestor FROM place_ancestors a WHERE a.code = h.jurisdiction AND a.depth = h.depth - 1),
+                        CAST($1 AS TEXT)) AS code, h.devices, h.pending, h.oldest_pending_at, h.silent
+                    FROM held h WHERE h.depth IS NOT NULL),
+                 summed AS (
+                    SELECT code, CAST(sum(devices) AS BIGINT) AS devices, CAST(sum(pending) AS BIGINT) AS pending,
+                        min(oldest_pending_at) AS oldest_pending_at, CAST(sum(silent) AS BIGINT) AS silent
+                    FROM placed GROUP BY code)
+                 SELECT s.code, (SELECT p.level FROM places p WHERE p.code = s.code) AS level,
+                    (SELECT p.name_hi FROM places p WHERE p.code = s.code) AS name_hi,
+                    (SELECT p.name_en FROM places p WHERE p.code = s.code) AS name_en,
+                    s.devices, s.pending, s.oldest_pending_at, s.silent
+                 FROM summed s ORDER BY s.code",
+            )
+            .bind(area)
+            .bind(silent_before)
+            .fetch_all(pool)
+            .await?)
         })
     }
 }

@@ -36,7 +36,7 @@ pub use backup::{BackupError, BackupSummary, restore_sqlite};
 pub use camps::{Camp, PackReadiness, UnplannedCamp};
 pub use codes::VerificationCode;
 pub use decisions::{AuditEntry, AuditRow, Decision, Outcome, format_number};
-pub use devices::{Device, DeviceBacklog};
+pub use devices::{AreaBacklog, Device, DeviceBacklog, DeviceCursor, UNKNOWN_OLDEST};
 pub use employers::{Employer, NewEmployer};
 pub use groups::{GroupCoverage, TargetGroup, Unregistered};
 pub use job_seekers::{
@@ -52,8 +52,8 @@ pub(crate) use places::{level_text, parse_level};
 pub use postgres::create_scratch_database;
 pub use progress::{OfficerBacklog, ProgressRow};
 pub use registrations::{
-    HeldRegistration, IncomingRegistration, NewRegistration, QueueFilter, QueueRow,
-    RegistrationRow, WorkerStatus,
+    HeldRegistration, IncomingRegistration, NewRegistration, PendingPage, QueueCursor, QueueFilter,
+    QueuePosition, QueueRow, RegistrationRow, WorkerStatus,
 };
 pub use replica::ReplicaLag;
 pub use requirements::{

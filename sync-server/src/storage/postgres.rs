@@ -1,11 +1,15 @@
 //! The PostgreSQL backend: production. Its queries are the shared ones of the concept files.
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+/// Connects with JIT compilation off: it pays for queries that run for seconds, and costs
+/// hundreds of milliseconds of compiling on a page's short statements whenever the planner's
+/// estimate for a state-wide area passes `jit_above_cost`.
 pub(super) async fn connect(url: &str) -> Result<PgPool, super::StorageError> {
+    let options: PgConnectOptions = url.parse()?;
     Ok(PgPoolOptions::new()
         .max_connections(20)
-        .connect(url)
+        .connect_with(options.options([("jit", "off")]))
         .await?)
 }
 

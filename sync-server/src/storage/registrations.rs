@@ -1,5 +1,6 @@
 //! Registrations as the server holds them: pushes stored exactly once, look-ups by id and by
-//! member, the officers' queue of pending ones, the ingest rate, and the public status look-up.
+//! member, the officers' queue of pending ones (a page at a time), the ingest rate, and the public
+//! status look-up.
 
 use super::{DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool, placeholders};
 use panjiyan_core::registration::RegistrationState;
@@ -98,6 +99,56 @@ pub struct QueueRow {
     pub migrant_returned_on: Option<String>,
 }
 
+/// A registration's place in the queue's order (received, then id): where a page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCursor {
+    pub received_at: i64,
+    pub id: String,
+}
+
+/// Which page of the queue to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueuePosition {
+    /// The oldest registrations.
+    First,
+    /// The registrations after this one.
+    After(QueueCursor),
+    /// The registrations just before this one (the page before), listed oldest first.
+    Before(QueueCursor),
+}
+
+/// One page of an officer's queue: its rows oldest first, how many match in all (and the
+/// oldest of them), and how many lie before the page.
+#[derive(Debug, Clone)]
+pub struct PendingPage {
+    pub total: i64,
+    pub oldest_received_at: Option<i64>,
+    pub rows: Vec<QueueRow>,
+    /// Matching registrations before the page's first row.
+    pub before: i64,
+}
+
+impl PendingPage {
+    /// Whether matching registrations lie before this page.
+    pub fn earlier(&self) -> bool {
+        self.before > 0
+    }
+
+    /// Whether matching registrations lie after this page.
+    pub fn later(&self) -> bool {
+        self.before + (self.rows.len() as i64) < self.total
+    }
+}
+
+impl QueueRow {
+    pub fn cursor(&self) -> QueueCursor {
+        QueueCursor {
+            received_at: self.received_at,
+            id: self.id.clone(),
+        }
+    }
+}
+
 /// What a worker may learn with only a Samagra member ID.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WorkerStatus {
@@ -132,6 +183,26 @@ struct WithMember<T> {
 fn names_of(body: Option<&str>) -> (String, String) {
     body.and_then(|b| serde_json::from_str::<Member>(b).ok())
         .map_or_else(Default::default, |m| (m.name_hi, m.name_en))
+}
+
+/// The queue's registrations: pending within area $1 (`DESCENDANTS`), matching the filter's
+/// unit $2, occupation $3, received from $4 and before $5, camp $6 (`bind_filter!`).
+const PENDING_MATCH: &str = "r.state = 'pending_approval' AND r.unit_code IN (SELECT code FROM sub)
+    AND ($2 IS NULL OR r.unit_code = $2) AND ($3 IS NULL OR r.occupation_code = $3)
+    AND ($4 IS NULL OR r.received_at >= $4) AND ($5 IS NULL OR r.received_at < $5)
+    AND ($6 IS NULL OR r.camp_id = $6)";
+
+/// Binds an area and a `QueueFilter` as $1 to $6 of `PENDING_MATCH`.
+macro_rules! bind_filter {
+    ($query:expr, $area:expr, $filter:expr) => {
+        $query
+            .bind($area)
+            .bind(&$filter.unit)
+            .bind(&$filter.occupation)
+            .bind($filter.from)
+            .bind($filter.to)
+            .bind(&$filter.camp)
+    };
 }
 
 /// Every column of `RegistrationRow`.
@@ -266,51 +337,111 @@ impl Db {
         filter: &QueueFilter,
         limit: i64,
     ) -> Result<(i64, Vec<QueueRow>), StorageError> {
-        // The count and the rows take the same area and filter as $1 to $6.
-        macro_rules! bind_filter {
-            ($query:expr) => {
-                $query
-                    .bind(area)
-                    .bind(&filter.unit)
-                    .bind(&filter.occupation)
-                    .bind(filter.from)
-                    .bind(filter.to)
-                    .bind(&filter.camp)
-            };
-        }
-        on_pool!(self, |pool| {
-            let condition = "r.state = 'pending_approval' AND r.unit_code IN (SELECT code FROM sub)
-                AND ($2 IS NULL OR r.unit_code = $2) AND ($3 IS NULL OR r.occupation_code = $3)
-                AND ($4 IS NULL OR r.received_at >= $4) AND ($5 IS NULL OR r.received_at < $5)
-                AND ($6 IS NULL OR r.camp_id = $6)";
-            let total: i64 = bind_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "{DESCENDANTS} SELECT count(*) FROM registrations r WHERE {condition}"
-            ))))
+        let page = (self.pending_queue_page(area, filter, &QueuePosition::First, limit)).await?;
+        Ok((page.total, page.rows))
+    }
+
+    /// One page of at most `limit` pending registrations within `area` matching `filter`, at
+    /// `position` in the order (received, id), with how many match in all and lie before it.
+    pub async fn pending_queue_page(
+        &self,
+        area: &str,
+        filter: &QueueFilter,
+        position: &QueuePosition,
+        limit: i64,
+    ) -> Result<PendingPage, StorageError> {
+        let rows = self.pending_rows(area, filter, position, limit).await?;
+        // Counted after the rows, with the first row's place: how many come before it.
+        let first = rows
+            .first()
+            .map_or((i64::MIN, ""), |r| (r.received_at, r.id.as_str()));
+        let (total, oldest_received_at, before): (i64, Option<i64>, i64) = on_pool!(self, |pool| {
+            bind_filter!(
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS} SELECT count(*), min(r.received_at),
+                        CAST(coalesce(sum(CASE WHEN (r.received_at, r.id) < ($7, $8) THEN 1 ELSE 0 END), 0) AS BIGINT)
+                     FROM registrations r WHERE {PENDING_MATCH}"
+                ))),
+                area,
+                filter
+            )
+            .bind(first.0)
+            .bind(first.1)
             .fetch_one(pool)
-            .await?;
-            let rows: Vec<WithMember<QueueRow>> = bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.camp_id, r.received_at,
-                    r.migrant_state, r.migrant_district, r.migrant_trade, r.migrant_months, r.migrant_returned_on,
-                    m.body, p.name_hi AS unit_name_hi, p.name_en AS unit_name_en
-                 FROM registrations r LEFT JOIN members m ON m.member_id = r.member_id JOIN places p ON p.code = r.unit_code
-                 WHERE {condition} ORDER BY r.received_at, r.id LIMIT $7"
-            ))))
+            .await?
+        });
+        // A page past either end shows nothing: everything lies before it, or after it.
+        let before = match (rows.is_empty(), position) {
+            (true, QueuePosition::After(_)) => total,
+            _ => before,
+        };
+        Ok(PendingPage {
+            total,
+            oldest_received_at,
+            rows,
+            before,
+        })
+    }
+
+    /// At most `limit` pending registrations within `area` matching `filter`, at `position` in
+    /// the order (received, id), oldest first, read along the index `registrations_pending_queue`.
+    pub async fn pending_rows(
+        &self,
+        area: &str,
+        filter: &QueueFilter,
+        position: &QueuePosition,
+        limit: i64,
+    ) -> Result<Vec<QueueRow>, StorageError> {
+        let (from, backwards) = match position {
+            QueuePosition::First => (
+                QueueCursor {
+                    received_at: i64::MIN,
+                    id: String::new(),
+                },
+                false,
+            ),
+            QueuePosition::After(c) => (c.clone(), false),
+            QueuePosition::Before(c) => (c.clone(), true),
+        };
+        let (compare, order) = if backwards {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let rows: Vec<WithMember<QueueRow>> = on_pool!(self, |pool| {
+            bind_filter!(
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{DESCENDANTS} SELECT r.id, r.member_id, r.unit_code, r.occupation_code, r.channel, r.camp_id, r.received_at,
+                        r.migrant_state, r.migrant_district, r.migrant_trade, r.migrant_months, r.migrant_returned_on,
+                        m.body, p.name_hi AS unit_name_hi, p.name_en AS unit_name_en
+                     FROM registrations r LEFT JOIN members m ON m.member_id = r.member_id JOIN places p ON p.code = r.unit_code
+                     WHERE {PENDING_MATCH} AND (r.received_at, r.id) {compare} ($7, $8)
+                     ORDER BY r.received_at {order}, r.id {order} LIMIT $9"
+                ))),
+                area,
+                filter
+            )
+            .bind(from.received_at)
+            .bind(&from.id)
             .bind(limit)
             .fetch_all(pool)
-            .await?;
-            let rows = rows
-                .into_iter()
-                .map(|r| {
-                    let (name_hi, name_en) = names_of(r.body.as_deref());
-                    QueueRow {
-                        name_hi,
-                        name_en,
-                        ..r.row
-                    }
-                })
-                .collect();
-            Ok((total, rows))
-        })
+            .await?
+        });
+        let mut rows: Vec<QueueRow> = rows
+            .into_iter()
+            .map(|r| {
+                let (name_hi, name_en) = names_of(r.body.as_deref());
+                QueueRow {
+                    name_hi,
+                    name_en,
+                    ..r.row
+                }
+            })
+            .collect();
+        if backwards {
+            rows.reverse();
+        }
+        Ok(rows)
     }
 
     /// The mobile number of member `member_id`'s approved registration, if it has one.

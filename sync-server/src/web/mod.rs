@@ -29,7 +29,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use panjiyan_core::messages::{Lang, Message};
 
-pub use backlog::is_silent;
+pub use backlog::{is_silent, silent_before};
 pub use session::{AnyForm, AnyUser, PageUser, PostedForm, csrf_token};
 
 pub fn routes() -> Router<App> {

@@ -1,22 +1,28 @@
-//! The approval queue: pending registrations of the officer's area only, oldest first, with
-//! filters (village or ward, camp, dates, occupation), counts and age; approve or reject many
-//! at once.
+//! The approval queue: pending registrations of the officer's area only, oldest first, a page
+//! at a time (keyset `?after=` / `?before=` on received time and id), with filters (village or
+//! ward, camp, dates, occupation) kept across pages, counts and age; approve or reject many at
+//! once on the page shown.
 
 use super::registration::{Outcome, decide_one, reason_choices};
 use super::{
-    CsvRow, Frame, PageError, PageUser, PostedForm, csv_of, date_time, day_start_ms, form_value,
-    render, see_other, tm,
+    CsvRow, Frame, PageError, PageUser, PostedForm, count, csv_of, date_time, day_start_ms,
+    form_value, render, see_other, tm,
 };
 use crate::app::App;
-use crate::storage::{Decision, QueueFilter, QueueRow, UnitSummary, now_ms};
+use crate::storage::{
+    Decision, PendingPage, QueueCursor, QueueFilter, QueuePosition, QueueRow, UnitSummary, now_ms,
+};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use panjiyan_core::messages::{Lang, Message};
 use panjiyan_core::occupation::OccupationList;
 
-/// Rows shown at once; filters narrow the rest.
-const SHOWN: i64 = 200;
+/// Registrations on one page.
+const PER_PAGE: i64 = 100;
+
+/// Registrations the CSV reads from the database at a time (it holds every matching one).
+const CSV_BATCH: i64 = 5_000;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct QueueQuery {
@@ -31,12 +37,28 @@ pub struct QueueQuery {
     rejected: Option<u32>,
     skipped: Option<u32>,
     problem: Option<String>,
+    /// The page after this registration: `received_at.id` (`QueueCursor`).
+    after: Option<String>,
+    /// The page before this registration.
+    before: Option<String>,
     /// `csv`: every matching registration as a CSV file, with the migrant details.
     format: Option<String>,
 }
 
-/// Registrations the CSV of the queue holds at most.
-const CSV_ROWS: i64 = 200_000;
+/// `received_at.id`, as the paging links carry a registration's place in the queue.
+fn cursor_text(c: &QueueCursor) -> String {
+    format!("{}.{}", c.received_at, c.id)
+}
+
+fn parse_cursor(text: &Option<String>) -> Option<QueueCursor> {
+    let (received_at, id) = some(text)?
+        .split_once('.')
+        .map(|(r, i)| (r.to_owned(), i.to_owned()))?;
+    Some(QueueCursor {
+        received_at: received_at.parse().ok()?,
+        id,
+    })
+}
 
 /// One pending registration as the queue's CSV has it.
 struct QueueCsvLine(QueueRow);
@@ -119,8 +141,15 @@ struct QueuePage {
     selects: [Select; 3],
     from: String,
     to: String,
+    /// Pending registrations matching the filters, on every page.
+    total: i64,
     summary: String,
+    /// The filters, to keep across pages and decisions.
     keep: Vec<(&'static str, String)>,
+    /// Where this page starts, so that a bulk decision comes back to it.
+    position: Option<(&'static str, String)>,
+    previous_page: Option<String>,
+    next_page: Option<String>,
     /// The CSV of the same filtered queue.
     csv_href: String,
     columns: [&'static str; 8],
@@ -221,23 +250,61 @@ fn selects(
     ]
 }
 
-/// The count and the oldest's age, and how many are shown when not all are.
-fn summary(lang: Lang, total: i64, rows: &[QueueRow], now: i64) -> String {
-    let oldest = rows.first().map_or(0, |r| hours_since(r.received_at, now));
+/// The count and the oldest's age, and which are shown when not all are.
+fn summary(lang: Lang, page: &PendingPage, now: i64) -> String {
+    let oldest = page.oldest_received_at.map_or(0, |at| hours_since(at, now));
     let mut summary = tm(
         lang,
         Message::new("page.queue.summary")
-            .with("total", total)
+            .with("total", page.total)
             .with("hours", oldest),
     );
-    if total > rows.len() as i64 {
+    if page.total > page.rows.len() as i64 && !page.rows.is_empty() {
         summary.push(' ');
         summary += &tm(
             lang,
-            Message::new("page.queue.shown").with("shown", rows.len()),
+            Message::new("page.queue.page")
+                .with("first", count(page.before + 1))
+                .with("last", count(page.before + page.rows.len() as i64))
+                .with("total", count(page.total)),
         );
     }
     summary
+}
+
+/// `/officer/queue` with the filters `keep` and then `pairs` as its query.
+fn queue_href(keep: &[(&str, Option<String>)], pairs: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, v) in keep {
+        if let Some(v) = v {
+            query.append_pair(name, v);
+        }
+    }
+    query.extend_pairs(pairs);
+    format!("/officer/queue?{}", query.finish())
+}
+
+/// Every pending registration within `area` matching `filter`, read a batch at a time.
+async fn every_pending(
+    app: &App,
+    area: &str,
+    filter: &QueueFilter,
+) -> Result<Vec<QueueRow>, PageError> {
+    let mut all: Vec<QueueRow> = Vec::new();
+    loop {
+        let position = all
+            .last()
+            .map_or(QueuePosition::First, |r| QueuePosition::After(r.cursor()));
+        let batch = (app.db)
+            .pending_rows(area, filter, &position, CSV_BATCH)
+            .await?;
+        let last = (batch.len() as i64) < CSV_BATCH;
+        all.extend(batch);
+        if last {
+            break;
+        }
+    }
+    Ok(all)
 }
 
 pub async fn page(
@@ -265,11 +332,18 @@ pub async fn page(
     };
     problems.extend(q.problem.as_deref().and_then(bulk_problem));
     if q.format.as_deref() == Some("csv") && problems.is_empty() {
-        let (_, rows) = app.db.pending_queue(area, &filter, CSV_ROWS).await?;
+        let rows = every_pending(&app, area, &filter).await?;
         let lines: Vec<QueueCsvLine> = rows.into_iter().map(QueueCsvLine).collect();
         return Ok(csv_of("pending-registrations.csv", &lines));
     }
-    let (total, rows) = app.db.pending_queue(area, &filter, SHOWN).await?;
+    let position = match (parse_cursor(&q.after), parse_cursor(&q.before)) {
+        (Some(after), _) => QueuePosition::After(after),
+        (None, Some(before)) => QueuePosition::Before(before),
+        (None, None) => QueuePosition::First,
+    };
+    let pending = (app.db)
+        .pending_queue_page(area, &filter, &position, PER_PAGE)
+        .await?;
     let units = app.db.units_within(area).await?;
     let camps = app.db.pending_camps(area).await?;
     let occupations = OccupationList::builtin();
@@ -297,22 +371,30 @@ pub async fn page(
         selects: selects(lang, &filter, units, camps, &occupations),
         from: some(&q.from).unwrap_or_default(),
         to: some(&q.to).unwrap_or_default(),
-        summary: summary(lang, total, &rows, now),
-        csv_href: {
-            let mut query = form_urlencoded::Serializer::new(String::new());
-            query.append_pair("format", "csv");
-            for (name, v) in &keep {
-                if let Some(v) = v {
-                    query.append_pair(name, v);
-                }
-            }
-            format!("/officer/queue?{}", query.finish())
+        summary: summary(lang, &pending, now),
+        total: pending.total,
+        csv_href: queue_href(&keep, &[("format", "csv")]),
+        previous_page: (pending.earlier())
+            .then(|| pending.rows.first().map(|r| cursor_text(&r.cursor())))
+            .map(|before| match before {
+                Some(before) => queue_href(&keep, &[("before", &before)]),
+                // A page past the end: back to the last rows before it.
+                None => queue_href(&keep, &[("before", &q.after.clone().unwrap_or_default())]),
+            }),
+        next_page: (pending.later())
+            .then(|| pending.rows.last().map(|r| cursor_text(&r.cursor())))
+            .flatten()
+            .map(|after| queue_href(&keep, &[("after", &after)])),
+        position: match &position {
+            QueuePosition::First => None,
+            QueuePosition::After(c) => Some(("after", cursor_text(c))),
+            QueuePosition::Before(c) => Some(("before", cursor_text(c))),
         },
         keep: (keep.into_iter())
             .filter_map(|(name, v)| Some((name, v?)))
             .collect(),
         columns: COLUMNS,
-        rows: (rows.into_iter())
+        rows: (pending.rows.into_iter())
             .map(|r| QueueLine::new(r, lang, &occupations, now))
             .collect(),
         reasons: reason_choices(lang),
@@ -321,18 +403,26 @@ pub async fn page(
 }
 
 /// Approves or rejects every selected registration, each in its own transaction, and comes
-/// back to the same filtered queue with what happened.
+/// back to the same filtered queue, at the same page, with what happened.
 pub async fn decide_many(
     State(app): State<App>,
     PostedForm { user, pairs }: PostedForm,
 ) -> Result<Response, PageError> {
     // The filters to come back to (kept as pairs: the serializer is not Send across awaits).
-    let mut back: Vec<(String, String)> = ["unit", "camp", "occupation", "from", "to"]
-        .into_iter()
-        .filter_map(|name| {
-            form_value(&pairs, &format!("keep_{name}")).map(|v| (name.to_owned(), v.to_owned()))
-        })
-        .collect();
+    let mut back: Vec<(String, String)> = [
+        "unit",
+        "camp",
+        "occupation",
+        "from",
+        "to",
+        "after",
+        "before",
+    ]
+    .into_iter()
+    .filter_map(|name| {
+        form_value(&pairs, &format!("keep_{name}")).map(|v| (name.to_owned(), v.to_owned()))
+    })
+    .collect();
     let to_queue = |back: &[(String, String)]| {
         let query: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(back)
