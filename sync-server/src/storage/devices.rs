@@ -1,7 +1,7 @@
 //! Enrolled devices: their keys and tokens, revocation, and the sync backlog each last reported,
 //! summed by area and read a page at a time.
 
-use super::{BeginWrite, Db, StorageError, on_pool};
+use super::{BeginWrite, Db, StorageError, on_pool, placeholders};
 use panjiyan_core::wire::BacklogReport;
 use serde::Serialize;
 
@@ -74,15 +74,12 @@ pub struct AreaBacklog {
 }
 
 /// The columns of `DeviceBacklogRow`, from devices `d` holding data within area $1, with their
-/// user, district and block; the page's and the CSV's queries add their condition and order.
+/// user; the page's and the CSV's queries add their condition and order. The district and
+/// block come after, by key, for the devices read (`Db::districts_and_blocks`): joining them
+/// here made PostgreSQL's generic plan hash every place of the state.
 const DEVICE_BACKLOG: &str = "SELECT d.device_id, u.username, d.jurisdiction, d.last_seen_at, d.pending, d.oldest_pending_at, d.app_version,
-        d.last_error, d.revoked, pd.code AS district, pd.name_hi AS district_hi, pd.name_en AS district_en,
-        pb.code AS block, pb.name_hi AS block_hi, pb.name_en AS block_en
+        d.last_error, d.revoked
      FROM devices d JOIN users u ON u.id = d.enrolled_by
-     LEFT JOIN (place_ancestors ad JOIN places pd ON pd.code = ad.ancestor AND pd.level = 'district')
-        ON ad.code = d.jurisdiction
-     LEFT JOIN (place_ancestors ab JOIN places pb ON pb.code = ab.ancestor AND pb.level IN ('block', 'urban_body'))
-        ON ab.code = d.jurisdiction
      WHERE d.pending > 0 AND NOT d.revoked
         AND EXISTS (SELECT 1 FROM place_ancestors w WHERE w.code = d.jurisdiction AND w.ancestor = $1)";
 
@@ -94,12 +91,6 @@ struct DeviceBacklogRow {
     device_id: String,
     username: String,
     jurisdiction: String,
-    district: Option<String>,
-    district_hi: Option<String>,
-    district_en: Option<String>,
-    block: Option<String>,
-    block_hi: Option<String>,
-    block_en: Option<String>,
     last_seen_at: Option<i64>,
     pending: Option<i64>,
     oldest_pending_at: Option<i64>,
@@ -108,16 +99,26 @@ struct DeviceBacklogRow {
     revoked: bool,
 }
 
+/// A district, block or urban body above place `below`.
+#[derive(sqlx::FromRow)]
+struct PlaceAbove {
+    below: String,
+    code: String,
+    level: String,
+    name_hi: String,
+    name_en: String,
+}
+
 impl From<DeviceBacklogRow> for DeviceBacklog {
     fn from(r: DeviceBacklogRow) -> DeviceBacklog {
         DeviceBacklog {
             device_id: r.device_id,
             enrolled_by: r.username,
             jurisdiction: r.jurisdiction,
-            district: r.district,
-            district_name: (r.district_hi, r.district_en),
-            block: r.block,
-            block_name: (r.block_hi, r.block_en),
+            district: None,
+            district_name: (None, None),
+            block: None,
+            block_name: (None, None),
             last_seen_at: r.last_seen_at,
             pending: r.pending.unwrap_or(0),
             oldest_pending_at: r.oldest_pending_at,
@@ -302,14 +303,65 @@ impl Db {
     /// district and block: all of them, for the CSV.
     pub async fn device_backlog(&self, area: &str) -> Result<Vec<DeviceBacklog>, StorageError> {
         on_pool!(self, |pool| {
-            let rows: Vec<DeviceBacklogRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{DEVICE_BACKLOG} ORDER BY pd.code, pb.code, d.pending DESC, d.device_id"
-            )))
-            .bind(area)
-            .fetch_all(pool)
-            .await?;
-            Ok(rows.into_iter().map(DeviceBacklog::from).collect())
+            let rows: Vec<DeviceBacklogRow> = sqlx::query_as(DEVICE_BACKLOG)
+                .bind(area)
+                .fetch_all(pool)
+                .await?;
+            let mut devices: Vec<DeviceBacklog> =
+                rows.into_iter().map(DeviceBacklog::from).collect();
+            self.place_devices(&mut devices).await?;
+            devices.sort_by(|a, b| {
+                (&a.district, &a.block, b.pending, &a.device_id).cmp(&(
+                    &b.district,
+                    &b.block,
+                    a.pending,
+                    &b.device_id,
+                ))
+            });
+            Ok(devices)
         })
+    }
+
+    /// Fills in each device's district and block (or urban body), read by key for the
+    /// devices' places only.
+    async fn place_devices(&self, devices: &mut [DeviceBacklog]) -> Result<(), StorageError> {
+        let places: Vec<String> = devices
+            .iter()
+            .map(|d| d.jurisdiction.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut above: std::collections::HashMap<String, Vec<PlaceAbove>> =
+            std::collections::HashMap::new();
+        for chunk in places.chunks(500) {
+            let sql = format!(
+                "SELECT a.code AS below, p.code, p.level, p.name_hi, p.name_en
+                 FROM place_ancestors a JOIN places p ON p.code = a.ancestor
+                 WHERE a.code IN ({}) AND p.level IN ('district', 'block', 'urban_body')",
+                placeholders(1, chunk.len())
+            );
+            let rows: Vec<PlaceAbove> = on_pool!(self, |pool| {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for code in chunk {
+                    q = q.bind(code);
+                }
+                q.fetch_all(pool).await
+            })?;
+            for r in rows {
+                above.entry(r.below.clone()).or_default().push(r);
+            }
+        }
+        for d in devices {
+            for p in above.get(&d.jurisdiction).into_iter().flatten() {
+                let name = (Some(p.name_hi.clone()), Some(p.name_en.clone()));
+                if p.level == "district" {
+                    (d.district, d.district_name) = (Some(p.code.clone()), name);
+                } else {
+                    (d.block, d.block_name) = (Some(p.code.clone()), name);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// One page of the devices within `area` holding unsent data: at most `limit`, in the
@@ -333,7 +385,10 @@ impl Db {
             .bind(limit)
             .fetch_all(pool)
             .await?;
-            Ok(rows.into_iter().map(DeviceBacklog::from).collect())
+            let mut devices: Vec<DeviceBacklog> =
+                rows.into_iter().map(DeviceBacklog::from).collect();
+            self.place_devices(&mut devices).await?;
+            Ok(devices)
         })
     }
 
