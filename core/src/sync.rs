@@ -604,12 +604,13 @@ impl SyncClient {
         let mut pulled: Option<StatusPage>;
         loop {
             let batch = store.outbox_batch(self.config.batch_size)?;
+            let stats = store.outbox_stats()?;
             // This batch empties the outbox: the last push, which asks for the status.
-            let last = batch.len() as u64 >= store.outbox_stats()?.queued;
+            let last = batch.len() as u64 >= stats.queued;
             let mut request = PushRequest {
                 protocol: PROTOCOL_VERSION,
                 registrations: batch.iter().map(|i| i.signed.clone()).collect(),
-                backlog: store.backlog_report(&self.config.app_version, None)?,
+                backlog: stats.backlog_report(&self.config.app_version, None),
                 // Answers to offers are small: every queued one rides along until settled.
                 offer_answers: store.offer_answers_queued(self.config.batch_size)?,
                 status_cursor: if last {

@@ -3,11 +3,11 @@
 //! batches, two requests); the backlog the server records is what the phone holds after the
 //! push, not before it. Both backends, with the real sync client.
 
-use panjiyan_core::registration::{ApplicantFacts, RegistrationForm, RegistrationState};
+use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig, SyncReport};
 use panjiyan_core::wire::PushOutcome;
-use panjiyan_server::harness::{Backend, PASSWORD, TestServer};
+use panjiyan_server::harness::{Backend, PASSWORD, TestServer, members_aged_on, register_workers};
 use panjiyan_server::on_both_backends;
 use panjiyan_server::storage::Db;
 use serde_json::json;
@@ -33,39 +33,21 @@ async fn recorded_backlog(db: &Db, device_id: &str) -> (i64, bool) {
     }
 }
 
-/// Registers the next `n` working-age members of the phone's village not yet registered:
+/// Registers the next `n` working-age members of the phone's packs not yet registered there:
 /// their registration ids.
 fn register(store: &DeviceStore, n: usize) -> Vec<Uuid> {
-    let today = panjiyan_core::india_time::today();
-    let unit = store.units().unwrap().remove(0);
     let taken: Vec<_> = store
         .registrations(None)
         .unwrap()
         .into_iter()
         .map(|r| r.form.member_id)
         .collect();
-    store
-        .families_in_unit(&unit.code)
-        .unwrap()
+    let next: Vec<_> = members_aged_on(store, 20..=55)
         .into_iter()
-        .flat_map(|f| f.members.into_iter().map(|m| m.member))
-        .filter(|m| (20..=55).contains(&m.birth.age_on(today)) && !taken.contains(&m.member_id))
+        .filter(|m| !taken.contains(&m.member_id))
         .take(n)
-        .map(|m| {
-            let form = RegistrationForm {
-                occupation_code: Some("construction".into()),
-                facts: ApplicantFacts::no_land(),
-                consent: true,
-                channel: panjiyan_core::registration::Channel::ServiceCentre,
-                ..RegistrationForm::new(m.member_id.clone(), "operator")
-            };
-            let id = store.create_draft(&form).unwrap();
-            store
-                .finalise(id, panjiyan_core::india_time::now_utc(), true)
-                .unwrap();
-            id
-        })
-        .collect()
+        .collect();
+    register_workers(store, &next)
 }
 
 async fn sync(store: &Arc<DeviceStore>, client: &Arc<SyncClient>) -> SyncReport {

@@ -32,6 +32,18 @@ pub struct OutboxStats {
     pub oldest_queued_at: Option<OffsetDateTime>,
 }
 
+impl OutboxStats {
+    /// The backlog report these figures make: what the device tells the server with a push.
+    pub fn backlog_report(&self, app_version: &str, last_error: Option<&str>) -> BacklogReport {
+        BacklogReport {
+            pending: self.queued + self.refused,
+            oldest_pending_at: self.oldest_queued_at,
+            app_version: app_version.to_owned(),
+            last_error: last_error.map(str::to_owned),
+        }
+    }
+}
+
 /// What applying a server answer did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplySummary {
@@ -160,13 +172,7 @@ impl DeviceStore {
         app_version: &str,
         last_error: Option<&str>,
     ) -> Result<BacklogReport, StoreError> {
-        let stats = self.outbox_stats()?;
-        Ok(BacklogReport {
-            pending: stats.queued + stats.refused,
-            oldest_pending_at: stats.oldest_queued_at,
-            app_version: app_version.to_owned(),
-            last_error: last_error.map(str::to_owned),
-        })
+        Ok(self.outbox_stats()?.backlog_report(app_version, last_error))
     }
 
     /// Applies status changes pulled from the server to this device's registrations and to

@@ -99,45 +99,61 @@ impl Phone {
         &self,
         ages: std::ops::RangeInclusive<i32>,
     ) -> Vec<panjiyan_core::samagra::Member> {
-        let today = panjiyan_core::india_time::today();
-        let mut out = Vec::new();
-        for unit in self.store.units().unwrap() {
-            for f in self.store.families_in_unit(&unit.code).unwrap() {
-                out.extend(
-                    f.members
-                        .into_iter()
-                        .map(|m| m.member)
-                        .filter(|m| ages.contains(&m.birth.age_on(today))),
-                );
-            }
-        }
-        out
+        members_aged_on(&self.store, ages)
     }
-}
 
-impl Phone {
     /// Registers each of `members` as a construction worker with a mobile, as "operator",
     /// finalised now: queued in the outbox. Their ids, in order.
     pub fn register(&self, members: &[panjiyan_core::samagra::Member]) -> Vec<uuid::Uuid> {
-        use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
-        members
-            .iter()
-            .map(|m| {
-                let form = RegistrationForm {
-                    occupation_code: Some("construction".into()),
-                    mobile: Some("9876543210".into()),
-                    facts: ApplicantFacts::no_land(),
-                    consent: true,
-                    ..RegistrationForm::new(m.member_id.clone(), "operator")
-                };
-                let id = self.store.create_draft(&form).unwrap();
-                self.store
-                    .finalise(id, panjiyan_core::india_time::now_utc(), true)
-                    .unwrap();
-                id
-            })
-            .collect()
+        register_workers(&self.store, members)
     }
+}
+
+/// The members of every pack `store` holds whose age today (India) is within `ages`, unit by
+/// unit and family by family, as the store lists them.
+pub fn members_aged_on(
+    store: &DeviceStore,
+    ages: std::ops::RangeInclusive<i32>,
+) -> Vec<panjiyan_core::samagra::Member> {
+    let today = panjiyan_core::india_time::today();
+    let mut out = Vec::new();
+    for unit in store.units().unwrap() {
+        for f in store.families_in_unit(&unit.code).unwrap() {
+            out.extend(
+                f.members
+                    .into_iter()
+                    .map(|m| m.member)
+                    .filter(|m| ages.contains(&m.birth.age_on(today))),
+            );
+        }
+    }
+    out
+}
+
+/// Registers each of `members` on `store` as a construction worker with a mobile, as
+/// "operator", finalised now: queued in the outbox. Their ids, in order.
+pub fn register_workers(
+    store: &DeviceStore,
+    members: &[panjiyan_core::samagra::Member],
+) -> Vec<uuid::Uuid> {
+    use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
+    members
+        .iter()
+        .map(|m| {
+            let form = RegistrationForm {
+                occupation_code: Some("construction".into()),
+                mobile: Some("9876543210".into()),
+                facts: ApplicantFacts::no_land(),
+                consent: true,
+                ..RegistrationForm::new(m.member_id.clone(), "operator")
+            };
+            let id = store.create_draft(&form).unwrap();
+            store
+                .finalise(id, panjiyan_core::india_time::now_utc(), true)
+                .unwrap();
+            id
+        })
+        .collect()
 }
 
 /// How a push went wrong: no connection (or one cut), or an answer that is not 200.
