@@ -65,6 +65,16 @@ pub enum Rule {
 /// The `kind` of every rule this version understands, as the JSON spells it.
 const RULE_KINDS: [&str; 3] = ["age_range", "not", "land_at_most"];
 
+/// The shipped rule sets (MP 2018, e-Shram), read from their data once per process: a
+/// server judges every pushed record by one of them.
+static SHIPPED: std::sync::LazyLock<(RuleSet, RuleSet)> = std::sync::LazyLock::new(|| {
+    let shipped = |text| RuleSet::from_json(text).expect("checked by the tests");
+    (
+        shipped(include_str!("../data/rules/mp-2018.json")),
+        shipped(include_str!("../data/rules/eshram.json")),
+    )
+});
+
 /// A versioned rule set, loaded from data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,12 +132,12 @@ impl RuleSet {
 
     /// The MP 2018 scheme's rules, as shipped.
     pub fn mp_2018() -> RuleSet {
-        Self::from_json(include_str!("../data/rules/mp-2018.json")).expect("checked by the tests")
+        SHIPPED.0.clone()
     }
 
     /// The e-Shram rules, as shipped.
     pub fn eshram() -> RuleSet {
-        Self::from_json(include_str!("../data/rules/eshram.json")).expect("checked by the tests")
+        SHIPPED.1.clone()
     }
 
     /// A shipped rule set by id.

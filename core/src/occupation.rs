@@ -45,8 +45,16 @@ pub enum OccupationError {
 impl OccupationList {
     /// The list shipped with this build.
     pub fn builtin() -> OccupationList {
-        Self::from_json(include_str!("../data/occupations.json"))
-            .expect("data/occupations.json is checked by the tests")
+        Self::shipped().clone()
+    }
+
+    /// The list shipped with this build, read from its data once per process.
+    pub fn shipped() -> &'static OccupationList {
+        static SHIPPED: std::sync::LazyLock<OccupationList> = std::sync::LazyLock::new(|| {
+            OccupationList::from_json(include_str!("../data/occupations.json"))
+                .expect("data/occupations.json is checked by the tests")
+        });
+        &SHIPPED
     }
 
     pub fn from_json(text: &str) -> Result<Self, OccupationError> {

@@ -82,6 +82,12 @@ impl SignedRegistration {
 
     /// Checks the signature over the exact bytes, then parses them.
     pub fn verify(&self, device_key: &PublicKey) -> Result<RegistrationPayload, WireError> {
+        self.signature_holds(device_key)?;
+        self.parse_unverified()
+    }
+
+    /// Checks the signature over the exact bytes only: for a payload already parsed.
+    pub fn signature_holds(&self, device_key: &PublicKey) -> Result<(), WireError> {
         let sig = STANDARD
             .decode(&self.signature)
             .map_err(|_| WireError::SignatureEncoding)?;
@@ -91,8 +97,13 @@ impl SignedRegistration {
                 KeyError::BadSignature | KeyError::BadKey | KeyError::Random => {
                     WireError::BadSignature
                 }
-            })?;
-        self.parse_unverified()
+            })
+    }
+
+    /// The SHA-256 of the payload's exact bytes.
+    pub fn payload_digest(&self) -> PayloadDigest {
+        let digest = ring::digest::digest(&ring::digest::SHA256, self.payload.as_bytes());
+        digest.as_ref().try_into().expect("SHA-256 is 32 bytes")
     }
 
     /// Parses the payload without checking the signature: for reading the id of a record
@@ -133,18 +144,20 @@ impl BacklogReport {
 
 /// What a batch signature signs: the push's payloads, each by its SHA-256, in order, under a
 /// label of its own so that no other signed message of a device can pass for one.
-fn batch_message(registrations: &[SignedRegistration]) -> Vec<u8> {
+fn batch_message(digests: &[PayloadDigest]) -> Vec<u8> {
     const LABEL: &[u8] = b"panjiyan push batch v1\n";
-    let mut message = Vec::with_capacity(LABEL.len() + 8 + 32 * registrations.len());
+    let mut message = Vec::with_capacity(LABEL.len() + 8 + 32 * digests.len());
     message.extend_from_slice(LABEL);
-    message.extend_from_slice(&(registrations.len() as u64).to_be_bytes());
-    for r in registrations {
-        message.extend_from_slice(
-            ring::digest::digest(&ring::digest::SHA256, r.payload.as_bytes()).as_ref(),
-        );
+    message.extend_from_slice(&(digests.len() as u64).to_be_bytes());
+    for d in digests {
+        message.extend_from_slice(d);
     }
     message
 }
+
+/// The SHA-256 of a record's payload bytes: what a batch signature covers of each record,
+/// and the content a server tells repeats and conflicts by.
+pub type PayloadDigest = [u8; 32];
 
 /// One batch pushed by a device.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,20 +188,25 @@ impl PushRequest {
         for r in &mut self.registrations {
             r.signature.clear();
         }
-        self.batch_signature = Some(STANDARD.encode(key.sign(&batch_message(&self.registrations))));
+        let digests: Vec<PayloadDigest> = self
+            .registrations
+            .iter()
+            .map(SignedRegistration::payload_digest)
+            .collect();
+        self.batch_signature = Some(STANDARD.encode(key.sign(&batch_message(&digests))));
     }
 }
 
-/// Whether `signature` (base64) is the device's batch signature over exactly these
-/// registrations' payloads, in this order.
+/// Whether `signature` (base64) is the device's batch signature over exactly the payloads
+/// with these digests ([`SignedRegistration::payload_digest`]), in this order.
 pub fn batch_signature_holds(
-    registrations: &[SignedRegistration],
+    digests: &[PayloadDigest],
     signature: &str,
     device_key: &PublicKey,
 ) -> bool {
     STANDARD.decode(signature).is_ok_and(|signature| {
         device_key
-            .verify(&batch_message(registrations), &signature)
+            .verify(&batch_message(digests), &signature)
             .is_ok()
     })
 }
@@ -429,7 +447,11 @@ mod tests {
         assert!(request.registrations.iter().all(|r| r.signature.is_empty()));
         let signature = request.batch_signature.clone().unwrap();
         let holds = |records: &[SignedRegistration], k: &PublicKey| {
-            batch_signature_holds(records, &signature, k)
+            let digests: Vec<PayloadDigest> = records
+                .iter()
+                .map(SignedRegistration::payload_digest)
+                .collect();
+            batch_signature_holds(&digests, &signature, k)
         };
         assert!(holds(&request.registrations, &key.public_key()));
         // Another key, a changed payload, another order, one record fewer: none holds.
@@ -443,7 +465,7 @@ mod tests {
         assert!(!holds(&swapped, &key.public_key()));
         assert!(!holds(&request.registrations[..1], &key.public_key()));
         assert!(!batch_signature_holds(
-            &request.registrations,
+            &[request.registrations[0].payload_digest()],
             "not base64!",
             &key.public_key()
         ));

@@ -10,13 +10,16 @@ use crate::metrics::IngestPhases;
 use crate::storage::{
     Db, Device, HeldRegistration, IncomingRegistration, NewRegistration, StorageError, now_ms,
 };
+use panjiyan_core::eligibility::RuleSet;
 use panjiyan_core::india_time;
 use panjiyan_core::keys::{PublicKey, to_hex};
 use panjiyan_core::messages::Message;
 use panjiyan_core::occupation::OccupationList;
 use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::samagra::Member;
-use panjiyan_core::wire::{PushOutcome, PushResult, SignedRegistration};
+use panjiyan_core::wire::{
+    PayloadDigest, PushOutcome, PushResult, RegistrationPayload, SignedRegistration, WireError,
+};
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
@@ -36,20 +39,41 @@ pub async fn receive(
         .map_err(|_| StorageError::Corrupt("device key"))?;
     let phases = &app.metrics.ingest;
     let started = Instant::now();
+    // Each payload's digest, once: what a batch signature covers, and the content hash.
+    let digests: Vec<PayloadDigest> = registrations
+        .iter()
+        .map(SignedRegistration::payload_digest)
+        .collect();
     let signatures = match batch_signature {
         None => Signatures::EachRecord,
         Some(signature) => Signatures::Batch {
-            holds: panjiyan_core::wire::batch_signature_holds(registrations, signature, &key),
+            holds: panjiyan_core::wire::batch_signature_holds(&digests, signature, &key),
         },
     };
     IngestPhases::add(&phases.verify, started);
     let started = Instant::now();
-    let occupations = OccupationList::builtin();
+    let occupations = OccupationList::shipped();
+    // Each payload parsed once; whether it may be trusted is decided per record below.
+    let parsed: Vec<Result<RegistrationPayload, WireError>> = registrations
+        .iter()
+        .map(SignedRegistration::parse_unverified)
+        .collect();
+    // The rule sets the batch names, each found once (a batch is judged by one or two).
+    let mut rules: Vec<((String, u32), Option<RuleSet>)> = Vec::new();
+    for p in parsed.iter().flatten() {
+        if !rules
+            .iter()
+            .any(|((id, v), _)| *id == p.rules_id && *v == p.rules_version)
+        {
+            let found = app.rules(&p.rules_id, p.rules_version);
+            rules.push(((p.rules_id.clone(), p.rules_version), found));
+        }
+    }
     // The Samagra records of the whole batch in one query (signatures are checked per record
     // below; a record whose payload does not even parse simply finds no member).
-    let wanted: Vec<String> = registrations
+    let wanted: Vec<String> = parsed
         .iter()
-        .filter_map(|s| s.parse_unverified().ok())
+        .flatten()
         .map(|p| p.member_id.to_string())
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -70,14 +94,14 @@ pub async fn receive(
         device,
         key: &key,
         signatures,
-        occupations: &occupations,
+        occupations,
         members: &members,
         within: &within,
+        rules: &rules,
         clock: Clock {
             now: now_ms(),
             first_pack_built: app.db.first_pack_built(&units).await?,
         },
-        app,
         verifying: Cell::new(Duration::ZERO),
     };
     IngestPhases::add(&phases.lookup, started);
@@ -85,8 +109,8 @@ pub async fn receive(
     let mut answers: Vec<Option<PushResult>> = Vec::with_capacity(registrations.len());
     let mut ready = Vec::new();
     let mut slots = Vec::new();
-    for signed in registrations {
-        match check(&batch, signed) {
+    for ((signed, parsed), digest) in registrations.iter().zip(parsed).zip(&digests) {
+        match check(&batch, signed, parsed, digest) {
             Ok(record) => {
                 slots.push(answers.len());
                 ready.push(record);
@@ -132,9 +156,10 @@ struct Batch<'a> {
     members: &'a HashMap<String, (String, Member)>,
     /// Whether each of those units is within the device's area.
     within: &'a HashMap<String, bool>,
+    /// The rule sets the batch names (built in, or loaded by an admin), None where the server
+    /// has no such set at that version.
+    rules: &'a [((String, u32), Option<RuleSet>)],
     clock: Clock,
-    /// Whose rule sets (built in, or loaded by an admin) judge the records.
-    app: &'a App,
     /// Time spent checking records' own signatures, for the breakdown.
     verifying: Cell<Duration>,
 }
@@ -175,6 +200,8 @@ impl Clock {
 fn check(
     batch: &Batch<'_>,
     signed: &SignedRegistration,
+    parsed: Result<RegistrationPayload, WireError>,
+    digest: &PayloadDigest,
 ) -> Result<IncomingRegistration, (uuid::Uuid, PushOutcome)> {
     let Batch {
         device,
@@ -183,11 +210,11 @@ fn check(
         occupations,
         members,
         within,
+        rules,
         clock,
-        app,
         verifying,
     } = batch;
-    let id = signed.parse_unverified().map(|p| p.id).unwrap_or_else(|_| {
+    let id = parsed.as_ref().map(|p| p.id).unwrap_or_else(|_| {
         serde_json::from_str::<serde_json::Value>(&signed.payload)
             .ok()
             .and_then(|v| v.get("id")?.as_str()?.parse().ok())
@@ -201,21 +228,20 @@ fn check(
             },
         )
     };
-    let verified = match signatures {
+    let signature = match signatures {
         Signatures::EachRecord => {
             let started = Instant::now();
-            let verified = signed.verify(key);
+            let holds = signed.signature_holds(key);
             verifying.set(verifying.get() + started.elapsed());
-            verified
+            holds
         }
-        Signatures::Batch { holds: true } => signed.parse_unverified(),
-        Signatures::Batch { holds: false } => Err(panjiyan_core::wire::WireError::BadSignature),
+        Signatures::Batch { holds: true } => Ok(()),
+        Signatures::Batch { holds: false } => Err(WireError::BadSignature),
     };
-    let payload = match verified {
+    // A bad signature is said before a bad payload, as when the signature was checked first.
+    let payload = match signature.and(parsed) {
         Ok(p) => p,
-        Err(panjiyan_core::wire::WireError::BadPayload) => {
-            return Err(invalid("push.payload_invalid"));
-        }
+        Err(WireError::BadPayload) => return Err(invalid("push.payload_invalid")),
         Err(_) => return Err((id, PushOutcome::BadSignature)),
     };
     if payload.device_id != device.device_id {
@@ -281,7 +307,11 @@ fn check(
         }
     }
     // The rule set and version the pack carried, as the device judged by; never another.
-    let Some(rules) = app.rules(&payload.rules_id, payload.rules_version) else {
+    let rules = rules
+        .iter()
+        .find(|((id, v), _)| *id == payload.rules_id && *v == payload.rules_version)
+        .and_then(|(_, found)| found.as_ref());
+    let Some(rules) = rules else {
         return Err(invalid("push.rules_unknown"));
     };
     // A phone clock the server doubts is kept for the officer, and the age is judged on the
@@ -298,9 +328,7 @@ fn check(
     }
     Ok(IncomingRegistration {
         id,
-        content_hash: to_hex(
-            ring::digest::digest(&ring::digest::SHA256, signed.payload.as_bytes()).as_ref(),
-        ),
+        content_hash: to_hex(digest),
         payload: signed.payload.clone(),
         device_seq: payload.device_seq as i64,
         member_id: payload.member_id.to_string(),
@@ -320,9 +348,10 @@ fn check(
 }
 
 /// Stores checked records from `device_id` exactly once, in one transaction of a few
-/// set-based statements (what is held, which members count already, one block of
-/// status-change numbers, the new registrations that count, then their duplicates): each
-/// record gets its own outcome, in order.
+/// set-based statements (what is held, which members count already, the new registrations
+/// that count, then their duplicates; the inserts take their status-change numbers, so the
+/// counter is held only from the first insert to the commit): each record gets its own
+/// outcome, in order.
 ///
 /// A phone that retries while its first push is still being stored sends the same records
 /// twice at once. On PostgreSQL both transactions find none of them held, and the later
@@ -352,25 +381,12 @@ enum Plan {
     Repeats(usize),
     /// New: the registration that counts for its member, if no other transaction got there
     /// first (then it becomes that one's duplicate).
-    Counting {
-        seq: i64,
-    },
+    Counting,
     /// New: the duplicate of registration `first`, or of the record at `of` of this batch.
     DuplicateOf {
         first: Option<String>,
         of: Option<usize>,
-        seq: i64,
     },
-}
-
-impl Plan {
-    /// The status-change number of a new record (0 for the others, which take none).
-    fn seq(&self) -> i64 {
-        match self {
-            Plan::Counting { seq } | Plan::DuplicateOf { seq, .. } => *seq,
-            Plan::Answered(_) | Plan::Repeats(_) => 0,
-        }
-    }
 }
 
 async fn store_once(
@@ -402,19 +418,6 @@ async fn store_once(
         .await?
         .into_iter()
         .collect();
-    // One block of status-change numbers for the new records, taken in this transaction so
-    // that numbers still follow commit order.
-    let fresh = ids
-        .iter()
-        .collect::<BTreeSet<_>>()
-        .iter()
-        .filter(|id| !held.contains_key(id.as_str()))
-        .count() as i64;
-    let mut seq = if fresh > 0 {
-        tx.take_changes(fresh).await? - fresh + 1
-    } else {
-        0
-    };
     // Each record's plan, in order, without a statement: the batch's first new record of a
     // member counts (unless one counts already), later ones are its duplicates.
     let mut plans = Vec::with_capacity(records.len());
@@ -445,8 +448,6 @@ async fn store_once(
             }
         } else {
             first_of_id.insert(id, i);
-            let this_seq = seq;
-            seq += 1;
             match (
                 counting.get(&rec.member_id),
                 counting_in_batch.get(rec.member_id.as_str()),
@@ -454,16 +455,14 @@ async fn store_once(
                 (Some(first), _) => Plan::DuplicateOf {
                     first: Some(first.clone()),
                     of: None,
-                    seq: this_seq,
                 },
                 (None, Some(&of)) => Plan::DuplicateOf {
                     first: None,
                     of: Some(of),
-                    seq: this_seq,
                 },
                 (None, None) => {
                     counting_in_batch.insert(&rec.member_id, i);
-                    Plan::Counting { seq: this_seq }
+                    Plan::Counting
                 }
             }
         };
@@ -479,7 +478,7 @@ async fn store_once(
     // is left out by the partial unique index, and this record becomes its duplicate. (If
     // that one was rejected since, nothing counts and the record is tried again.)
     let mut candidates: Vec<usize> = (0..plans.len())
-        .filter(|&i| matches!(plans[i], Plan::Counting { .. }))
+        .filter(|&i| matches!(plans[i], Plan::Counting))
         .collect();
     for _ in 0..3 {
         if candidates.is_empty() {
@@ -491,7 +490,6 @@ async fn store_once(
                 record: &records[i],
                 state: RegistrationState::PendingApproval,
                 duplicate_of: None,
-                change_seq: plans[i].seq(),
             })
             .collect();
         let stored: BTreeSet<String> = tx
@@ -514,7 +512,6 @@ async fn store_once(
                 plans[i] = Plan::DuplicateOf {
                     first: Some(first.clone()),
                     of: None,
-                    seq: plans[i].seq(),
                 };
                 false
             }
@@ -539,11 +536,10 @@ async fn store_once(
         .iter()
         .zip(records)
         .filter_map(|(plan, rec)| match plan {
-            Plan::DuplicateOf { first, of, seq } => Some(NewRegistration {
+            Plan::DuplicateOf { first, of } => Some(NewRegistration {
                 record: rec,
                 state: RegistrationState::Duplicate,
                 duplicate_of: Some(first_id(&plans, first, *of)),
-                change_seq: *seq,
             }),
             _ => None,
         })
@@ -554,8 +550,8 @@ async fn store_once(
     for (i, plan) in plans.iter().enumerate() {
         let outcome = match plan {
             Plan::Answered(outcome) => outcome.clone(),
-            Plan::Counting { .. } => PushOutcome::Accepted,
-            Plan::DuplicateOf { first, of, .. } => PushOutcome::DuplicateOf {
+            Plan::Counting => PushOutcome::Accepted,
+            Plan::DuplicateOf { first, of } => PushOutcome::DuplicateOf {
                 first: first_id(&plans, first, *of)
                     .parse()
                     .map_err(|_| StorageError::Corrupt("registration id"))?,

@@ -16,7 +16,6 @@ pub mod requirements;
 use crate::storage::StorageError;
 use panjiyan_core::messages::{Lang, Message};
 use panjiyan_core::occupation::OccupationList;
-use std::sync::OnceLock;
 
 /// Why a Rozgar Setu step was refused: the field (a form's name, or "" for the whole
 /// request) and what to tell the person, in words.
@@ -141,8 +140,7 @@ pub const STALE_DAYS: i64 = 7;
 
 /// A trade's name in `lang` (its code when it is not on the occupation list).
 pub fn trade_name(code: &str, lang: Lang) -> String {
-    static LIST: OnceLock<OccupationList> = OnceLock::new();
-    LIST.get_or_init(OccupationList::builtin)
+    OccupationList::shipped()
         .categories
         .iter()
         .find(|o| o.code == code)

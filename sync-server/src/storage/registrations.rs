@@ -30,13 +30,12 @@ pub struct IncomingRegistration {
 }
 
 /// A checked registration as push intake stores it: pending approval (the one that counts for
-/// its member) or the duplicate of the one that does, with its status-change number.
+/// its member) or the duplicate of the one that does.
 #[derive(Debug, Clone)]
 pub struct NewRegistration<'a> {
     pub record: &'a IncomingRegistration,
     pub state: panjiyan_core::registration::RegistrationState,
     pub duplicate_of: Option<String>,
-    pub change_seq: i64,
 }
 
 /// A registration as the server holds it.
@@ -553,8 +552,9 @@ impl Tx {
         .await
     }
 
-    /// The rows of `sql` with its `{}` the IN list of `values` (`$1` on): one query for a
-    /// whole batch, none for an empty one.
+    /// The rows of `sql`, its `IN ({})` matched against `values` (PostgreSQL: `= ANY` of one
+    /// array; SQLite: a placeholder each, `$1` on): one query for a whole batch, none for an
+    /// empty one.
     async fn rows_in<O>(&mut self, sql: &str, values: &[String]) -> Result<Vec<O>, StorageError>
     where
         O: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
@@ -565,14 +565,25 @@ impl Tx {
         if values.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = sql.replacen("{}", &placeholders(1, values.len()), 1);
-        in_tx!(self, |c| {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-            for v in values {
-                q = q.bind(v);
+        match self {
+            // One array: the statement's text is the same for every batch size.
+            Tx::Postgres(tx) => {
+                Ok(
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql.replacen("IN ({})", "= ANY($1)", 1)))
+                        .bind(values)
+                        .fetch_all(&mut **tx)
+                        .await?,
+                )
             }
-            Ok(q.fetch_all(&mut *c).await?)
-        })
+            Tx::Sqlite(tx) => {
+                let sql = sql.replacen("{}", &placeholders(1, values.len()), 1);
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for v in values {
+                    q = q.bind(v);
+                }
+                Ok(q.fetch_all(&mut **tx).await?)
+            }
+        }
     }
 
     /// Logs that `device_id` sent registration `id` again with other content (not stored).
@@ -593,70 +604,190 @@ impl Tx {
         })
     }
 
-    /// Stores `rows` from `device_id` in one statement (a few for a very large batch): the
-    /// ids stored. Rows pending approval are stored only where no registration counts for
+    /// Stores `rows` from `device_id` in one statement (SQLite: a few for a very large batch):
+    /// the ids stored. Rows pending approval are stored only where no registration counts for
     /// the member yet: another transaction may register the same member at this moment, and
     /// the partial unique index decides (those rows are left out of the answer). Duplicates
     /// are stored as they are.
+    ///
+    /// Each row takes the next status-change number, in order, from a block this statement
+    /// takes itself (on SQLite, the statement before it): the counter's row is held from here
+    /// to the commit and no longer, so concurrent pushes wait on it for one insert, not for
+    /// their whole checks. A row the unique index leaves out leaves a gap in the numbers,
+    /// which cursors do not mind.
     pub async fn insert_registrations(
         &mut self,
         rows: &[NewRegistration<'_>],
         device_id: &str,
         now: i64,
     ) -> Result<Vec<String>, StorageError> {
-        const COLUMNS: usize = 24;
-        // Well within SQLite's 32,766 and PostgreSQL's 65,535 parameters.
-        const ROWS_PER_STATEMENT: usize = 1_000;
-        let mut stored = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "INSERT INTO registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
-                    unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day,
-                    device_time_doubted, migrant_state, migrant_district, migrant_trade, migrant_months, migrant_returned_on,
-                    rules_id, rules_version)
-                 VALUES {values}
-                 ON CONFLICT (member_id) WHERE state IN ('pending_approval', 'approved') DO NOTHING
-                 RETURNING id"
-            );
-            let day = panjiyan_core::india_time::india_day(now);
-            in_tx!(self, |c| {
-                let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
-                for row in chunk {
-                    let (rec, migrant) = (row.record, row.record.migrant.as_ref());
-                    q = q
-                        .bind(rec.id.to_string())
-                        .bind(&rec.content_hash)
-                        .bind(&rec.payload)
-                        .bind(device_id)
-                        .bind(rec.device_seq)
-                        .bind(&rec.member_id)
-                        .bind(&rec.family_id)
-                        .bind(&rec.unit_code)
-                        .bind(&rec.channel)
-                        .bind(&rec.occupation_code)
-                        .bind(row.state.as_str())
-                        .bind(row.duplicate_of.as_deref())
-                        .bind(now)
-                        .bind(row.change_seq)
-                        .bind(&rec.camp_id)
-                        .bind(day)
-                        .bind(rec.device_time_doubted)
-                        .bind(migrant.map(|m| m.state_worked_in.as_str()))
-                        .bind(migrant.and_then(|m| m.district_or_city.as_deref()))
-                        .bind(migrant.and_then(|m| m.trade_code.as_deref()))
-                        .bind(migrant.and_then(|m| m.months_away).map(i64::from))
-                        .bind(migrant.and_then(|m| m.returned_on.as_deref()))
-                        .bind(&rec.rules_id)
-                        .bind(i64::from(rec.rules_version));
-                }
-                stored.extend(q.fetch_all(&mut *c).await?);
-                Ok::<(), StorageError>(())
-            })?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(stored)
+        match self {
+            Tx::Postgres(tx) => insert_unnest(tx, rows, device_id, now).await,
+            Tx::Sqlite(tx) => insert_values(tx, rows, device_id, now).await,
+        }
     }
+}
+
+/// The columns intake writes, in the order both inserts give them.
+const NEW_COLUMNS: &str = "id, content_hash, payload, device_id, device_seq, member_id, family_id,
+    unit_code, channel, occupation_code, state, duplicate_of, received_at, change_seq, camp_id, received_day,
+    device_time_doubted, migrant_state, migrant_district, migrant_trade, migrant_months, migrant_returned_on,
+    rules_id, rules_version";
+
+/// Only the rows that count are held back by the partial unique index.
+const ONE_PER_MEMBER: &str = "ON CONFLICT (member_id) WHERE state IN ('pending_approval', 'approved') DO NOTHING RETURNING id";
+
+/// PostgreSQL: the whole batch as one array per column, in one statement whose text never
+/// changes with the batch's size (parsed and planned once per connection, not per push).
+async fn insert_unnest(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    rows: &[NewRegistration<'_>],
+    device_id: &str,
+    now: i64,
+) -> Result<Vec<String>, StorageError> {
+    let sql = format!(
+        "WITH block AS (
+             UPDATE counters SET value = value + $24 WHERE name = 'status_change'
+             RETURNING value - $24 AS base)
+         INSERT INTO registrations({NEW_COLUMNS})
+         SELECT id, content_hash, payload, $21, device_seq, member_id, family_id, unit_code,
+                channel, occupation_code, state, duplicate_of, $22, block.base + r.n, camp_id, $23,
+                device_time_doubted, migrant_state, migrant_district, migrant_trade,
+                migrant_months, migrant_returned_on, rules_id, rules_version
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                     $13::bigint[], $14::text[], $15::text[], $16::text[], $17::bigint[],
+                     $18::text[], $19::text[], $20::bigint[]) WITH ORDINALITY
+              AS r(id, content_hash, payload, device_seq, member_id, family_id, unit_code, channel,
+                   occupation_code, state, duplicate_of, camp_id, device_time_doubted,
+                   migrant_state, migrant_district, migrant_trade, migrant_months,
+                   migrant_returned_on, rules_id, rules_version, n)
+         CROSS JOIN block
+         {ONE_PER_MEMBER}"
+    );
+    let records = || rows.iter().map(|r| r.record);
+    let migrants = || records().map(|r| r.migrant.as_ref());
+    let texts =
+        |f: &dyn Fn(&IncomingRegistration) -> &str| -> Vec<&str> { records().map(f).collect() };
+    Ok(sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql))
+        .bind(records().map(|r| r.id.to_string()).collect::<Vec<_>>())
+        .bind(texts(&|r| &r.content_hash))
+        .bind(texts(&|r| &r.payload))
+        .bind(records().map(|r| r.device_seq).collect::<Vec<_>>())
+        .bind(texts(&|r| &r.member_id))
+        .bind(texts(&|r| &r.family_id))
+        .bind(texts(&|r| &r.unit_code))
+        .bind(texts(&|r| &r.channel))
+        .bind(texts(&|r| &r.occupation_code))
+        .bind(rows.iter().map(|r| r.state.as_str()).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|r| r.duplicate_of.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(records().map(|r| r.camp_id.as_deref()).collect::<Vec<_>>())
+        .bind(records().map(|r| r.device_time_doubted).collect::<Vec<_>>())
+        .bind(
+            migrants()
+                .map(|m| m.map(|m| m.state_worked_in.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            migrants()
+                .map(|m| m.and_then(|m| m.district_or_city.as_deref()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            migrants()
+                .map(|m| m.and_then(|m| m.trade_code.as_deref()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            migrants()
+                .map(|m| m.and_then(|m| m.months_away).map(i64::from))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            migrants()
+                .map(|m| m.and_then(|m| m.returned_on.as_deref()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(texts(&|r| &r.rules_id))
+        .bind(
+            records()
+                .map(|r| i64::from(r.rules_version))
+                .collect::<Vec<_>>(),
+        )
+        .bind(device_id)
+        .bind(now)
+        .bind(panjiyan_core::india_time::india_day(now))
+        .bind(rows.len() as i64)
+        .fetch_all(&mut **tx)
+        .await?)
+}
+
+/// SQLite: multi-row VALUES, a statement per thousand rows (well within its 32,766
+/// parameters).
+async fn insert_values(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    rows: &[NewRegistration<'_>],
+    device_id: &str,
+    now: i64,
+) -> Result<Vec<String>, StorageError> {
+    const COLUMNS: usize = 24;
+    const ROWS_PER_STATEMENT: usize = 1_000;
+    let day = panjiyan_core::india_time::india_day(now);
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + $1 WHERE name = 'status_change' RETURNING value",
+    )
+    .bind(rows.len() as i64)
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut seq = last - rows.len() as i64;
+    let mut stored = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql =
+            format!("INSERT INTO registrations({NEW_COLUMNS}) VALUES {values} {ONE_PER_MEMBER}");
+        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            let (rec, migrant) = (row.record, row.record.migrant.as_ref());
+            q = q
+                .bind(rec.id.to_string())
+                .bind(&rec.content_hash)
+                .bind(&rec.payload)
+                .bind(device_id)
+                .bind(rec.device_seq)
+                .bind(&rec.member_id)
+                .bind(&rec.family_id)
+                .bind(&rec.unit_code)
+                .bind(&rec.channel)
+                .bind(&rec.occupation_code)
+                .bind(row.state.as_str())
+                .bind(row.duplicate_of.as_deref())
+                .bind(now)
+                .bind({
+                    seq += 1;
+                    seq
+                })
+                .bind(&rec.camp_id)
+                .bind(day)
+                .bind(rec.device_time_doubted)
+                .bind(migrant.map(|m| m.state_worked_in.as_str()))
+                .bind(migrant.and_then(|m| m.district_or_city.as_deref()))
+                .bind(migrant.and_then(|m| m.trade_code.as_deref()))
+                .bind(migrant.and_then(|m| m.months_away).map(i64::from))
+                .bind(migrant.and_then(|m| m.returned_on.as_deref()))
+                .bind(&rec.rules_id)
+                .bind(i64::from(rec.rules_version));
+        }
+        stored.extend(q.fetch_all(&mut **tx).await?);
+    }
+    Ok(stored)
 }

@@ -207,26 +207,34 @@ impl Db {
         &self,
         member_ids: &[String],
     ) -> Result<HashMap<String, (String, Member)>, StorageError> {
-        on_pool!(self, |pool| {
-            let mut out = HashMap::with_capacity(member_ids.len());
-            if member_ids.is_empty() {
-                return Ok(out);
+        if member_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        const SQL: &str = "SELECT member_id, unit_code, body FROM members WHERE member_id";
+        let rows: Vec<(String, String, String)> = match self {
+            // One array: the same statement, parsed once, for every batch size.
+            Db::Postgres(pool) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("{SQL} = ANY($1)")))
+                    .bind(member_ids)
+                    .fetch_all(pool)
+                    .await?
             }
-            let mut q =
-                sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(format!(
-                    "SELECT member_id, unit_code, body FROM members WHERE member_id IN ({})",
-                    placeholders(1, member_ids.len())
-                )));
-            for id in member_ids {
-                q = q.bind(id.clone());
+            Db::Sqlite(pool) => {
+                let sql = format!("{SQL} IN ({})", placeholders(1, member_ids.len()));
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for id in member_ids {
+                    q = q.bind(id);
+                }
+                q.fetch_all(pool).await?
             }
-            for (member_id, unit, body) in q.fetch_all(pool).await? {
+        };
+        rows.into_iter()
+            .map(|(member_id, unit, body)| {
                 let member: Member =
                     serde_json::from_str(&body).map_err(|_| StorageError::Corrupt("member"))?;
-                out.insert(member_id, (unit, member));
-            }
-            Ok(out)
-        })
+                Ok((member_id, (unit, member)))
+            })
+            .collect()
     }
 }
 

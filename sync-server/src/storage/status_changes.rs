@@ -86,14 +86,4 @@ impl Tx {
                 .await?)
         })
     }
-
-    /// Takes `n` consecutive status-change numbers and returns the last.
-    pub async fn take_changes(&mut self, n: i64) -> Result<i64, StorageError> {
-        in_tx!(self, |c| {
-            Ok(sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'status_change' RETURNING value")
-                .bind(n)
-                .fetch_one(&mut *c)
-                .await?)
-        })
-    }
 }
