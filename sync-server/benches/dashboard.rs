@@ -283,7 +283,6 @@ fn main() {
         let start = Instant::now();
         app.db.rebuild_progress().await.unwrap();
         emit("progress_rebuild_s", start.elapsed().as_secs_f64(), "s", None);
-        sqlx::query("ANALYZE progress").execute(&mut conn).await.unwrap();
 
         // Then kept current: 100,000 new registrations folded in by the incremental rollup.
         let more = 100_000;

@@ -73,6 +73,9 @@ impl Db {
             tx.rebuild_progress().await?;
         }
         tx.commit().await?;
+        if moved {
+            self.analyze_progress().await?;
+        }
         Ok(places.len() as u64)
     }
 

@@ -129,7 +129,21 @@ impl Db {
     pub async fn rebuild_progress(&self) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
         tx.rebuild_progress().await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.analyze_progress().await
+    }
+
+    /// Gives the planner fresh statistics of the rollup's tables after they were counted
+    /// again from nothing. Until then it plans by the statistics of the emptied tables, and
+    /// a page's few children were joined by scanning every total (a block's progress: 24 ms
+    /// against 0.7 ms once analysed, at 200,000 registrations).
+    pub async fn analyze_progress(&self) -> Result<(), StorageError> {
+        on_pool!(self, |pool| {
+            sqlx::query("ANALYZE progress").execute(pool).await?;
+            sqlx::query("ANALYZE progress_totals").execute(pool).await?;
+            sqlx::query("ANALYZE target_sums").execute(pool).await?;
+            Ok(())
+        })
     }
 
     /// Counts at `place` per day, channel and state.
