@@ -59,13 +59,7 @@ async fn push_raw(
 
 /// Pushes the phone's outbox and applies the answer, as the sync client will.
 async fn sync(s: &TestServer, phone: &Phone) -> PushResponse {
-    let batch: Vec<_> = phone
-        .store
-        .outbox_batch(200)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
+    let batch: Vec<_> = phone.queued(200);
     let r = push_raw(s, &phone.token, batch).await;
     assert_eq!(r.status(), StatusCode::OK);
     let response: PushResponse = r.json().await.unwrap();
@@ -104,13 +98,7 @@ async fn exactly_once_push_and_status(backend: Backend) {
     let b = s.enrol("secretary").await;
     let people = a.members_aged(20..=55);
     let (first, second) = (register(&a, &people[0]), register(&a, &people[1]));
-    let replay: Vec<_> = a
-        .store
-        .outbox_batch(10)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
+    let replay: Vec<_> = a.queued(10);
 
     let answer = sync(&s, &a).await;
     assert!(
@@ -232,13 +220,7 @@ async fn one_bad_record_never_fails_the_batch(backend: Backend) {
     let people = a.members_aged(20..=55);
     register(&a, &people[0]);
     register(&a, &people[1]);
-    let mut batch: Vec<_> = a
-        .store
-        .outbox_batch(10)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
+    let mut batch: Vec<_> = a.queued(10);
     // A device that skips the checks the real app runs: its key signs whatever it is given.
     let rogue = panjiyan_core::keys::SigningKey::generate().unwrap();
     let login = s.login("operator").await;
@@ -316,13 +298,7 @@ async fn revoked_devices_and_limits(backend: Backend) {
     let a = s.enrol("operator").await;
     register(&a, &a.members_aged(20..=55)[0]);
     // A gzip body is accepted.
-    let batch: Vec<_> = a
-        .store
-        .outbox_batch(10)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
+    let batch: Vec<_> = a.queued(10);
     let json = serde_json::to_vec(&PushRequest {
         protocol: 1,
         registrations: batch,

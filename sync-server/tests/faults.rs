@@ -5,11 +5,10 @@
 use panjiyan_core::registration::{ApplicantFacts, RegistrationForm};
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig, SyncError};
-use panjiyan_server::harness::{Backend, PASSWORD, TestServer};
+use panjiyan_server::harness::{Backend, TestServer, set_up_operator};
 use panjiyan_server::on_both_backends;
 use panjiyan_server::storage::Db;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// Makes every insert of a registration of `member_id` fail inside the database, as a full
@@ -79,11 +78,7 @@ async fn database_fails_mid_push(backend: Backend) {
             ..SyncConfig::new(&url, path.join("downloads"))
         })
         .unwrap();
-        client.enrol(&store, "operator", PASSWORD).unwrap();
-        let unit = client.units(&store).unwrap().remove(0);
-        client
-            .download(&store, &unit, &|_, _| {}, &AtomicBool::new(false))
-            .unwrap();
+        let unit = set_up_operator(&store, &client);
         let today = panjiyan_core::india_time::today();
         let adults: Vec<_> = store
             .families_in_unit(&unit.code.parse().unwrap())

@@ -205,13 +205,7 @@ async fn texts_are_bounded(backend: Backend) {
         .store
         .finalise(id, panjiyan_core::india_time::now_utc(), true)
         .unwrap();
-    let batch: Vec<_> = phone
-        .store
-        .outbox_batch(1)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
+    let batch: Vec<_> = phone.queued(1);
     let push = |backlog: serde_json::Value| {
         let batch = batch.clone();
         let s = &s;

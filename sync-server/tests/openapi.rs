@@ -85,13 +85,7 @@ async fn pushed_registration(s: &TestServer, phone: &Phone) -> uuid::Uuid {
         .unwrap();
     let request = PushRequest {
         protocol: 1,
-        registrations: phone
-            .store
-            .outbox_batch(10)
-            .unwrap()
-            .into_iter()
-            .map(|i| i.signed)
-            .collect(),
+        registrations: phone.queued(10),
         backlog: BacklogReport::default(),
         ..PushRequest::default()
     };

@@ -7,12 +7,13 @@ use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::store::DeviceStore;
 use panjiyan_core::sync::{SyncClient, SyncConfig, SyncReport};
 use panjiyan_core::wire::PushOutcome;
-use panjiyan_server::harness::{Backend, PASSWORD, TestServer, members_aged_on, register_workers};
+use panjiyan_server::harness::{
+    Backend, TestServer, members_aged_on, register_workers, set_up_operator,
+};
 use panjiyan_server::on_both_backends;
 use panjiyan_server::storage::Db;
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use uuid::Uuid;
 
 /// What the server last recorded of the device's backlog: registrations it holds unsent, and
@@ -70,11 +71,7 @@ async fn trips(backend: Backend) {
             ..SyncConfig::new(&url, path.join("downloads"))
         })
         .unwrap();
-        client.enrol(&store, "operator", PASSWORD).unwrap();
-        let unit = client.units(&store).unwrap().remove(0);
-        client
-            .download(&store, &unit, &|_, _| {}, &AtomicBool::new(false))
-            .unwrap();
+        set_up_operator(&store, &client);
         (Arc::new(store), Arc::new(client))
     })
     .await
@@ -147,13 +144,7 @@ async fn bad_cursor(backend: Backend) {
     let phone = s.enrol("operator").await;
     let members = phone.members_aged(20..=55);
     phone.register(&members[..1]);
-    let batch: Vec<_> = phone
-        .store
-        .outbox_batch(10)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.signed)
-        .collect();
+    let batch: Vec<_> = phone.queued(10);
     let request = |cursor: &str| panjiyan_core::wire::PushRequest {
         protocol: 1,
         registrations: batch.clone(),
@@ -205,13 +196,7 @@ async fn batch_signature(backend: Backend) {
     phone.register(&members[..3]);
     let mut request = panjiyan_core::wire::PushRequest {
         protocol: 1,
-        registrations: phone
-            .store
-            .outbox_batch(10)
-            .unwrap()
-            .into_iter()
-            .map(|i| i.signed)
-            .collect(),
+        registrations: phone.queued(10),
         ..Default::default()
     };
     phone.store.sign_push(&mut request);

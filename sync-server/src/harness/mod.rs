@@ -15,7 +15,7 @@ pub use fixtures::{
     User, add_users, bench_district, camp_district, district_staff, every_role, places,
     small_district,
 };
-pub use phone::{Phone, PushFailed, members_aged_on, register_workers};
+pub use phone::{Phone, PushFailed, members_aged_on, register_workers, set_up_operator};
 pub use process::{ServerProcess, free_port, server_binary};
 pub use rozgar::{construction_work, migrant_form, narmada_builders};
 pub use server::{Serving, Setup, TestServer};

@@ -107,6 +107,14 @@ impl Phone {
     pub fn register(&self, members: &[panjiyan_core::samagra::Member]) -> Vec<uuid::Uuid> {
         register_workers(&self.store, members)
     }
+
+    /// The first `n` records of the outbox, signed as they are pushed (oldest first).
+    pub fn queued(&self, n: usize) -> Vec<panjiyan_core::wire::SignedRegistration> {
+        (self.store.outbox_batch(n).unwrap())
+            .into_iter()
+            .map(|i| i.signed)
+            .collect()
+    }
 }
 
 /// The members of every pack `store` holds whose age today (India) is within `ages`, unit by
@@ -156,6 +164,20 @@ pub fn register_workers(
         .collect()
 }
 
+/// Sets a phone up on the real sync client as an operator does (blocking: call it from
+/// `spawn_blocking`): `store` enrolled as "operator" through `client`, then the first unit the
+/// server offers downloaded. That unit.
+pub fn set_up_operator(
+    store: &DeviceStore,
+    client: &panjiyan_core::sync::SyncClient,
+) -> panjiyan_core::sync::UnitListing {
+    client.enrol(store, "operator", super::PASSWORD).unwrap();
+    let unit = client.units(store).unwrap().remove(0);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    client.download(store, &unit, &|_, _| {}, &cancel).unwrap();
+    unit
+}
+
 /// How a push went wrong: no connection (or one cut), or an answer that is not 200.
 #[derive(Debug)]
 pub enum PushFailed {
@@ -197,13 +219,7 @@ impl TestServer {
 
     /// The push of up to `n` queued records, as one batch with a plain backlog report.
     fn push_request(&self, phone: &Phone, n: usize) -> reqwest::RequestBuilder {
-        let registrations: Vec<_> = phone
-            .store
-            .outbox_batch(n)
-            .unwrap()
-            .into_iter()
-            .map(|i| i.signed)
-            .collect();
+        let registrations: Vec<_> = phone.queued(n);
         self.http
             .post(format!("{}/api/v1/push", self.url))
             .bearer_auth(&phone.token)
