@@ -56,8 +56,19 @@ impl Leadership {
 
     /// Gives the lock up at once (a stopping server), for another server to take.
     pub async fn release(&mut self) {
-        self.leading = false;
-        if let Some(conn) = self.conn.take() {
+        let leading = std::mem::take(&mut self.leading);
+        if let Some(mut conn) = self.conn.take() {
+            // Unlocked by a statement, answered before this returns: closing alone leaves the
+            // lock held until the server's backend process has finished exiting.
+            if leading {
+                let unlocked = sqlx::query_scalar::<_, bool>("SELECT pg_advisory_unlock($1)")
+                    .bind(KEY)
+                    .fetch_one(&mut conn)
+                    .await;
+                if let Err(error) = unlocked {
+                    tracing::warn!(%error, "could not unlock the background jobs' lock; closing");
+                }
+            }
             let _ = conn.close().await;
         }
     }
