@@ -40,11 +40,12 @@ pub fn camp_district(households: u32) -> SyntheticDistrict {
     })
 }
 
-/// The ingest benchmark's district: villages and wards of the default size.
+/// The ingest benchmark's district: villages and wards of the default size, about 28,000 people
+/// (enough eligible members for each run of the bench to register its own).
 pub fn bench_district() -> SyntheticDistrict {
     generate_district(&DistrictSpec {
         seed: 3,
-        blocks: 2,
+        blocks: 6,
         gram_panchayats_per_block: 2,
         villages_per_gram_panchayat: 2,
         urban_bodies: 1,
