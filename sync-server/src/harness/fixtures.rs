@@ -40,7 +40,7 @@ pub fn camp_district(households: u32) -> SyntheticDistrict {
     })
 }
 
-/// The ingest benchmark's district: villages and wards of the default size, about 28,000 people
+/// The ingest benchmark's district: villages and wards of the default size, about 26,000 people
 /// (enough eligible members for each run of the bench to register its own).
 pub fn bench_district() -> SyntheticDistrict {
     generate_district(&DistrictSpec {
