@@ -116,8 +116,16 @@ fn state() -> (Vec<Place>, Vec<String>) {
 }
 
 /// Registrations `from..to` as COPY text: spread over the units and the last 100 days; 60%
-/// approved, 25% pending, 8% rejected, 7% duplicates; 80% from camps.
-fn registrations(from: u64, to: u64, units: &[String], now: i64, counted: bool) -> String {
+/// approved, 25% pending, 8% rejected, 7% duplicates; 80% from camps. Their status changes
+/// are numbered `from + 1 ..` under transaction `xid`.
+fn registrations(
+    from: u64,
+    to: u64,
+    units: &[String],
+    now: i64,
+    counted: bool,
+    xid: i64,
+) -> String {
     let mut out = String::with_capacity(((to - from) * 200) as usize);
     for i in from..to {
         let unit = &units[(i as usize * 7919) % units.len()];
@@ -146,7 +154,7 @@ fn registrations(from: u64, to: u64, units: &[String], now: i64, counted: bool) 
         let counted_state = if counted { state } else { "\\N" };
         let _ = writeln!(
             out,
-            "{id}\tx\t{{}}\tbench\t{i}\t{member}\t{family}\t{unit}\t{channel}\tagricultural_labour\t{state}\t{number}\t{reason}\t{received}\t{seq}\t{day}\t{counted_state}",
+            "{id}\tx\t{{}}\tbench\t{i}\t{member}\t{family}\t{unit}\t{channel}\tagricultural_labour\t{state}\t{number}\t{reason}\t{received}\t{seq}\t{day}\t{counted_state}\t{xid}",
             id = uuid::Uuid::from_u64_pair(0x0190_0000_0000_7000, i),
             member = 100_000_000 + i,
             family = 10_000_000 + i / 4,
@@ -165,7 +173,7 @@ async fn copy(conn: &mut sqlx::PgConnection, statement: &str, data: String) {
 
 const REGISTRATION_COLUMNS: &str = "COPY registrations(id, content_hash, payload, device_id, device_seq, member_id, family_id,
     unit_code, channel, occupation_code, state, registration_number, reason, received_at, change_seq, received_day,
-    counted_state) FROM STDIN";
+    counted_state, change_xid) FROM STDIN";
 
 /// Signs in through the page and returns the session cookie.
 async fn sign_in(http: &reqwest::Client, url: &str, username: &str) -> String {
@@ -272,10 +280,9 @@ fn main() {
         let mut from = 0;
         while from < total {
             let to = (from + chunk).min(total);
-            copy(&mut conn, REGISTRATION_COLUMNS, registrations(from, to, &units, now, true)).await;
+            copy(&mut conn, REGISTRATION_COLUMNS, registrations(from, to, &units, now, true, 0)).await;
             from = to;
         }
-        sqlx::query("UPDATE counters SET value = $1 WHERE name = 'status_change'").bind(total as i64).execute(&mut conn).await.unwrap();
         sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
         eprintln!("dashboard bench: loaded in {:.0} s", load.elapsed().as_secs_f64());
 
@@ -286,8 +293,11 @@ fn main() {
 
         // Then kept current: 100,000 new registrations folded in by the incremental rollup.
         let more = 100_000;
-        copy(&mut conn, REGISTRATION_COLUMNS, registrations(total, total + more, &units, now_ms(), false)).await;
-        sqlx::query("UPDATE counters SET value = $1 WHERE name = 'status_change'").bind((total + more) as i64).execute(&mut conn).await.unwrap();
+        // As the changes of one committed transaction after the rebuild (a made-up id, -1,
+        // with the next ticket).
+        sqlx::query("WITH c AS (UPDATE counters SET value = value + 1 WHERE name = 'status_change' RETURNING value)
+                     INSERT INTO change_tickets(xid, ticket) SELECT -1, value FROM c").execute(&mut conn).await.unwrap();
+        copy(&mut conn, REGISTRATION_COLUMNS, registrations(total, total + more, &units, now_ms(), false, -1)).await;
         let start = Instant::now();
         let folded = panjiyan_server::rollup::catch_up(&app).await.unwrap();
         assert_eq!(folded, more as i64);

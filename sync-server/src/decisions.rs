@@ -77,7 +77,7 @@ pub async fn decide(
         (_, Some(RegistrationState::PendingApproval)) => {}
         _ => return Err(StorageError::NotPending(current.state)),
     }
-    let seq = tx.next_change().await?;
+    let change = tx.next_change().await?;
     match decision {
         Decision::Approve => {
             // The district and state of the unit, for the number's scope and text.
@@ -86,14 +86,16 @@ pub async fn decide(
             let n = tx.allocate_number(&format!("{district}-{year}")).await?;
             let number = format_number(number_format, &state, &district, year, n);
             let outcome = Outcome::Approved { number: &number };
-            tx.record_decision(id, &outcome, officer, seq, now).await?;
+            tx.record_decision(id, &outcome, officer, change, now)
+                .await?;
         }
         Decision::Reject { reason, note } => {
             let outcome = Outcome::Rejected {
                 reason,
                 note: note.as_deref(),
             };
-            tx.record_decision(id, &outcome, officer, seq, now).await?;
+            tx.record_decision(id, &outcome, officer, change, now)
+                .await?;
         }
     }
     let decided = tx

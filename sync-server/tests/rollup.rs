@@ -3,11 +3,16 @@
 //! any, and when a village moves to another gram panchayat the counts follow it.
 
 use panjiyan_core::location::Level;
+use panjiyan_core::registration::RegistrationState;
+use panjiyan_core::wire::StatusChange;
 use panjiyan_server::app::{App, Settings};
 use panjiyan_server::harness::{Backend, fresh_database};
 use panjiyan_server::on_both_backends;
-use panjiyan_server::storage::{Decision, ProgressRow, QueueFilter, now_ms};
+use panjiyan_server::storage::{
+    ChangePosition, Decision, Outcome, ProgressRow, QueueFilter, StatusScope, now_ms,
+};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// state → count, summed over days and channels.
 fn by_state(rows: &[ProgressRow]) -> BTreeMap<String, i64> {
@@ -270,3 +275,87 @@ on_both_backends!(
     decisions_racing_the_rollup_are_counted_once,
     decisions_race_the_rollup
 );
+
+/// PostgreSQL, many writers: a decision that takes its change number first but commits last
+/// neither holds up the one that commits first (no counter row is held until commit), nor is
+/// skipped by a device whose cursor already passed the first (changes are read in commit
+/// order), nor left out of the progress counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_committed_late_is_neither_waited_for_nor_skipped() {
+    let Some((_dir, app, _)) = demo_app(Backend::Postgres).await else {
+        return;
+    };
+    let officer = app.db.user_with_hash("collector").await.unwrap().unwrap().0;
+    let district = officer.jurisdiction.clone();
+    let (_, queue) = app
+        .db
+        .pending_queue(&district, &QueueFilter::default(), 2)
+        .await
+        .unwrap();
+    let (first, second) = (queue[0].id.clone(), queue[1].id.clone());
+    panjiyan_server::rollup::catch_up(&app).await.unwrap();
+    let before = by_state(&app.db.progress_by_day(&district).await.unwrap());
+    let scope = StatusScope {
+        device_id: "a-camp-phone",
+        jurisdiction: &district,
+    };
+    let latest = |changes: &[(ChangePosition, StatusChange)]| changes.last().map(|(at, _)| *at);
+    let all = app
+        .db
+        .status_changes(&scope, ChangePosition::default(), 10_000)
+        .await
+        .unwrap();
+    let cursor = latest(&all).unwrap();
+    let reject = |id: String| {
+        let app = app.clone();
+        async move {
+            let mut tx = app.db.begin_write().await.unwrap();
+            assert!(tx.lock_registration(&id).await.unwrap());
+            let change = tx.next_change().await.unwrap();
+            let outcome = Outcome::Rejected {
+                reason: "not_resident",
+                note: None,
+            };
+            tx.record_decision(&id, &outcome, officer.id, change, now_ms())
+                .await
+                .unwrap();
+            (tx, change)
+        }
+    };
+    // The late one takes its number and holds its transaction open.
+    let (late, late_change) = reject(first.clone()).await;
+    // The early one, with a higher number, commits meanwhile: it waits on nothing.
+    let early_change = tokio::time::timeout(Duration::from_secs(10), async {
+        let (tx, change) = reject(second.clone()).await;
+        tx.commit().await.unwrap();
+        change
+    })
+    .await
+    .expect("a decision waited for another transaction's commit");
+    assert!(early_change.seq > late_change.seq);
+    let seen = app.db.status_changes(&scope, cursor, 100).await.unwrap();
+    assert_eq!(
+        seen.iter()
+            .map(|(_, c)| c.id.to_string())
+            .collect::<Vec<_>>(),
+        vec![second.clone()],
+        "only the committed decision is read"
+    );
+    let cursor = latest(&seen).unwrap();
+    late.commit().await.unwrap();
+    let seen = app.db.status_changes(&scope, cursor, 100).await.unwrap();
+    assert_eq!(
+        seen.iter()
+            .map(|(_, c)| (c.id.to_string(), c.state))
+            .collect::<Vec<_>>(),
+        vec![(first, RegistrationState::Rejected)],
+        "the decision committed last comes after the cursor"
+    );
+    panjiyan_server::rollup::catch_up(&app).await.unwrap();
+    let after = by_state(&app.db.progress_by_day(&district).await.unwrap());
+    assert_eq!(after["pending_approval"], before["pending_approval"] - 2);
+    assert_eq!(
+        after.get("rejected").copied().unwrap_or(0),
+        before.get("rejected").copied().unwrap_or(0) + 2
+    );
+}

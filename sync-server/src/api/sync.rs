@@ -6,7 +6,7 @@
 use crate::app::App;
 use crate::auth::EnrolledDevice;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::storage::{Camp, StatusScope, now_ms};
+use crate::storage::{Camp, ChangePosition, StatusScope, now_ms};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -112,12 +112,10 @@ pub async fn push(
 }
 
 /// A status cursor as the device sent it back: empty for its first sync.
-fn cursor(text: &str) -> ApiResult<i64> {
-    if text.is_empty() {
-        return Ok(0);
-    }
-    text.parse()
-        .map_err(|_| ApiError::bad_request("bad_cursor", "the cursor is not one this server gave"))
+fn cursor(text: &str) -> ApiResult<ChangePosition> {
+    ChangePosition::parse_cursor(text).ok_or_else(|| {
+        ApiError::bad_request("bad_cursor", "the cursor is not one this server gave")
+    })
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -157,7 +155,7 @@ pub async fn status(
 async fn status_page(
     app: &App,
     device: &crate::storage::Device,
-    after: i64,
+    after: ChangePosition,
     limit: i64,
 ) -> ApiResult<StatusPage> {
     let scope = StatusScope {
@@ -169,7 +167,7 @@ async fn status_page(
     let mut rows = app.db.status_changes(&scope, after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let cursor = rows.last().map_or(after, |(seq, _)| *seq).to_string();
+    let cursor = rows.last().map_or(after, |(at, _)| *at).to_string();
     // The camp calendar and the open offers of work ride on the last page, so a sync needs
     // no trip of its own for them.
     let (camps, offers) = if more {

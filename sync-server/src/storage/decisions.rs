@@ -2,7 +2,7 @@
 //! its number from a per-district, per-year sequence, the audit row) and the audit log that
 //! reads them back. `crate::decisions` composes these in one transaction.
 
-use super::{DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool};
+use super::{ChangeStamp, DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool};
 use serde::{Deserialize, Serialize};
 
 /// Fills a registration-number template: `{state}`, `{district}`, `{year}` and `{seq}` (with an
@@ -148,27 +148,27 @@ impl Tx {
         })
     }
 
-    /// Marks registration `id` decided as `outcome` by `officer`, as status change `seq`;
-    /// only a pending registration changes (`NotPending` otherwise).
+    /// Marks registration `id` decided as `outcome` by `officer`, as status change `change`
+    /// (`Tx::next_change`); only a pending registration changes (`NotPending` otherwise).
     pub async fn record_decision(
         &mut self,
         id: &str,
         outcome: &Outcome<'_>,
         officer: i64,
-        seq: i64,
+        change: ChangeStamp,
         now: i64,
     ) -> Result<(), StorageError> {
-        // `$2` is the number or the reason; only a rejection has `$6`, its note.
+        // `$2` is the number or the reason; only a rejection has `$7`, its note.
         let (sql, detail, note) = match *outcome {
             Outcome::Approved { number } => (
                 "UPDATE registrations SET state = 'approved', registration_number = $2, decided_at = $3,
-                    decided_by = $4, change_seq = $5 WHERE id = $1 AND state = 'pending_approval'",
+                    decided_by = $4, change_seq = $5, change_xid = $6 WHERE id = $1 AND state = 'pending_approval'",
                 number,
                 None,
             ),
             Outcome::Rejected { reason, note } => (
                 "UPDATE registrations SET state = 'rejected', reason = $2, decided_at = $3, decided_by = $4,
-                    change_seq = $5, reason_note = $6 WHERE id = $1 AND state = 'pending_approval'",
+                    change_seq = $5, change_xid = $6, reason_note = $7 WHERE id = $1 AND state = 'pending_approval'",
                 reason,
                 Some(note),
             ),
@@ -179,7 +179,8 @@ impl Tx {
                 .bind(detail)
                 .bind(now)
                 .bind(officer)
-                .bind(seq);
+                .bind(change.seq)
+                .bind(change.xid);
             let done = match note {
                 Some(note) => q.bind(note),
                 None => q,

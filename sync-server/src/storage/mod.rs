@@ -60,7 +60,7 @@ pub use requirements::{
     BlockUsage, MinWage, NewRequirement, OfficeUsage, Requirement, RequirementLine,
 };
 pub use samagra::SamagraUpsert;
-pub use status_changes::StatusScope;
+pub use status_changes::{ChangePosition, ChangeStamp, StatusScope};
 pub use users::User;
 
 #[derive(Debug, thiserror::Error)]

@@ -27,6 +27,20 @@ pub struct OfficerBacklog {
     pub oldest_day: Option<i64>,
 }
 
+/// The status changes after the cursor (`$1`, `$2`: ticket, number), at most `$3`: the last
+/// of them and how many there are (no row when there are none).
+const NEXT_CHANGES: &str = "WITH next AS (
+         SELECT t.ticket, r.change_seq FROM change_tickets t JOIN registrations r ON r.change_xid = t.xid
+         WHERE t.ticket >= $1 AND (t.ticket > $1 OR r.change_seq > $2)
+         ORDER BY t.ticket, r.change_seq LIMIT $3)
+     SELECT ticket, change_seq, (SELECT count(*) FROM next) FROM next
+     ORDER BY ticket DESC, change_seq DESC LIMIT 1";
+
+/// The changes of `r` after (`$1`, `$2`) up to (`$3`, `$4`), by ticket and number.
+const CHANGED_BETWEEN: &str = "EXISTS (SELECT 1 FROM change_tickets t WHERE t.xid = r.change_xid
+         AND t.ticket BETWEEN $1 AND $3
+         AND (t.ticket > $1 OR r.change_seq > $2) AND (t.ticket < $3 OR r.change_seq <= $4))";
+
 /// Adds the registrations matching `condition` (an SQL condition on `r`) to `progress`
 /// under `state_column`, with `sign` "-" to take them away: the one statement the
 /// incremental rollup and the full rebuild share.
@@ -52,75 +66,82 @@ fn fold_into_progress(state_column: &str, sign: &str, condition: &str) -> [Strin
 }
 
 impl Db {
-    /// Folds status changes after the rollup's cursor into `progress`, at most `limit` change
-    /// numbers per call; returns how many change numbers it consumed (0: up to date).
+    /// Folds status changes after the rollup's cursor into `progress`, at most `limit` of them
+    /// per call; returns how many it folded (0: up to date).
     pub async fn catch_up_progress(&self, limit: i64) -> Result<i64, StorageError> {
         on_pool!(self, |pool| {
             // Every page view asks; most of the time there is nothing new, and finding that
             // out must not take the write lock that pushes and decisions need.
-            let behind: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM counters c JOIN counters p ON p.name = 'progress_cursor'
-                 WHERE c.name = 'status_change' AND c.value > p.value",
-            )
-            .fetch_one(pool)
-            .await?;
-            if behind == 0 {
+            let (ticket, seq): (i64, i64) =
+                sqlx::query_as("SELECT ticket, value FROM counters WHERE name = 'progress_cursor'")
+                    .fetch_one(pool)
+                    .await?;
+            let Some((upto_ticket, upto_seq, n)) =
+                sqlx::query_as::<_, (i64, i64, i64)>(NEXT_CHANGES)
+                    .bind(ticket)
+                    .bind(seq)
+                    .bind(limit)
+                    .fetch_optional(pool)
+                    .await?
+            else {
                 return Ok(0);
-            }
+            };
             // One snapshot for the whole fold: a decision committing between its statements
             // would otherwise be subtracted under one state and added under another, or
             // counted twice (PostgreSQL's default gives each statement its own snapshot).
             let mut tx = pool.begin_snapshot().await?;
-            // Taking the cursor row's lock makes the rollup one writer at a time.
-            let cursor: i64 = sqlx::query_scalar(
-                "UPDATE counters SET value = value WHERE name = 'progress_cursor' RETURNING value",
+            // Taking the cursor row's lock makes the rollup one writer at a time; another one
+            // that moved the cursor meanwhile has done this fold (or part of it).
+            let now: (i64, i64) = sqlx::query_as(
+                "UPDATE counters SET value = value WHERE name = 'progress_cursor' RETURNING ticket, value",
             )
             .fetch_one(&mut *tx)
             .await?;
-            // Change numbers are taken under the counter row's lock and committed in order,
-            // so every number up to the committed value is visible now.
-            let last: i64 =
-                sqlx::query_scalar("SELECT value FROM counters WHERE name = 'status_change'")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let upto = last.min(cursor + limit);
-            if upto <= cursor {
+            if now != (ticket, seq) {
                 return Ok(0);
             }
             for (state_column, sign, condition) in [
                 (
                     "r.counted_state",
                     "-",
-                    "r.change_seq > $1 AND r.change_seq <= $2 AND r.counted_state IS NOT NULL AND r.counted_state <> r.state",
+                    "r.counted_state IS NOT NULL AND r.counted_state <> r.state",
                 ),
                 (
                     "r.state",
                     "",
-                    "r.change_seq > $1 AND r.change_seq <= $2 AND (r.counted_state IS NULL OR r.counted_state <> r.state)",
+                    "(r.counted_state IS NULL OR r.counted_state <> r.state)",
                 ),
             ] {
-                for statement in fold_into_progress(state_column, sign, condition) {
+                let condition = format!("{CHANGED_BETWEEN} AND {condition}");
+                for statement in fold_into_progress(state_column, sign, &condition) {
                     sqlx::query(sqlx::AssertSqlSafe(statement))
-                        .bind(cursor)
-                        .bind(upto)
+                        .bind(ticket)
+                        .bind(seq)
+                        .bind(upto_ticket)
+                        .bind(upto_seq)
                         .execute(&mut *tx)
                         .await?;
                 }
             }
-            sqlx::query(
-                "UPDATE registrations SET counted_state = state
-                 WHERE change_seq > $1 AND change_seq <= $2 AND (counted_state IS NULL OR counted_state <> state)",
-            )
-            .bind(cursor)
-            .bind(upto)
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE registrations AS r SET counted_state = state
+                 WHERE {CHANGED_BETWEEN} AND (counted_state IS NULL OR counted_state <> state)"
+            )))
+            .bind(ticket)
+            .bind(seq)
+            .bind(upto_ticket)
+            .bind(upto_seq)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE counters SET value = $1 WHERE name = 'progress_cursor'")
-                .bind(upto)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE counters SET ticket = $1, value = $2 WHERE name = 'progress_cursor'",
+            )
+            .bind(upto_ticket)
+            .bind(upto_seq)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
-            Ok(upto - cursor)
+            Ok(n)
         })
     }
 
@@ -296,8 +317,24 @@ impl Db {
 
 impl Tx {
     /// Counts every registration into an emptied `progress` and moves the rollup's cursor
-    /// to the last change: after the hierarchy moved, or to load a big backlog at once.
+    /// past the changes it counted: after the hierarchy moved, or to load a big backlog at once.
     pub async fn rebuild_progress(&mut self) -> Result<(), StorageError> {
+        // Where the rollup goes on from: every change committed before this recount began is
+        // counted by it. Later ones the rollup looks
+        // at again, and skips those counted here (their counted state is their state).
+        let cursor: (i64, i64) = match self {
+            Tx::Postgres(tx) => {
+                sqlx::query_as("SELECT max(ticket), 9223372036854775807 FROM change_tickets")
+                    .fetch_one(&mut **tx)
+                    .await?
+            }
+            // One writer at a time, every change under ticket 0: all of them so far.
+            Tx::Sqlite(tx) => {
+                sqlx::query_as("SELECT 0, value FROM counters WHERE name = 'status_change'")
+                    .fetch_one(&mut **tx)
+                    .await?
+            }
+        };
         in_tx!(self, |c| {
             sqlx::query("UPDATE counters SET value = value WHERE name = 'progress_cursor'")
                 .execute(&mut *c)
@@ -325,8 +362,10 @@ impl Tx {
                 .execute(&mut *c)
                 .await?;
             sqlx::query(
-                "UPDATE counters SET value = (SELECT value FROM counters WHERE name = 'status_change') WHERE name = 'progress_cursor'",
+                "UPDATE counters SET ticket = $1, value = $2 WHERE name = 'progress_cursor'",
             )
+            .bind(cursor.0)
+            .bind(cursor.1)
             .execute(&mut *c)
             .await?;
             Ok(())

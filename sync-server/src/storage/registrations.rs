@@ -2,6 +2,7 @@
 //! member, the officers' queue of pending ones (a page at a time), the ingest rate, and the public
 //! status look-up.
 
+use super::status_changes::{ENTER_TICKET, OWN_XID};
 use super::{DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool, placeholders};
 use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::samagra::Member;
@@ -610,11 +611,12 @@ impl Tx {
     /// the partial unique index decides (those rows are left out of the answer). Duplicates
     /// are stored as they are.
     ///
-    /// Each row takes the next status-change number, in order, from a block this statement
-    /// takes itself (on SQLite, the statement before it): the counter's row is held from here
-    /// to the commit and no longer, so concurrent pushes wait on it for one insert, not for
-    /// their whole checks. A row the unique index leaves out leaves a gap in the numbers,
-    /// which cursors do not mind.
+    /// Each row is a status change of this transaction (`status_changes`): on PostgreSQL its
+    /// number comes from a sequence and the statement enters the transaction for its ticket,
+    /// which it takes as it commits, so no other push waits on it for longer than a commit;
+    /// on SQLite the number comes from the counter row, in the statement before (one writer
+    /// at a time anyway). A row the unique index
+    /// leaves out leaves a gap in the numbers, which cursors do not mind.
     pub async fn insert_registrations(
         &mut self,
         rows: &[NewRegistration<'_>],
@@ -649,23 +651,20 @@ async fn insert_unnest(
     now: i64,
 ) -> Result<Vec<String>, StorageError> {
     let sql = format!(
-        "WITH block AS (
-             UPDATE counters SET value = value + $24 WHERE name = 'status_change'
-             RETURNING value - $24 AS base)
-         INSERT INTO registrations({NEW_COLUMNS})
+        "WITH entered AS ({ENTER_TICKET})
+         INSERT INTO registrations({NEW_COLUMNS}, change_xid)
          SELECT id, content_hash, payload, $21, device_seq, member_id, family_id, unit_code,
-                channel, occupation_code, state, duplicate_of, $22, block.base + r.n, camp_id, $23,
-                device_time_doubted, migrant_state, migrant_district, migrant_trade,
-                migrant_months, migrant_returned_on, rules_id, rules_version
+                channel, occupation_code, state, duplicate_of, $22, nextval('status_change_seq'),
+                camp_id, $23, device_time_doubted, migrant_state, migrant_district, migrant_trade,
+                migrant_months, migrant_returned_on, rules_id, rules_version, {OWN_XID}
          FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
                      $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
                      $13::bigint[], $14::text[], $15::text[], $16::text[], $17::bigint[],
-                     $18::text[], $19::text[], $20::bigint[]) WITH ORDINALITY
+                     $18::text[], $19::text[], $20::bigint[])
               AS r(id, content_hash, payload, device_seq, member_id, family_id, unit_code, channel,
                    occupation_code, state, duplicate_of, camp_id, device_time_doubted,
                    migrant_state, migrant_district, migrant_trade, migrant_months,
-                   migrant_returned_on, rules_id, rules_version, n)
-         CROSS JOIN block
+                   migrant_returned_on, rules_id, rules_version)
          {ONE_PER_MEMBER}"
     );
     let records = || rows.iter().map(|r| r.record);
@@ -724,7 +723,6 @@ async fn insert_unnest(
         .bind(device_id)
         .bind(now)
         .bind(panjiyan_core::india_time::india_day(now))
-        .bind(rows.len() as i64)
         .fetch_all(&mut **tx)
         .await?)
 }

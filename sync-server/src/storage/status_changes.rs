@@ -1,8 +1,9 @@
-//! Status changes: every change of a registration's state carries a number from one counter
-//! row, taken in the writing transaction, so numbers follow commit order and a device's cursor
-//! never skips a change.
+//! Status changes: every change of a registration's state has a place in the feed, the
+//! ticket its transaction took as it committed and a number (`ChangePosition`), so a reader
+//! takes them in commit order, a device's cursor never skips a change, and no counter row
+//! makes concurrent writers wait longer than a commit (docs/adr/0010).
 
-use super::{DESCENDANTS, Db, StorageError, Tx, in_tx, on_pool};
+use super::{DESCENDANTS, Db, StorageError, Tx, on_pool};
 use panjiyan_core::registration::RegistrationState;
 use panjiyan_core::validate::SamagraMemberId;
 use panjiyan_core::wire::StatusChange;
@@ -14,8 +15,47 @@ pub struct StatusScope<'a> {
     pub jurisdiction: &'a str,
 }
 
+/// Where a status change stands in the feed: the ticket its writing transaction took as it
+/// committed (`change_tickets`; on SQLite, one writer at a time, always 0, as for changes
+/// made before migration 0020) and its number (a sequence on PostgreSQL, the `status_change`
+/// counter on SQLite). Changes are read in this order; a cursor is the last one read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChangePosition {
+    pub ticket: i64,
+    pub seq: i64,
+}
+
+impl ChangePosition {
+    /// A cursor as the server gave it (`ticket.seq`), a bare number from a server before
+    /// migration 0020 (ticket 0), or empty for a device's first sync; None for anything
+    /// else.
+    pub fn parse_cursor(text: &str) -> Option<ChangePosition> {
+        if text.is_empty() {
+            return Some(ChangePosition::default());
+        }
+        let number = |t: &str| t.parse::<i64>().ok().filter(|n| *n >= 0);
+        match text.split_once('.') {
+            Some((ticket, seq)) => Some(ChangePosition {
+                ticket: number(ticket)?,
+                seq: number(seq)?,
+            }),
+            None => Some(ChangePosition {
+                ticket: 0,
+                seq: number(text)?,
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for ChangePosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.ticket, self.seq)
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct ChangeRow {
+    ticket: i64,
     change_seq: i64,
     id: String,
     member_id: String,
@@ -27,9 +67,12 @@ struct ChangeRow {
 }
 
 impl ChangeRow {
-    fn into_change(self) -> Result<(i64, StatusChange), StorageError> {
+    fn into_change(self) -> Result<(ChangePosition, StatusChange), StorageError> {
         Ok((
-            self.change_seq,
+            ChangePosition {
+                ticket: self.ticket,
+                seq: self.change_seq,
+            },
             StatusChange {
                 id: uuid::Uuid::parse_str(&self.id)
                     .map_err(|_| StorageError::Corrupt("registration id"))?,
@@ -54,20 +97,22 @@ impl Db {
     pub async fn status_changes(
         &self,
         scope: &StatusScope<'_>,
-        after: i64,
+        after: ChangePosition,
         limit: i64,
-    ) -> Result<Vec<(i64, StatusChange)>, StorageError> {
+    ) -> Result<Vec<(ChangePosition, StatusChange)>, StorageError> {
         on_pool!(self, |pool| {
             let rows: Vec<ChangeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{DESCENDANTS}
-                 SELECT change_seq, id, member_id, state, registration_number, reason, duplicate_of,
-                        COALESCE(decided_at, received_at) AS changed_at
-                 FROM registrations
-                 WHERE change_seq > $2 AND (device_id = $3 OR unit_code IN (SELECT code FROM sub))
-                 ORDER BY change_seq LIMIT $4"
+                 SELECT t.ticket, r.change_seq, r.id, r.member_id, r.state, r.registration_number,
+                        r.reason, r.duplicate_of, COALESCE(r.decided_at, r.received_at) AS changed_at
+                 FROM change_tickets t JOIN registrations r ON r.change_xid = t.xid
+                 WHERE t.ticket >= $2 AND (t.ticket > $2 OR r.change_seq > $3)
+                   AND (r.device_id = $4 OR r.unit_code IN (SELECT code FROM sub))
+                 ORDER BY t.ticket, r.change_seq LIMIT $5"
             )))
             .bind(scope.jurisdiction)
-            .bind(after)
+            .bind(after.ticket)
+            .bind(after.seq)
             .bind(scope.device_id)
             .bind(limit)
             .fetch_all(pool)
@@ -78,12 +123,50 @@ impl Db {
 }
 
 impl Tx {
-    /// Takes the next status-change number.
-    pub async fn next_change(&mut self) -> Result<i64, StorageError> {
-        in_tx!(self, |c| {
-            Ok(sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'status_change' RETURNING value")
-                .fetch_one(&mut *c)
-                .await?)
-        })
+    /// Marks this transaction as one that changes statuses and gives its next change's
+    /// number; a change is written with `change_xid = ` the id returned. On PostgreSQL the id
+    /// is the transaction's own, entered in `change_tickets` (once), where it takes its
+    /// ticket as it commits; on SQLite it is 0 and the number comes from the counter.
+    pub async fn next_change(&mut self) -> Result<ChangeStamp, StorageError> {
+        let (xid, seq) = match self {
+            Tx::Postgres(tx) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "WITH entered AS ({ENTER_TICKET}) SELECT {OWN_XID}, nextval('status_change_seq')"
+                )))
+                .fetch_one(&mut **tx)
+                .await?
+            }
+            Tx::Sqlite(tx) => {
+                sqlx::query_as(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'status_change' RETURNING 0, value",
+                )
+                .fetch_one(&mut **tx)
+                .await?
+            }
+        };
+        Ok(ChangeStamp { xid, seq })
     }
 }
+
+/// What a status change is written with: `change_xid` and `change_seq` (`Tx::next_change`).
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeStamp {
+    pub xid: i64,
+    pub seq: i64,
+}
+
+/// PostgreSQL: this transaction's id, as `change_xid` holds it.
+macro_rules! own_xid {
+    () => {
+        "pg_current_xact_id()::text::bigint"
+    };
+}
+pub(super) const OWN_XID: &str = own_xid!();
+
+/// PostgreSQL: enters this transaction in `change_tickets` (a second time changes nothing);
+/// its ticket is taken as it commits (migration 0020's deferred trigger).
+pub(super) const ENTER_TICKET: &str = concat!(
+    "INSERT INTO change_tickets(xid) VALUES (",
+    own_xid!(),
+    ") ON CONFLICT (xid) DO NOTHING"
+);
