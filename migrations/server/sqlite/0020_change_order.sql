@@ -5,8 +5,8 @@
 ALTER TABLE registrations ADD COLUMN change_xid INTEGER NOT NULL DEFAULT 0;
 DROP INDEX registrations_change;
 CREATE INDEX registrations_change ON registrations(change_xid, change_seq);
+-- No query reads this one (`status_changes` filters each change by device and area).
 DROP INDEX registrations_device;
-CREATE INDEX registrations_device ON registrations(device_id, change_xid, change_seq);
 
 CREATE TABLE change_tickets (
     xid    INTEGER PRIMARY KEY,
