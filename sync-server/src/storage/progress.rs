@@ -2,6 +2,7 @@
 //! the rollup that folds status changes into it from a cursor, its full rebuild, the targets
 //! it is read against, and the officers' backlog it answers.
 
+use super::status_changes::after_position;
 use super::{BeginWrite, Db, StorageError, Tx, in_tx, on_pool, placeholders};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -29,17 +30,26 @@ pub struct OfficerBacklog {
 
 /// The status changes after the cursor (`$1`, `$2`: ticket, number), at most `$3`: the last
 /// of them and how many there are (no row when there are none).
-const NEXT_CHANGES: &str = "WITH next AS (
-         SELECT t.ticket, r.change_seq FROM change_tickets t JOIN registrations r ON r.change_xid = t.xid
-         WHERE t.ticket >= $1 AND (t.ticket > $1 OR r.change_seq > $2)
-         ORDER BY t.ticket, r.change_seq LIMIT $3)
-     SELECT ticket, change_seq, (SELECT count(*) FROM next) FROM next
-     ORDER BY ticket DESC, change_seq DESC LIMIT 1";
+fn next_changes() -> String {
+    format!(
+        "WITH next AS (
+             SELECT t.ticket, r.change_seq FROM change_tickets t JOIN registrations r ON r.change_xid = t.xid
+             WHERE {after} ORDER BY t.ticket, r.change_seq LIMIT $3)
+         SELECT ticket, change_seq, (SELECT count(*) FROM next) FROM next
+         ORDER BY ticket DESC, change_seq DESC LIMIT 1",
+        after = after_position("$1", "$2")
+    )
+}
 
 /// The changes of `r` after (`$1`, `$2`) up to (`$3`, `$4`), by ticket and number.
-const CHANGED_BETWEEN: &str = "EXISTS (SELECT 1 FROM change_tickets t WHERE t.xid = r.change_xid
-         AND t.ticket BETWEEN $1 AND $3
-         AND (t.ticket > $1 OR r.change_seq > $2) AND (t.ticket < $3 OR r.change_seq <= $4))";
+fn changed_between() -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM change_tickets t WHERE t.xid = r.change_xid AND {after}
+             AND t.ticket <= $3
+             AND r.change_seq <= CASE WHEN t.ticket = $3 THEN $4 ELSE 9223372036854775807 END)",
+        after = after_position("$1", "$2")
+    )
+}
 
 /// Adds the registrations matching `condition` (an SQL condition on `r`) to `progress`
 /// under `state_column`, with `sign` "-" to take them away: the one statement the
@@ -77,7 +87,7 @@ impl Db {
                     .fetch_one(pool)
                     .await?;
             let Some((upto_ticket, upto_seq, n)) =
-                sqlx::query_as::<_, (i64, i64, i64)>(NEXT_CHANGES)
+                sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(next_changes()))
                     .bind(ticket)
                     .bind(seq)
                     .bind(limit)
@@ -112,7 +122,7 @@ impl Db {
                     "(r.counted_state IS NULL OR r.counted_state <> r.state)",
                 ),
             ] {
-                let condition = format!("{CHANGED_BETWEEN} AND {condition}");
+                let condition = format!("{} AND {condition}", changed_between());
                 for statement in fold_into_progress(state_column, sign, &condition) {
                     sqlx::query(sqlx::AssertSqlSafe(statement))
                         .bind(ticket)
@@ -125,7 +135,8 @@ impl Db {
             }
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE registrations AS r SET counted_state = state
-                 WHERE {CHANGED_BETWEEN} AND (counted_state IS NULL OR counted_state <> state)"
+                 WHERE {} AND (counted_state IS NULL OR counted_state <> state)",
+                changed_between()
             )))
             .bind(ticket)
             .bind(seq)

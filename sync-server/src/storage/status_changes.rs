@@ -106,9 +106,9 @@ impl Db {
                  SELECT t.ticket, r.change_seq, r.id, r.member_id, r.state, r.registration_number,
                         r.reason, r.duplicate_of, COALESCE(r.decided_at, r.received_at) AS changed_at
                  FROM change_tickets t JOIN registrations r ON r.change_xid = t.xid
-                 WHERE t.ticket >= $2 AND (t.ticket > $2 OR r.change_seq > $3)
-                   AND (r.device_id = $4 OR r.unit_code IN (SELECT code FROM sub))
-                 ORDER BY t.ticket, r.change_seq LIMIT $5"
+                 WHERE {after} AND (r.device_id = $4 OR r.unit_code IN (SELECT code FROM sub))
+                 ORDER BY t.ticket, r.change_seq LIMIT $5",
+                after = after_position("$2", "$3")
             )))
             .bind(scope.jurisdiction)
             .bind(after.ticket)
@@ -146,6 +146,16 @@ impl Tx {
         };
         Ok(ChangeStamp { xid, seq })
     }
+}
+
+/// SQL: `t` (`change_tickets`) and `r` (`registrations`, joined on `change_xid`) are after the
+/// position (`ticket`, `seq`, placeholders). Written so that each ticket's rows are an index
+/// range of `registrations_change`, never a scan of the whole ticket (ticket 0 holds every
+/// change from before migration 0020).
+pub(super) fn after_position(ticket: &str, seq: &str) -> String {
+    format!(
+        "t.ticket >= {ticket} AND r.change_seq > CASE WHEN t.ticket = {ticket} THEN {seq} ELSE -1 END"
+    )
 }
 
 /// What a status change is written with: `change_xid` and `change_seq` (`Tx::next_change`).
