@@ -331,8 +331,8 @@ impl Tx {
     /// past the changes it counted: after the hierarchy moved, or to load a big backlog at once.
     pub async fn rebuild_progress(&mut self) -> Result<(), StorageError> {
         // Where the rollup goes on from: every change committed before this recount began is
-        // counted by it. Later ones the rollup looks
-        // at again, and skips those counted here (their counted state is their state).
+        // counted by it. The rollup looks at later ones again, and skips those counted here
+        // too (their counted state is their state).
         let cursor: (i64, i64) = match self {
             Tx::Postgres(tx) => {
                 sqlx::query_as("SELECT max(ticket), 9223372036854775807 FROM change_tickets")

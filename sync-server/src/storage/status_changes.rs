@@ -180,3 +180,28 @@ pub(super) const ENTER_TICKET: &str = concat!(
     own_xid!(),
     ") ON CONFLICT (xid) DO NOTHING"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::ChangePosition;
+
+    #[test]
+    fn cursors_read_as_the_server_gave_them_and_as_older_servers_did() {
+        let at = |ticket, seq| Some(ChangePosition { ticket, seq });
+        assert_eq!(ChangePosition::parse_cursor(""), at(0, 0));
+        assert_eq!(ChangePosition::parse_cursor("41.7"), at(41, 7));
+        // Before migration 0020 a cursor was the change's number alone: ticket 0 holds those.
+        assert_eq!(ChangePosition::parse_cursor("1500"), at(0, 1500));
+        let given = ChangePosition {
+            ticket: 9,
+            seq: 123,
+        };
+        assert_eq!(
+            ChangePosition::parse_cursor(&given.to_string()),
+            Some(given)
+        );
+        for bad in ["not-a-cursor", "-1", "1.-2", "1.2.3", ".5", "5.", " 5"] {
+            assert_eq!(ChangePosition::parse_cursor(bad), None, "{bad:?}");
+        }
+    }
+}
