@@ -335,7 +335,8 @@ impl Tx {
         // too (their counted state is their state).
         let cursor: (i64, i64) = match self {
             Tx::Postgres(tx) => {
-                sqlx::query_as("SELECT max(ticket), 9223372036854775807 FROM change_tickets")
+                // Tickets are consecutive: the next one after the last is where to go on.
+                sqlx::query_as("SELECT max(ticket) + 1, CAST(0 AS BIGINT) FROM change_tickets")
                     .fetch_one(&mut **tx)
                     .await?
             }
