@@ -9,7 +9,7 @@ use panjiyan_server::app::{App, Settings};
 use panjiyan_server::harness::{Backend, fresh_database};
 use panjiyan_server::on_both_backends;
 use panjiyan_server::storage::{
-    ChangePosition, Decision, Outcome, ProgressRow, QueueFilter, StatusScope, now_ms,
+    ChangePosition, Decision, Outcome, ProgressRow, QueueFilter, QueueRow, StatusScope, now_ms,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -190,6 +190,17 @@ on_both_backends!(
     counts_follow_registrations
 );
 
+/// The demo's collector and the oldest `n` registrations pending in their district.
+async fn collector_and_queue(app: &App, n: i64) -> (panjiyan_server::storage::User, Vec<QueueRow>) {
+    let officer = app.db.user_with_hash("collector").await.unwrap().unwrap().0;
+    let (_, queue) = app
+        .db
+        .pending_queue(&officer.jurisdiction, &QueueFilter::default(), n)
+        .await
+        .unwrap();
+    (officer, queue)
+}
+
 /// Decisions committing while the rollup folds: the counts must still equal the
 /// registrations (on PostgreSQL each statement of a fold would otherwise see another
 /// snapshot, and a decision between them be counted twice).
@@ -197,13 +208,8 @@ async fn decisions_race_the_rollup(backend: Backend) {
     let Some((_dir, app, _)) = demo_app(backend).await else {
         return;
     };
-    let officer = app.db.user_with_hash("collector").await.unwrap().unwrap().0;
+    let (officer, queue) = collector_and_queue(&app, 1_000).await;
     let district = officer.jurisdiction.clone();
-    let (_, queue) = app
-        .db
-        .pending_queue(&district, &QueueFilter::default(), 1_000)
-        .await
-        .unwrap();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     // The rollup, folding as fast as it can (each pass a few changes) while decisions land.
     let folder = {
@@ -285,13 +291,8 @@ async fn a_change_committed_late_is_neither_waited_for_nor_skipped() {
     let Some((_dir, app, _)) = demo_app(Backend::Postgres).await else {
         return;
     };
-    let officer = app.db.user_with_hash("collector").await.unwrap().unwrap().0;
+    let (officer, queue) = collector_and_queue(&app, 2).await;
     let district = officer.jurisdiction.clone();
-    let (_, queue) = app
-        .db
-        .pending_queue(&district, &QueueFilter::default(), 2)
-        .await
-        .unwrap();
     let (first, second) = (queue[0].id.clone(), queue[1].id.clone());
     panjiyan_server::rollup::catch_up(&app).await.unwrap();
     let before = by_state(&app.db.progress_by_day(&district).await.unwrap());

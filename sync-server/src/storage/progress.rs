@@ -110,6 +110,10 @@ impl Db {
             if now != (ticket, seq) {
                 return Ok(0);
             }
+            // Take away what the changed rows were counted under, add them under their state
+            // now, and mark them counted: every statement over the same changes.
+            let between = changed_between();
+            let mut statements = Vec::new();
             for (state_column, sign, condition) in [
                 (
                     "r.counted_state",
@@ -122,28 +126,25 @@ impl Db {
                     "(r.counted_state IS NULL OR r.counted_state <> r.state)",
                 ),
             ] {
-                let condition = format!("{} AND {condition}", changed_between());
-                for statement in fold_into_progress(state_column, sign, &condition) {
-                    sqlx::query(sqlx::AssertSqlSafe(statement))
-                        .bind(ticket)
-                        .bind(seq)
-                        .bind(upto_ticket)
-                        .bind(upto_seq)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                statements.extend(fold_into_progress(
+                    state_column,
+                    sign,
+                    &format!("{between} AND {condition}"),
+                ));
             }
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            statements.push(format!(
                 "UPDATE registrations AS r SET counted_state = state
-                 WHERE {} AND (counted_state IS NULL OR counted_state <> state)",
-                changed_between()
-            )))
-            .bind(ticket)
-            .bind(seq)
-            .bind(upto_ticket)
-            .bind(upto_seq)
-            .execute(&mut *tx)
-            .await?;
+                 WHERE {between} AND (counted_state IS NULL OR counted_state <> state)"
+            ));
+            for statement in statements {
+                sqlx::query(sqlx::AssertSqlSafe(statement))
+                    .bind(ticket)
+                    .bind(seq)
+                    .bind(upto_ticket)
+                    .bind(upto_seq)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query(
                 "UPDATE counters SET ticket = $1, value = $2 WHERE name = 'progress_cursor'",
             )
